@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** Environment, parsed once. Everything else reads the returned object, never process.env. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** redis://… or rediss://…; unset = launch the embedded redis-server */
+  REDIS_URL: z.string().url().optional(),
+  /** path of the YAML/JSON config file */
+  CONFIG: z.string().min(1).optional(),
+  /** comma-separated producer tokens (role ingest), added to those in the config file */
+  INGEST_TOKENS: z.string().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** pino level */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** "strict" = appendfsync always on the embedded Redis */
+  REDIS_DURABILITY: z.enum(['default', 'strict']).optional(),
+  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+});
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

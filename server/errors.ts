@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ZodError } from 'zod';
+
+/** Thrown where Redis is unreachable: answered 503 + Retry-After, never a silent loss. */
+export class UnavailableError extends Error {
+  override name = 'UnavailableError';
+  constructor(message = 'storage temporarily unavailable', readonly retryAfterSec = 2) {
+    super(message);
+  }
+}
+
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
+
+export function isRedisConnectionError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string } | undefined;
+  if (!e) return false;
+  return (
+    e.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|enableOfflineQueue|LOADING|ETIMEDOUT/i.test(
+      e.message ?? '',
+    ) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
+  );
+}
+
+/** The one error handler: client errors explain themselves, server errors never leak internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ZodError) {
+      return reply.code(400).send({
+        error: 'bad_request',
+        message: err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+      });
+    }
+    if (err instanceof BadRequestError) return reply.code(400).send({ error: 'bad_request', message: err.message });
+    if (err instanceof UnavailableError || isRedisConnectionError(err)) {
+      req.log.warn({ err: err.message }, 'storage unavailable');
+      const retry = err instanceof UnavailableError ? err.retryAfterSec : 2;
+      return reply
+        .code(503)
+        .header('Retry-After', String(retry))
+        .send({ error: 'unavailable', message: 'storage temporarily unavailable, retry later' });
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) {
+      return reply.code(413).send({ error: 'payload_too_large', message: 'request body too large' });
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (err.statusCode === 400 && err instanceof SyntaxError)) {
+      return reply.code(400).send({ error: 'malformed_json', message: 'request body is not valid JSON' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: err.code ?? 'bad_request', message: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+}

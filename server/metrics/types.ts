@@ -1,0 +1,47 @@
+import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
+import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import type { WindowId } from '../../shared/metrics/windows.ts';
+
+/** What a figure is computed over. `team` narrows agent figures (states, occupancy, utilization). */
+export type Scope =
+  | { kind: 'all' }
+  | { kind: 'queue'; queue: string }
+  | { kind: 'channel'; channel: Channel }
+  | { kind: 'group'; group: string };
+
+export interface ScopeQuery {
+  center: string;
+  scope: Scope;
+  team?: string;
+}
+
+export type IngestOutcome =
+  | { status: 'accepted' }
+  | { status: 'duplicate' }
+  | { status: 'rejected'; reason: string };
+
+export interface IngestBatchResult {
+  outcomes: IngestOutcome[];
+  /** per center: the ingest sequence number after this batch (monotonic, counts accepted events) */
+  seq: Record<string, number>;
+}
+
+export interface IntervalRow extends MetricsResult {}
+
+/**
+ * The metric engine's contract, used by HTTP routes, the realtime push, alerts, the KPI pack and
+ * the benchmark. All times are epoch ms; `nowMs` always comes from the injected clock.
+ */
+export interface MetricEngine {
+  ingest(events: ContractEvent[], nowMs: number): Promise<IngestBatchResult>;
+  /** one figure set for a rolling window or today */
+  query(q: ScopeQuery, window: WindowId, nowMs: number): Promise<MetricsResult>;
+  /** many scopes of one center in one round trip (a board's rows) */
+  queryMany(center: string, queries: { scope: Scope; team?: string }[], window: WindowId, nowMs: number): Promise<MetricsResult[]>;
+  /** [fromMs, toMs) on 15-minute boundaries within retention */
+  history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult>;
+  intervals(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<IntervalRow[]>;
+  agents(center: string, filter: { team?: string; queue?: string; state?: string }, nowMs: number): Promise<AgentRow[]>;
+  /** current ingest sequence of a center (see IngestBatchResult.seq) */
+  sequence(center: string): Promise<number>;
+}

@@ -1,0 +1,4 @@
+import fp from 'fastify-plugin';
+
+// Placeholder while this domain is being built; replaced by its owner.
+export const realtimePlugin = fp(async () => {}, { name: 'realtime' });

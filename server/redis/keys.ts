@@ -1,0 +1,73 @@
+/**
+ * Every Redis key the product uses is built here, nowhere else.
+ *
+ * All keys of one center share the hash tag `{<prefix>:<center>}`, so every script touching a
+ * center's keys runs in one cluster slot (a Redis Cluster then spreads centers over shards).
+ * Alert-wide keys share the tag `{<prefix>:alerts}`.
+ *
+ * | key                                   | type   | what                                                     | retention                 |
+ * |---------------------------------------|--------|----------------------------------------------------------|---------------------------|
+ * | {p:c}:ct:<contactId>                  | hash   | a contact's events (e:<eventId>) + applied contribution  | last event ts + lateEvent |
+ * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 1s,10s,60s,900s) for one dimension| 1s–60s: end + 61 min; 900s: end + intervalDays |
+ * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | members removed on exit   |
+ * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent      |
+ * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims           | trimmed with the timeline |
+ * | {p:c}:agents                          | hash   | agentId → JSON of current state (agents API)             | bounded by agent count    |
+ * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
+ * | {p:c}:qmap                            | hash   | queue → JSON {channel, groups, slMs, shortMs}            | bounded by queues         |
+ * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | 3 days                    |
+ * | {p:c}:meta                            | hash   | lastEventAt, lastEventTs (feed health)                   | none (tiny)               |
+ *
+ * Dimensions (`<dim>`): `all`, `q:<queue>`, `ch:<channel>`, `g:<group>`, `t:<team>`.
+ */
+export const levels = [1, 10, 60, 900] as const;
+export type LevelSec = (typeof levels)[number];
+
+export class Keys {
+  constructor(readonly prefix: string) {
+    if (/[{}]/.test(prefix)) throw new Error('key prefix must not contain braces');
+  }
+
+  /** the hash-tagged namespace of one center; scripts get it as KEYS[1]-derived prefix */
+  center(center: string): string {
+    return `{${this.prefix}:${center}}`;
+  }
+  contact(center: string, contactId: string): string {
+    return `${this.center(center)}:ct:${contactId}`;
+  }
+  bucket(center: string, level: LevelSec, startSec: number, dim: string): string {
+    return `${this.center(center)}:b:${level}:${startSec}:${dim}`;
+  }
+  waiting(center: string, queue: string): string {
+    return `${this.center(center)}:w:${queue}`;
+  }
+  agentTimeline(center: string, agentId: string): string {
+    return `${this.center(center)}:at:${agentId}`;
+  }
+  agentPoints(center: string, agentId: string): string {
+    return `${this.center(center)}:ap:${agentId}`;
+  }
+  agents(center: string): string {
+    return `${this.center(center)}:agents`;
+  }
+  live(center: string, dim: string): string {
+    return `${this.center(center)}:live:${dim}`;
+  }
+  queueMap(center: string): string {
+    return `${this.center(center)}:qmap`;
+  }
+  agentDay(center: string, localDate: string): string {
+    return `${this.center(center)}:ad:${localDate}`;
+  }
+  meta(center: string): string {
+    return `${this.center(center)}:meta`;
+  }
+}
+
+export const dims = {
+  all: 'all',
+  queue: (q: string) => `q:${q}`,
+  channel: (c: string) => `ch:${c}`,
+  group: (g: string) => `g:${g}`,
+  team: (t: string) => `t:${t}`,
+};

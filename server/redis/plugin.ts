@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin';
+import { Redis, type RedisOptions } from 'ioredis';
+import { Keys } from './keys.ts';
+import { defineScripts, loadScripts, preloadScripts, scriptsLoaded, type LuaScript } from './scripts.ts';
+
+export interface RedisPluginOptions {
+  connection: RedisOptions;
+  keyPrefix: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis;
+    keys: Keys;
+    redisReady(): Promise<boolean>;
+  }
+}
+
+/**
+ * The shared ioredis client with every Lua script defined on it. Commands fail fast while Redis is
+ * unreachable (no offline queue), so ingest can answer 503 + Retry-After instead of holding
+ * requests in memory that a crash would lose.
+ */
+export const redisPlugin = fp<RedisPluginOptions>(
+  async (app, opts) => {
+    const scripts: LuaScript[] = loadScripts();
+    const redis = new Redis({
+      ...opts.connection,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis error'));
+    defineScripts(redis, scripts);
+    await redis.connect();
+    await preloadScripts(redis, scripts);
+    redis.on('ready', () => {
+      // after a Redis restart the script cache is empty; reload so /readyz turns green again
+      preloadScripts(redis, scripts).catch((err) => app.log.warn({ err: err.message }, 'script reload failed'));
+    });
+    app.decorate('redis', redis);
+    app.decorate('keys', new Keys(opts.keyPrefix));
+    app.decorate('redisReady', async () => {
+      try {
+        if (redis.status !== 'ready') return false;
+        await redis.ping();
+        return await scriptsLoaded(redis, scripts);
+      } catch {
+        return false;
+      }
+    });
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  },
+  { name: 'redis' },
+);

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { centerId, channel, identifier, agentState } from './events.ts';
+import { windowId, isValidTimeZone } from '../metrics/windows.ts';
+
+/**
+ * The configuration file (YAML or JSON), validated once at start-up. Everything has a default so
+ * an empty file (or none) gives a working single-center setup.
+ */
+const localized = z.strictObject({ zh: z.string().min(1), en: z.string().min(1) });
+const timeZone = z.string().refine(isValidTimeZone, 'unknown IANA time zone');
+
+export const centerConfig = z.strictObject({
+  id: centerId,
+  name: localized,
+  timeZone: timeZone.default('Asia/Shanghai'),
+  /** Opening hours (local time, HH:MM) used by feed-health alerts; absent = always open. */
+  openingHours: z
+    .strictObject({ from: z.string().regex(/^\d{2}:\d{2}$/), to: z.string().regex(/^\d{2}:\d{2}$/) })
+    .optional(),
+});
+
+export const queueConfig = z.strictObject({
+  id: identifier,
+  center: centerId.default('default'),
+  name: localized,
+  channel,
+  /** 服务水平 threshold: answered within this many seconds counts as met. */
+  serviceLevelThresholdSec: z.number().int().min(1).max(3600).optional(),
+  /** Abandons with a wait below this are "short" and excluded from offered (0 = none, the standard). */
+  shortAbandonThresholdSec: z.number().int().min(0).max(600).optional(),
+});
+
+export const groupConfig = z.strictObject({
+  id: identifier,
+  center: centerId.default('default'),
+  name: localized,
+  queues: z.array(identifier).min(1),
+});
+
+export const teamConfig = z.strictObject({
+  id: identifier,
+  center: centerId.default('default'),
+  name: localized,
+});
+
+export const tileIds = [
+  'serviceLevel',
+  'answerRate',
+  'waiting',
+  'longestWaitSec',
+  'abandonRate',
+  'asaSec',
+  'agentsAvailable',
+  'agentsOnContact',
+  'agentsAcw',
+  'agentsNotReady',
+  'occupancy',
+] as const;
+export const tileId = z.enum(tileIds);
+
+export const boardRow = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('channel'), channel }),
+  z.strictObject({ kind: z.literal('group'), group: identifier }),
+  z.strictObject({ kind: z.literal('queue'), queue: identifier }),
+  z.strictObject({ kind: z.literal('center') }),
+]);
+export type BoardRow = z.infer<typeof boardRow>;
+
+export const boardConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and "-"'),
+  center: centerId.default('default'),
+  title: localized.optional(),
+  window: windowId.default('30m'),
+  /** rows; absent = one row per channel that has queues */
+  rows: z.array(boardRow).optional(),
+  tiles: z.array(tileId).default([...tileIds]),
+  /** seconds each page stays before rotating to `rotateTo` */
+  rotateEverySec: z.number().int().min(5).max(3600).default(20),
+  rotateTo: z.array(z.string()).default([]),
+  /** include the metric legend page in the rotation */
+  legendPage: z.boolean().default(true),
+});
+export type BoardConfig = z.infer<typeof boardConfig>;
+
+/** Colour thresholds for tiles (defaults from the standards). */
+export const levelThreshold = z.strictObject({
+  warning: z.number(),
+  critical: z.number(),
+});
+export const displayThresholds = z
+  .strictObject({
+    serviceLevel: levelThreshold.default({ warning: 0.8, critical: 0.7 }),
+    answerRate: levelThreshold.default({ warning: 0.9, critical: 0.85 }),
+    abandonRate: levelThreshold.default({ warning: 0.05, critical: 0.1 }),
+    longestWaitSec: levelThreshold.default({ warning: 60, critical: 120 }),
+    asaSec: levelThreshold.default({ warning: 20, critical: 40 }),
+    waiting: levelThreshold.default({ warning: 10, critical: 25 }),
+    occupancy: levelThreshold.default({ warning: 0.9, critical: 0.95 }),
+  })
+  .default({
+    serviceLevel: { warning: 0.8, critical: 0.7 },
+    answerRate: { warning: 0.9, critical: 0.85 },
+    abandonRate: { warning: 0.05, critical: 0.1 },
+    longestWaitSec: { warning: 60, critical: 120 },
+    asaSec: { warning: 20, critical: 40 },
+    waiting: { warning: 10, critical: 25 },
+    occupancy: { warning: 0.9, critical: 0.95 },
+  });
+export type DisplayThresholds = z.infer<typeof displayThresholds>;
+
+/** Time-in-state colouring on the agent grid: seconds after which a state turns warning/critical. */
+export const stateTimeThresholds = z
+  .record(z.string(), levelThreshold)
+  .default({
+    acw: { warning: 120, critical: 300 },
+    hold: { warning: 60, critical: 180 },
+    ringing: { warning: 15, critical: 30 },
+    not_ready: { warning: 900, critical: 1800 },
+    'not_ready:break': { warning: 900, critical: 1200 },
+    'not_ready:meal': { warning: 1800, critical: 2700 },
+  });
+
+export const roles = ['display', 'lead', 'admin', 'ingest'] as const;
+export const role = z.enum(roles);
+export type Role = z.infer<typeof role>;
+
+export const tokenConfig = z.strictObject({
+  token: z.string().min(16, 'tokens must be at least 16 characters'),
+  role,
+  name: z.string().min(1),
+});
+
+export const retentionConfig = z
+  .strictObject({
+    /** Events older than this are rejected; per-contact state is kept this long. */
+    lateEventHours: z.number().int().min(2).max(24 * 7).default(48),
+    /** 15-minute interval history. */
+    intervalDays: z.number().int().min(35).max(400).default(40),
+    /** A contact still "waiting" after this long with no exit event is dropped from live figures. */
+    waitingTimeoutMin: z.number().int().min(1).max(24 * 60).default(240),
+  })
+  .default({ lateEventHours: 48, intervalDays: 40, waitingTimeoutMin: 240 });
+
+export const redisConfig = z
+  .strictObject({
+    /** "everysec" (default: lose ≤ 1 s on power loss) or "always" (strict: fsync every write). */
+    appendfsync: z.enum(['everysec', 'always']).default('everysec'),
+    /** listen on a unix socket under dataDir instead of a loopback TCP port */
+    unixSocket: z.boolean().default(false),
+  })
+  .default({ appendfsync: 'everysec', unixSocket: false });
+
+export const defaultsConfig = z
+  .strictObject({
+    serviceLevelThresholdSec: z
+      .strictObject({ voice: z.number().int().min(1), text: z.number().int().min(1), video: z.number().int().min(1) })
+      .default({ voice: 20, text: 20, video: 20 }),
+    shortAbandonThresholdSec: z.number().int().min(0).max(600).default(0),
+  })
+  .default({ serviceLevelThresholdSec: { voice: 20, text: 20, video: 20 }, shortAbandonThresholdSec: 0 });
+
+export const appConfig = z.strictObject({
+  centers: z
+    .array(centerConfig)
+    .min(1)
+    .default([{ id: 'default', name: { zh: '远程银行中心', en: 'Remote Banking Center' }, timeZone: 'Asia/Shanghai' }]),
+  defaults: defaultsConfig,
+  queues: z.array(queueConfig).default([]),
+  groups: z.array(groupConfig).default([]),
+  teams: z.array(teamConfig).default([]),
+  boards: z.array(boardConfig).default([]),
+  displayThresholds,
+  stateTimeThresholds,
+  tokens: z.array(tokenConfig).default([]),
+  retention: retentionConfig,
+  redis: redisConfig,
+  /** Alert rules, escalation and channels (see server/alerts). Validated there. */
+  alerts: z.unknown().optional(),
+  /** Settings of the KPI pack (see README). */
+  kpi: z.unknown().optional(),
+});
+export type AppConfig = z.infer<typeof appConfig>;
+export type AppConfigInput = z.input<typeof appConfig>;
+export type QueueConfig = z.infer<typeof queueConfig>;
+export type CenterConfig = z.infer<typeof centerConfig>;
+export { agentState };

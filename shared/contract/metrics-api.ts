@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { centerId, channel, identifier } from './events.ts';
+import { windowId } from '../metrics/windows.ts';
+
+/** Query string of `GET /api/v1/metrics` and `GET /api/v1/intervals`. */
+export const metricsQuery = z
+  .strictObject({
+    center: centerId.default('default'),
+    queue: identifier.optional(),
+    group: identifier.optional(),
+    channel: channel.optional(),
+    team: identifier.optional(),
+    window: windowId.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((q) => !(q.window && (q.from || q.to)), {
+    message: 'use either window or from/to, not both',
+  })
+  .refine((q) => (q.from === undefined) === (q.to === undefined), {
+    message: 'from and to go together',
+  })
+  .refine((q) => [q.queue, q.group, q.channel].filter(Boolean).length <= 1, {
+    message: 'choose at most one of queue, group, channel',
+  });
+export type MetricsQuery = z.infer<typeof metricsQuery>;
+
+const nullableRatio = z.number().nullable();
+
+export const agentCountsSchema = z.object({
+  loggedIn: z.number(),
+  available: z.number(),
+  ringing: z.number(),
+  onContact: z.number(),
+  hold: z.number(),
+  acw: z.number(),
+  notReady: z.number(),
+});
+
+export const metricsResult = z.object({
+  asOf: z.string(),
+  center: z.string(),
+  queue: z.string().nullable(),
+  group: z.string().nullable(),
+  channel: channel.nullable(),
+  team: z.string().nullable(),
+  window: windowId.nullable(),
+  from: z.string(),
+  to: z.string(),
+  /** The service-level threshold of the queues included, or null when they differ. */
+  thresholdSec: z.number().nullable(),
+  offered: z.number(),
+  answered: z.number(),
+  answeredInThreshold: z.number(),
+  abandoned: z.number(),
+  abandonedInThreshold: z.number(),
+  shortAbandoned: z.number(),
+  transferredOut: z.number(),
+  arrivals: z.number(),
+  serviceLevel: nullableRatio,
+  serviceLevelVariants: z.object({
+    abandonsInThresholdExcluded: nullableRatio,
+    abandonsInThresholdMet: nullableRatio,
+  }),
+  answerRate: nullableRatio,
+  abandonRate: nullableRatio,
+  asaSec: nullableRatio,
+  avgTalkSec: nullableRatio,
+  ahtSec: nullableRatio,
+  /** Live figures: present for rolling windows and today, null for history ranges. */
+  waiting: z.number().nullable(),
+  longestWaitSec: z.number().nullable(),
+  agents: agentCountsSchema.nullable(),
+  occupancy: nullableRatio,
+  utilization: nullableRatio,
+  stateTimeSec: z.record(z.string(), z.number()),
+});
+export type MetricsResult = z.infer<typeof metricsResult>;
+
+export const agentRow = z.object({
+  agentId: z.string(),
+  name: z.string().nullable(),
+  state: z.string(),
+  reason: z.string().nullable(),
+  /** ISO time the agent entered the current state (and reason) */
+  since: z.string(),
+  team: z.string().nullable(),
+  queues: z.array(z.string()),
+  handledToday: z.number(),
+});
+export type AgentRow = z.infer<typeof agentRow>;

@@ -1,0 +1,205 @@
+/**
+ * The metric registry: one entry per published figure. The README's metric table, the lead
+ * console's ⓘ popovers and the wall's legend page are all rendered from this list, so the
+ * definition a supervisor reads is the one the engine computes.
+ */
+export type MetricUnit = 'ratio' | 'count' | 'seconds';
+export type WindowSemantics = 'leave' | 'arrival' | 'end' | 'wrap' | 'live' | 'time-in-state';
+
+export interface MetricDefinition {
+  id: string;
+  name: { zh: string; en: string };
+  formula: { zh: string; en: string };
+  unit: MetricUnit;
+  /** which moment places a contact in a window */
+  window: WindowSemantics;
+  /** where the definition comes from */
+  source: string;
+  /** true when a higher value is better (for threshold colouring direction) */
+  higherIsBetter?: boolean;
+}
+
+const leave = {
+  zh: '联系在窗口内离开队列（接通或放弃）时计入该窗口',
+  en: 'a contact counts in the window in which it leaves the queue (answered or abandoned)',
+};
+export const windowSemanticsText: Record<WindowSemantics, { zh: string; en: string }> = {
+  leave,
+  arrival: { zh: '按进入队列的时间计入窗口', en: 'counted by the time the contact entered the queue' },
+  end: { zh: '按通话结束时间计入窗口', en: 'counted by the time the conversation ended' },
+  wrap: { zh: '按话后处理完成时间计入窗口', en: 'counted by the time after-call work finished' },
+  live: { zh: '实时值（当前时刻）', en: 'live value (now)' },
+  'time-in-state': {
+    zh: '各座席在窗口内处于各状态的时长之和（跨窗口边界的状态只计窗口内部分）',
+    en: 'agent time in each state inside the window, summed over agents (states crossing the window edge count only their part inside it)',
+  },
+};
+
+export const metricRegistry: MetricDefinition[] = [
+  {
+    id: 'offered',
+    name: { zh: '人工进线量', en: 'Offered' },
+    formula: { zh: '接通量 + 放弃量（不含短放弃）', en: 'answered + abandoned (short abandons excluded)' },
+    unit: 'count',
+    window: 'leave',
+    source: '远程银行客户服务与经营规范 §服务效率',
+  },
+  {
+    id: 'answered',
+    name: { zh: '人工接通量', en: 'Answered' },
+    formula: { zh: '人工接起（文本为人工首次回复）的联系数', en: 'contacts answered by a human (text: first human reply)' },
+    unit: 'count',
+    window: 'leave',
+    source: '远程银行客户服务与经营规范 §服务效率',
+  },
+  {
+    id: 'serviceLevel',
+    name: { zh: '服务水平', en: 'Service level' },
+    formula: {
+      zh: '阈值（默认20秒）内人工接通量 ÷ 人工进线量 × 100%',
+      en: 'answered within the threshold (default 20 s) ÷ offered × 100%',
+    },
+    unit: 'ratio',
+    window: 'leave',
+    source: '远程银行客户服务与经营规范: 80% / 20 s',
+    higherIsBetter: true,
+  },
+  {
+    id: 'serviceLevelVariants.abandonsInThresholdExcluded',
+    name: { zh: '服务水平（剔除阈值内放弃）', en: 'Service level (abandons within threshold excluded)' },
+    formula: {
+      zh: '阈值内接通量 ÷ (人工进线量 − 阈值内放弃量)',
+      en: 'answered within threshold ÷ (offered − abandoned within threshold)',
+    },
+    unit: 'ratio',
+    window: 'leave',
+    source: 'common industry variant',
+    higherIsBetter: true,
+  },
+  {
+    id: 'serviceLevelVariants.abandonsInThresholdMet',
+    name: { zh: '服务水平（阈值内放弃视为达标）', en: 'Service level (abandons within threshold met)' },
+    formula: {
+      zh: '(阈值内接通量 + 阈值内放弃量) ÷ 人工进线量',
+      en: '(answered within threshold + abandoned within threshold) ÷ offered',
+    },
+    unit: 'ratio',
+    window: 'leave',
+    source: 'common industry variant',
+    higherIsBetter: true,
+  },
+  {
+    id: 'answerRate',
+    name: { zh: '人工接通率', en: 'Answer rate' },
+    formula: { zh: '人工接通量 ÷ 人工进线量 × 100%', en: 'answered ÷ offered × 100%' },
+    unit: 'ratio',
+    window: 'leave',
+    source: '远程银行客户服务与经营规范: ≥ 90%',
+    higherIsBetter: true,
+  },
+  {
+    id: 'abandonRate',
+    name: { zh: '放弃率', en: 'Abandon rate' },
+    formula: { zh: '放弃量 ÷ 人工进线量 × 100%', en: 'abandoned ÷ offered × 100%' },
+    unit: 'ratio',
+    window: 'leave',
+    source: 'industry practice',
+  },
+  {
+    id: 'shortAbandoned',
+    name: { zh: '短放弃量', en: 'Short abandons' },
+    formula: {
+      zh: '等待时长短于短放弃阈值（默认0秒，即不剔除）的放弃量，单独列示且不计入进线量',
+      en: 'abandons with wait below the short-abandon threshold (default 0 s: none), reported separately and excluded from offered',
+    },
+    unit: 'count',
+    window: 'leave',
+    source: '远程银行客户服务与经营规范 (default: none excluded)',
+  },
+  {
+    id: 'transferredOut',
+    name: { zh: '转出量', en: 'Transferred out' },
+    formula: {
+      zh: '接通前转至其他队列的联系数（不计入本队列进线量）',
+      en: 'contacts moved to another queue before an answer (not part of this queue’s offered)',
+    },
+    unit: 'count',
+    window: 'leave',
+    source: 'event contract',
+  },
+  {
+    id: 'asaSec',
+    name: { zh: '平均应答速度', en: 'ASA' },
+    formula: { zh: '人工接通联系的平均等待时长', en: 'mean wait of answered contacts' },
+    unit: 'seconds',
+    window: 'leave',
+    source: 'industry practice',
+  },
+  {
+    id: 'avgTalkSec',
+    name: { zh: '平均通话时长', en: 'Average talk time' },
+    formula: { zh: '(结束 − 接通) 的平均值', en: 'mean of (ended − answered)' },
+    unit: 'seconds',
+    window: 'end',
+    source: '远程银行客户服务与经营规范 §运营效率',
+  },
+  {
+    id: 'ahtSec',
+    name: { zh: '平均处理时长', en: 'AHT' },
+    formula: { zh: '(话后处理完成 − 接通) 的平均值', en: 'mean of (wrapped − answered)' },
+    unit: 'seconds',
+    window: 'wrap',
+    source: '远程银行客户服务与经营规范 §运营效率',
+  },
+  {
+    id: 'arrivals',
+    name: { zh: '进入队列量', en: 'Arrivals' },
+    formula: { zh: '进入队列的联系数（按进队时间）', en: 'contacts that entered the queue (by queued time)' },
+    unit: 'count',
+    window: 'arrival',
+    source: 'traffic-spike input',
+  },
+  {
+    id: 'waiting',
+    name: { zh: '排队数', en: 'Waiting' },
+    formula: { zh: '当前在队列中、尚未接通或放弃的联系数', en: 'contacts in queue now, not yet answered or abandoned' },
+    unit: 'count',
+    window: 'live',
+    source: 'industry practice',
+  },
+  {
+    id: 'longestWaitSec',
+    name: { zh: '最长等待', en: 'Longest wait' },
+    formula: { zh: '当前时刻 − 最早仍在排队联系的进队时间', en: 'now − queued time of the oldest contact still waiting' },
+    unit: 'seconds',
+    window: 'live',
+    source: 'industry practice',
+  },
+  {
+    id: 'occupancy',
+    name: { zh: '占用率', en: 'Occupancy' },
+    formula: {
+      zh: '(通话 + 保持 + 话后处理) ÷ (通话 + 保持 + 话后处理 + 就绪等待) 时长',
+      en: '(on contact + hold + ACW) ÷ (on contact + hold + ACW + available) time',
+    },
+    unit: 'ratio',
+    window: 'time-in-state',
+    source: 'industry usage (distinct from the standard’s utilization)',
+  },
+  {
+    id: 'utilization',
+    name: { zh: '座席利用率', en: 'Utilization' },
+    formula: {
+      zh: '(就绪等待 + 振铃 + 通话 + 保持 + 话后处理) ÷ 在岗（签入）时长',
+      en: '(available + ringing + on contact + hold + ACW) ÷ logged-in time',
+    },
+    unit: 'ratio',
+    window: 'time-in-state',
+    source: '远程银行客户服务与经营规范 §运营效率',
+    higherIsBetter: true,
+  },
+];
+
+export function metricDefinition(id: string): MetricDefinition | undefined {
+  return metricRegistry.find((m) => m.id === id);
+}

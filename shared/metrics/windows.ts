@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * Window semantics (shared by engine, reference model, API and UI):
+ * - `asOf` is the query time truncated to the whole second.
+ * - Rolling windows are half-open [asOf − N min, asOf): an event at exactly asOf − N min counts,
+ *   one in the current, unfinished second does not yet.
+ * - `today` is [local midnight in the center's time zone, asOf).
+ * - History (`from`/`to`) is [from, to), both on 15-minute boundaries.
+ */
+export const rollingWindows = ['15m', '30m', '60m'] as const;
+export const windowIds = [...rollingWindows, 'today'] as const;
+export const windowId = z.enum(windowIds);
+export type WindowId = z.infer<typeof windowId>;
+export type RollingWindowId = (typeof rollingWindows)[number];
+
+export const rollingWindowMs: Record<RollingWindowId, number> = {
+  '15m': 15 * 60_000,
+  '30m': 30 * 60_000,
+  '60m': 60 * 60_000,
+};
+
+export const intervalMs = 15 * 60_000;
+
+export function isRolling(w: WindowId): w is RollingWindowId {
+  return w !== 'today';
+}
+
+export function asOfSecond(nowMs: number): number {
+  return Math.floor(nowMs / 1000) * 1000;
+}
+
+/** Local midnight (epoch ms) of the day containing `ms` in `timeZone`. Works for any IANA zone,
+ * including ones whose offset changes (DST): it finds the offset at the candidate midnight. */
+export function localMidnight(ms: number, timeZone: string): number {
+  const parts = localParts(ms, timeZone);
+  const guessUtc = Date.UTC(parts.year, parts.month - 1, parts.day);
+  // Offset in force near that midnight; iterate once more in case the guess crossed a DST change.
+  let candidate = guessUtc - offsetMs(guessUtc, timeZone);
+  candidate = guessUtc - offsetMs(candidate, timeZone);
+  return candidate;
+}
+
+/** The local calendar date (YYYY-MM-DD) of `ms` in `timeZone`. */
+export function localDate(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+const formatterCache = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatterCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatterCache.set(timeZone, f);
+  }
+  return f;
+}
+
+export function localParts(ms: number, timeZone: string) {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
+    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  }
+  return {
+    year: out.year!,
+    month: out.month!,
+    day: out.day!,
+    hour: out.hour!,
+    minute: out.minute!,
+    second: out.second!,
+  };
+}
+
+/** UTC offset (ms) of `timeZone` at instant `ms`. */
+export function offsetMs(ms: number, timeZone: string): number {
+  const p = localParts(ms, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
