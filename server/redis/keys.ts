@@ -17,6 +17,10 @@
  * | {p:c}:qmap                            | hash   | queue → JSON {channel, groups, slMs, shortMs}            | bounded by queues         |
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | 3 days                    |
  * | {p:c}:meta                            | hash   | lastEventAt, lastEventTs (feed health)                   | none (tiny)               |
+ * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
+ *
+ * Pub/sub channel (not a key): `{p:c}:ingested` — the engine publishes the center's new ingest
+ * sequence after every batch that accepted events; realtime servers subscribe to recompute views.
  *
  * Dimensions (`<dim>`): `all`, `q:<queue>`, `ch:<channel>`, `g:<group>`, `t:<team>`.
  */
@@ -61,6 +65,18 @@ export class Keys {
   }
   meta(center: string): string {
     return `${this.center(center)}:meta`;
+  }
+  /** per-minute trend samples of one wall view (realtime push) */
+  trend(center: string, viewId: string): string {
+    return `${this.center(center)}:trend:${viewId}`;
+  }
+  /** pub/sub channel: message = the center's ingest sequence after a batch with accepted events */
+  ingested(center: string): string {
+    return `${this.center(center)}:ingested`;
+  }
+  /** pattern matching `ingested` of every center */
+  ingestedPattern(): string {
+    return `{${this.prefix}:*}:ingested`;
   }
 }
 
