@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { centerId, channel, identifier, agentState } from './events.ts';
 import { windowId, isValidTimeZone } from '../metrics/windows.ts';
+import { alertsConfig } from './alerts.ts';
 
 /**
  * The configuration file (YAML or JSON), validated once at start-up. Everything has a default so
@@ -174,8 +175,8 @@ export const appConfig = z.strictObject({
   tokens: z.array(tokenConfig).default([]),
   retention: retentionConfig,
   redis: redisConfig,
-  /** Alert rules, escalation and channels (see server/alerts). Validated there. */
-  alerts: z.unknown().optional(),
+  /** Alert rules, escalation and channels (schema: shared/contract/alerts.ts). */
+  alerts: alertsConfig.prefault({}),
   /** Settings of the KPI pack (see README). */
   kpi: z.unknown().optional(),
 });

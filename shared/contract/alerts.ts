@@ -1,0 +1,376 @@
+import { z } from 'zod';
+import { centerId, channel, identifier } from './events.ts';
+import { windowId } from '../metrics/windows.ts';
+
+/**
+ * Alerts contract: threshold rules (GET/PUT /api/v1/thresholds), alert objects (API + socket
+ * events), the forecast upload, the audit and notification records, and the `alerts` key of the
+ * config file (escalation policies, notification channels, evaluator settings).
+ */
+
+export const localizedText = z.strictObject({ zh: z.string(), en: z.string() });
+export type LocalizedText = z.infer<typeof localizedText>;
+
+export const severities = ['warning', 'critical'] as const;
+export const severity = z.enum(severities);
+export type Severity = z.infer<typeof severity>;
+
+export const alertStates = ['firing', 'acknowledged', 'resolved'] as const;
+export const alertState = z.enum(alertStates);
+export type AlertState = z.infer<typeof alertState>;
+
+const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM (local time)');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+/** Where a rule looks. At most one of queue/channel/group; team narrows agent figures. */
+export const ruleScope = z
+  .strictObject({
+    center: centerId.default('default'),
+    queue: identifier.optional(),
+    channel: channel.optional(),
+    group: identifier.optional(),
+    team: identifier.optional(),
+  })
+  .refine((s) => [s.queue, s.channel, s.group].filter(Boolean).length <= 1, {
+    message: 'choose at most one of queue, channel, group',
+  });
+export type RuleScope = z.infer<typeof ruleScope>;
+
+/** The scope an alert reports (a subset of the rule scope plus agent details for per-agent rules). */
+export const alertScope = z.object({
+  center: z.string(),
+  queue: z.string().optional(),
+  channel: channel.optional(),
+  group: z.string().optional(),
+  team: z.string().optional(),
+  agent: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type AlertScope = z.infer<typeof alertScope>;
+
+export const comparator = z.enum(['lt', 'gt']);
+export type Comparator = z.infer<typeof comparator>;
+
+export const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+/**
+ * A schedule override: while it matches (center local time), its fields replace the rule's.
+ * Conditions combine with AND; a missing condition matches. `monthDays` counts from the end when
+ * negative (-1 = last day of the month), so "the last three days of every month" is [-1,-2,-3].
+ * The first matching override wins.
+ */
+export const scheduleOverride = z
+  .strictObject({
+    name: z.string().min(1).max(64),
+    weekdays: z.array(z.enum(weekdays)).min(1).optional(),
+    monthDays: z
+      .array(z.number().int().min(-31).max(31).refine((d) => d !== 0, 'day 0 does not exist'))
+      .min(1)
+      .optional(),
+    dates: z.array(isoDate).min(1).optional(),
+    from: hhmm.optional(),
+    to: hhmm.optional(),
+    enabled: z.boolean().optional(),
+    warning: z.number().nullable().optional(),
+    critical: z.number().nullable().optional(),
+    clear: z.number().optional(),
+    sustainedForSec: z.number().int().min(0).max(86_400).optional(),
+  })
+  .refine((o) => (o.from === undefined) === (o.to === undefined), { message: 'from and to go together' });
+export type ScheduleOverride = z.infer<typeof scheduleOverride>;
+
+/**
+ * One alert rule. `metric` names a resolver (see server/alerts/metrics.ts): engine figures,
+ * derived ones (waitingPerAvailableAgent, notReadySec, arrivalsVsBaseline, arrivalsVsForecast,
+ * feedSilenceSec) and whatever the KPI pack registers (csat, botResolutionRate).
+ *
+ * Hysteresis: the alert fires when the value is past `warning` (or `critical`) for
+ * `sustainedForSec`, and resolves only once it is past `clear` in the good direction.
+ */
+export const alertRule = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" (max 64)'),
+    name: localizedText.optional(),
+    enabled: z.boolean().default(true),
+    metric: z.string().min(1).max(64),
+    scope: ruleScope.default({ center: 'default' }),
+    window: windowId.default('15m'),
+    comparator,
+    warning: z.number().nullable().default(null),
+    critical: z.number().nullable().default(null),
+    /** resolve only past this level; default = the warning (or critical) level itself */
+    clear: z.number().optional(),
+    sustainedForSec: z.number().int().min(0).max(86_400).default(60),
+    /** not-ready rules: only this reason (absent = any reason, each reason tracked separately) */
+    reason: identifier.optional(),
+    /** escalation policy id (config alerts.escalation.policies); default "default" */
+    policy: z.string().min(1).max(64).default('default'),
+    /** critical alerts not acknowledged this long escalate one level (default from the policy) */
+    escalateAfterSec: z.number().int().min(30).max(86_400).optional(),
+    schedules: z.array(scheduleOverride).max(32).default([]),
+  })
+  .superRefine((r, ctx) => {
+    if (r.warning === null && r.critical === null) {
+      ctx.addIssue({ code: 'custom', message: 'a rule needs a warning or a critical level' });
+      return;
+    }
+    const worse = (a: number, b: number) => (r.comparator === 'lt' ? a <= b : a >= b);
+    if (r.warning !== null && r.critical !== null && !worse(r.critical, r.warning)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['critical'],
+        message: `with comparator ${r.comparator} the critical level must be at or beyond the warning level`,
+      });
+    }
+    const first = r.warning ?? r.critical!;
+    if (r.clear !== undefined && !worse(first, r.clear)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clear'],
+        message: `the clear level must be on the good side of the ${r.warning !== null ? 'warning' : 'critical'} level (hysteresis)`,
+      });
+    }
+  });
+export type AlertRule = z.infer<typeof alertRule>;
+export type AlertRuleInput = z.input<typeof alertRule>;
+
+/** `PUT /api/v1/thresholds` body. `expectedVersion` (optional) rejects a stale editor with 409. */
+export const thresholdsPut = z
+  .strictObject({
+    rules: z.array(alertRule).max(500),
+    expectedVersion: z.number().int().min(0).optional(),
+  })
+  .refine((b) => new Set(b.rules.map((r) => r.id)).size === b.rules.length, {
+    message: 'rule ids must be unique',
+  });
+export type ThresholdsPut = z.infer<typeof thresholdsPut>;
+
+export const thresholdsDocument = z.object({
+  version: z.number().int(),
+  updatedAt: z.string().nullable(),
+  updatedBy: z.string().nullable(),
+  rules: z.array(alertRule),
+});
+export type ThresholdsDocument = z.infer<typeof thresholdsDocument>;
+
+export const auditRecord = z.object({
+  id: z.string(),
+  at: z.string(),
+  by: z.string(),
+  role: z.string(),
+  action: z.enum(['thresholds.put', 'forecast.put']),
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  /** rule ids added / removed / changed, for a quick read */
+  summary: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+  old: z.unknown(),
+  new: z.unknown(),
+});
+export type AuditRecord = z.infer<typeof auditRecord>;
+
+export const alert = z.object({
+  id: z.string(),
+  rule: z.string(),
+  severity,
+  state: alertState,
+  scope: alertScope,
+  metric: z.string(),
+  value: z.number().nullable(),
+  threshold: z.number(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  acknowledgedBy: z.string().optional(),
+  acknowledgedAt: z.string().optional(),
+  note: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  escalationLevel: z.number().int().min(0),
+  message: localizedText,
+});
+export type Alert = z.infer<typeof alert>;
+
+export const alertsQuery = z.strictObject({
+  state: alertState.optional(),
+  center: centerId.optional(),
+  queue: identifier.optional(),
+});
+
+export const alertHistoryQuery = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+    limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  });
+
+export const ackBody = z.strictObject({ note: z.string().max(500).optional() }).default({});
+
+export const alertChangeTypes = ['raised', 'updated', 'resolved'] as const;
+export type AlertChangeType = (typeof alertChangeTypes)[number];
+/** What goes over the Redis pub/sub channel and to the realtime plugin. */
+export interface AlertChange {
+  type: AlertChangeType;
+  alert: Alert;
+}
+
+export const notificationAttempt = z.object({
+  id: z.string(),
+  at: z.string(),
+  alertId: z.string(),
+  kind: z.enum(['raised', 'escalated', 'renotify', 'resolved']),
+  level: z.number().int(),
+  channel: z.string(),
+  channelType: z.string(),
+  attempt: z.number().int(),
+  outcome: z.enum(['sent', 'failed', 'retrying', 'dropped']),
+  status: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type NotificationAttempt = z.infer<typeof notificationAttempt>;
+
+/** `PUT /api/v1/forecast`: planned arrivals per 15-minute interval of one local day. */
+export const forecastPut = z.strictObject({
+  center: centerId.default('default'),
+  date: isoDate,
+  series: z
+    .array(
+      z
+        .strictObject({
+          queue: identifier.optional(),
+          channel: channel.optional(),
+          group: identifier.optional(),
+          /** one volume per 15-minute interval from local midnight (96 on a normal day; 92/100 on DST days) */
+          volumes: z.array(z.number().min(0).max(1e7)).min(92).max(100),
+        })
+        .refine((s) => [s.queue, s.channel, s.group].filter(Boolean).length <= 1, {
+          message: 'choose at most one of queue, channel, group (none = whole center)',
+        }),
+    )
+    .min(1)
+    .max(1000),
+});
+export type ForecastPut = z.infer<typeof forecastPut>;
+
+// ---------------------------------------------------------------------------------------------
+// Config file: `alerts:` key
+// ---------------------------------------------------------------------------------------------
+
+const channelBase = { id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) };
+export const notificationChannel = z.discriminatedUnion('type', [
+  /** generic JSON; signed with HMAC-SHA256 when `secret` is set */
+  z.strictObject({ ...channelBase, type: z.literal('webhook'), url: z.url(), secret: z.string().min(8).optional() }),
+  /** 企业微信 group robot: url = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… */
+  z.strictObject({ ...channelBase, type: z.literal('wecom'), url: z.url() }),
+  /** 钉钉 custom robot: url = https://oapi.dingtalk.com/robot/send?access_token=…; secret = 加签 SEC… */
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('dingtalk'),
+    url: z.url(),
+    secret: z.string().min(1).optional(),
+    atMobiles: z.array(z.string()).default([]),
+  }),
+  /** 飞书 custom bot: url = https://open.feishu.cn/open-apis/bot/v2/hook/…; secret = 签名校验 key */
+  z.strictObject({
+    ...channelBase,
+    type: z.literal('feishu'),
+    url: z.url(),
+    secret: z.string().min(1).optional(),
+    format: z.enum(['interactive', 'text']).default('interactive'),
+  }),
+  z.strictObject({ ...channelBase, type: z.literal('email'), to: z.array(z.email()).min(1) }),
+]);
+export type NotificationChannel = z.infer<typeof notificationChannel>;
+
+export const escalationLevel = z.strictObject({
+  name: localizedText,
+  /** people to name in the message (and email addresses for email channels without `to`) */
+  recipients: z.array(z.string().min(1)).default([]),
+  channels: z.array(z.string()).default([]),
+});
+export const escalationPolicy = z.strictObject({
+  id: z.string().min(1).max(64),
+  levels: z.array(escalationLevel).min(1).max(10),
+  /** a critical alert not acknowledged this long moves one level up */
+  escalateAfterSec: z.number().int().min(30).max(86_400).default(300),
+  /** repeat the notification to the current level at this interval until acknowledged */
+  reNotifyEverySec: z.number().int().min(30).max(86_400).default(300),
+  /** also repeat notifications for warnings (escalation itself is for criticals only) */
+  reNotifyWarnings: z.boolean().default(false),
+});
+export type EscalationPolicy = z.infer<typeof escalationPolicy>;
+
+export const defaultEscalationPolicy: z.input<typeof escalationPolicy> = {
+  id: 'default',
+  levels: [
+    { name: { zh: '班组长', en: 'Team lead' } },
+    { name: { zh: '现场经理', en: 'Floor manager' } },
+    { name: { zh: '值班总监', en: 'Duty director' } },
+  ],
+};
+
+export const smtpConfig = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  pass: z.string().optional(),
+  from: z.string().min(3),
+});
+
+export const alertsConfig = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** evaluation period; the standard wants a person to act within 5 minutes, so at most 5 s */
+    evaluateEverySec: z.number().min(0.5).max(5).default(5),
+    /** evaluator lease (one evaluator across all server processes) */
+    leaseMs: z.number().int().min(2000).max(120_000).default(15_000),
+    /** history stream retention */
+    historyDays: z.number().int().min(1).max(3660).default(90),
+    historyMaxEntries: z.number().int().min(1000).max(10_000_000).default(500_000),
+    /** resolved alerts stay listed by GET /alerts?state=resolved this long */
+    resolvedKeepHours: z.number().min(1).max(168).default(24),
+    /** rules used until an admin PUTs thresholds (absent = the built-in defaults) */
+    rules: z.array(alertRule).optional(),
+    escalation: z
+      .strictObject({ policies: z.array(escalationPolicy).default([]) })
+      .default({ policies: [] }),
+    channels: z.array(notificationChannel).default([]),
+    smtp: smtpConfig.optional(),
+    notify: z
+      .strictObject({
+        maxQueue: z.number().int().min(10).max(100_000).default(1000),
+        concurrency: z.number().int().min(1).max(32).default(4),
+        maxAttempts: z.number().int().min(1).max(20).default(6),
+        backoffBaseMs: z.number().int().min(1).max(600_000).default(2000),
+        backoffMaxMs: z.number().int().min(1).max(3_600_000).default(300_000),
+        timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+      })
+      .default({ maxQueue: 1000, concurrency: 4, maxAttempts: 6, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 10_000 }),
+    spike: z
+      .strictObject({
+        /** same-weekday weeks looked back for the baseline */
+        baselineWeeks: z.number().int().min(1).max(8).default(4),
+        method: z.enum(['median', 'mean']).default('median'),
+        /** weeks with data needed before the baseline counts */
+        minWeeks: z.number().int().min(1).max(8).default(2),
+        /** below this baseline volume the ratio is too noisy to alert on */
+        minBaselineArrivals: z.number().min(0).default(20),
+      })
+      .default({ baselineWeeks: 4, method: 'median', minWeeks: 2, minBaselineArrivals: 20 }),
+  })
+  .superRefine((c, ctx) => {
+    const ids = new Set(c.channels.map((ch) => ch.id));
+    c.escalation.policies.forEach((p, pi) =>
+      p.levels.forEach((l, li) =>
+        l.channels.forEach((ch, ci) => {
+          if (!ids.has(ch))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['escalation', 'policies', pi, 'levels', li, 'channels', ci],
+              message: `unknown channel "${ch}"`,
+            });
+        }),
+      ),
+    );
+  });
+export type AlertsConfig = z.infer<typeof alertsConfig>;
+export type AlertsConfigInput = z.input<typeof alertsConfig>;
