@@ -18,9 +18,22 @@
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | 3 days                    |
  * | {p:c}:meta                            | hash   | lastEventAt, lastEventTs (feed health)                   | none (tiny)               |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
+ * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |
+ * | {p:alerts}:rules                      | string | JSON thresholds document {version, updatedAt, by, rules} | none (admin edits)        |
+ * | {p:alerts}:audit                      | stream | threshold/forecast changes: who, when, old → new         | MAXLEN ~ 100000           |
+ * | {p:alerts}:track                      | hash   | rule|subject → JSON hysteresis tracker (pending since…)  | removed when back to ok   |
+ * | {p:alerts}:open                       | hash   | rule|subject → id of the open alert (HSETNX: one alert)  | removed on resolve        |
+ * | {p:alerts}:alerts                     | hash   | alert id → JSON alert (firing, acknowledged, resolved)   | resolved: resolvedKeepHours |
+ * | {p:alerts}:esc                        | hash   | alert id → JSON escalation progress (level since, last notified) | removed on resolve |
+ * | {p:alerts}:history                    | stream | alert lifecycle records (raised/updated/acknowledged/resolved) | MINID historyDays, MAXLEN historyMaxEntries |
+ * | {p:alerts}:notify                     | stream | every notification attempt (channel, outcome, status)    | MINID historyDays, MAXLEN ~ 200000 |
+ * | {p:alerts}:fc:<center>:<YYYY-MM-DD>   | string | JSON forecast (15-min volumes) of one local day          | 40 days                   |
  *
  * Pub/sub channel (not a key): `{p:c}:ingested` — the engine publishes the center's new ingest
  * sequence after every batch that accepted events; realtime servers subscribe to recompute views.
+ *
+ * Pub/sub channel (not a key): `{p:alerts}:changes` — JSON {type: raised|updated|resolved, alert} on
+ * every alert change; each server process relays it to its sockets (server/alerts/bus.ts).
  *
  * Dimensions (`<dim>`): `all`, `q:<queue>`, `ch:<channel>`, `g:<group>`, `t:<team>`.
  */
@@ -65,6 +78,44 @@ export class Keys {
   }
   meta(center: string): string {
     return `${this.center(center)}:meta`;
+  }
+  // --- alerts (server/alerts); one hash tag so the evaluator's multi-key writes share a slot
+  alerts(): string {
+    return `{${this.prefix}:alerts}`;
+  }
+  alertLease(): string {
+    return `${this.alerts()}:lease`;
+  }
+  alertRules(): string {
+    return `${this.alerts()}:rules`;
+  }
+  alertAudit(): string {
+    return `${this.alerts()}:audit`;
+  }
+  alertTrack(): string {
+    return `${this.alerts()}:track`;
+  }
+  alertOpen(): string {
+    return `${this.alerts()}:open`;
+  }
+  alertItems(): string {
+    return `${this.alerts()}:alerts`;
+  }
+  alertEscalation(): string {
+    return `${this.alerts()}:esc`;
+  }
+  alertHistory(): string {
+    return `${this.alerts()}:history`;
+  }
+  alertNotify(): string {
+    return `${this.alerts()}:notify`;
+  }
+  alertForecast(center: string, localDate: string): string {
+    return `${this.alerts()}:fc:${center}:${localDate}`;
+  }
+  /** pub/sub channel: JSON AlertChange on every alert change */
+  alertChanges(): string {
+    return `${this.alerts()}:changes`;
   }
   /** per-minute trend samples of one wall view (realtime push) */
   trend(center: string, viewId: string): string {
