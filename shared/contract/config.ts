@@ -179,6 +179,10 @@ export const appConfig = z.strictObject({
   alerts: alertsConfig.prefault({}),
   /** Settings of the KPI pack (see README). */
   kpi: z.unknown().optional(),
+  /** Browser push (server/realtime): origins other than the server's own that may open a socket. */
+  realtime: z
+    .strictObject({ allowedOrigins: z.array(z.url()).default([]) })
+    .default({ allowedOrigins: [] }),
 });
 export type AppConfig = z.infer<typeof appConfig>;
 export type AppConfigInput = z.input<typeof appConfig>;
