@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { channel as channelSchema, type Channel } from '../../shared/contract/events.ts';
+
+export interface KnownQueue {
+  id: string;
+  channel: Channel | null;
+  /** configured in the config file (else discovered from events) */
+  configured: boolean;
+}
+
+/**
+ * The queues of a center: the configured ones plus those the engine has seen in events (its queue
+ * map in Redis), so a center that sends events before anyone writes a config still gets a queue
+ * table. Read from Redis each time: another server process may have learnt a queue.
+ */
+export async function knownQueues(app: FastifyInstance, center: string): Promise<KnownQueue[]> {
+  const out = new Map<string, KnownQueue>();
+  for (const q of app.config.queues) {
+    if (q.center === center) out.set(q.id, { id: q.id, channel: q.channel, configured: true });
+  }
+  let discovered: Record<string, string> = {};
+  try {
+    discovered = await app.redis.hgetall(app.keys.queueMap(center));
+  } catch {
+    // the figures themselves will fail loudly; the catalogue falls back to the config
+  }
+  for (const [id, json] of Object.entries(discovered)) {
+    if (out.has(id)) continue;
+    out.set(id, { id, channel: channelOf(json), configured: false });
+  }
+  return [...out.values()].sort((a, b) => (a.channel ?? '').localeCompare(b.channel ?? '') || a.id.localeCompare(b.id));
+}
+
+function channelOf(json: string): Channel | null {
+  try {
+    const parsed = channelSchema.safeParse((JSON.parse(json) as { channel?: unknown }).channel);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

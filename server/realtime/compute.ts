@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { BoardRow } from '../../shared/contract/config.ts';
+import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { channels } from '../../shared/contract/events.ts';
+import type { BoardViewSpec, LeadViewSpec, RowKey, ViewPayload, ViewSpec } from '../../shared/realtime/events.ts';
+import { UnavailableError } from '../errors.ts';
+import type { MetricEngine, Scope } from '../metrics/types.ts';
+import { findBoard } from '../web/boards.ts';
+import { knownQueues, type KnownQueue } from './catalog.ts';
+import type { TrendSeries } from './trend.ts';
+
+/** The engine is registered by the metrics plugin; until then views answer "unavailable". */
+export function engineOf(app: FastifyInstance): MetricEngine {
+  const engine = (app as unknown as { engine?: MetricEngine }).engine;
+  if (!engine) throw new UnavailableError('metric engine not registered');
+  return engine;
+}
+
+/** The demo launcher decorates `demoMode` (the simulator feeds the center); absent = real data. */
+export function isDemo(app: FastifyInstance): boolean {
+  return app.hasDecorator('demoMode') && Boolean((app as unknown as { demoMode?: unknown }).demoMode);
+}
+
+export class UnknownBoardError extends Error {
+  override name = 'UnknownBoardError';
+}
+
+export function checkSpec(app: FastifyInstance, spec: ViewSpec): 'unknown_center' | 'unknown_board' | null {
+  if (!app.config.centers.some((c) => c.id === spec.center)) return 'unknown_center';
+  if (spec.kind === 'board' && !findBoard(app.config, spec.center, spec.board)) return 'unknown_board';
+  return null;
+}
+
+/**
+ * Computes a view's full payload (trend: the whole last hour). The sequence is read *before* the
+ * figures, so every event up to `seq` is guaranteed to be inside them.
+ */
+export async function computeView(
+  app: FastifyInstance,
+  viewId: string,
+  spec: ViewSpec,
+  trend: TrendSeries | null,
+): Promise<ViewPayload> {
+  const engine = engineOf(app);
+  const nowMs = app.clock.now();
+  const seq = await engine.sequence(spec.center);
+  const base = { viewId, seq, demo: isDemo(app) };
+  if (spec.kind === 'board') return { ...base, ...(await computeBoard(app, engine, spec, nowMs, trend)) };
+  return { ...base, ...(await computeLead(app, engine, spec, nowMs)) };
+}
+
+async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: BoardViewSpec, nowMs: number, trend: TrendSeries | null) {
+  const board = findBoard(app.config, spec.center, spec.board);
+  if (!board) throw new UnknownBoardError(spec.board);
+  const queues = board.rows.some((r) => r.kind === 'queue') ? await knownQueues(app, spec.center) : [];
+  const rowKeys = board.rows.map((r) => rowKeyOf(r, queues));
+  const rows = await engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k) })), board.window, nowMs);
+  const asOf = asOfOf(rows, nowMs);
+  const points = trend
+    ? (await trend.record(Date.parse(asOf), rows.map((r) => r.serviceLevel), rows.map((r) => r.waiting)), trend.window(Date.parse(asOf)))
+    : [];
+  return { asOf, window: board.window, rowKeys, rows, trend: points };
+}
+
+async function computeLead(app: FastifyInstance, engine: MetricEngine, spec: LeadViewSpec, nowMs: number) {
+  const queues = (await knownQueues(app, spec.center)).filter((q) => !spec.queue || q.id === spec.queue);
+  const rowKeys: RowKey[] = spec.queue ? [] : [{ kind: 'center' }];
+  if (!spec.queue) {
+    for (const c of channels) if (queues.some((q) => q.channel === c)) rowKeys.push({ kind: 'channel', channel: c });
+  }
+  for (const q of queues) rowKeys.push({ kind: 'queue', queue: q.id, channel: q.channel });
+  if (spec.queue && queues.length === 0) rowKeys.push({ kind: 'queue', queue: spec.queue, channel: null });
+  const team = spec.team ? { team: spec.team } : {};
+  const [rows, agents] = await Promise.all([
+    engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k), ...team })), spec.window, nowMs),
+    engine.agents(spec.center, { ...team, ...(spec.queue ? { queue: spec.queue } : {}) }, nowMs),
+  ]);
+  return { asOf: asOfOf(rows, nowMs), window: spec.window, rowKeys, rows, agents };
+}
+
+function rowKeyOf(row: BoardRow, queues: KnownQueue[]): RowKey {
+  if (row.kind !== 'queue') return row;
+  return { kind: 'queue', queue: row.queue, channel: queues.find((k) => k.id === row.queue)?.channel ?? null };
+}
+
+export function scopeOf(key: RowKey): Scope {
+  switch (key.kind) {
+    case 'center':
+      return { kind: 'all' };
+    case 'channel':
+      return { kind: 'channel', channel: key.channel };
+    case 'group':
+      return { kind: 'group', group: key.group };
+    case 'queue':
+      return { kind: 'queue', queue: key.queue };
+  }
+}
+
+function asOfOf(rows: MetricsResult[], nowMs: number): string {
+  return rows[0]?.asOf ?? new Date(Math.floor(nowMs / 1000) * 1000).toISOString();
+}

@@ -1,0 +1,174 @@
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'socket.io';
+import {
+  coalesceMs,
+  heartbeatMs,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+  type ViewPayload,
+  type ViewSpec,
+} from '../../shared/realtime/events.ts';
+import { computeView } from './compute.ts';
+import { TrendSeries } from './trend.ts';
+
+type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** A full payload is reused for a joining screen when it is at most this old and nothing changed. */
+const reuseSnapshotMs = 1_000;
+
+/**
+ * One live view in this process: the figures are computed once and broadcast to the view's room.
+ * Everything here is derived from the sockets connected to this process and from Redis, so
+ * another process rebuilds the same state from its own sockets.
+ */
+class LiveView {
+  /** last full payload (trend: the whole hour) */
+  last: ViewPayload | null = null;
+  lastComputedAt = 0;
+  lastSentAt = 0;
+  dirty = false;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<ViewPayload> | null = null;
+  readonly trend: TrendSeries | null;
+
+  constructor(
+    readonly id: string,
+    readonly spec: ViewSpec,
+    private readonly hub: ViewHub,
+  ) {
+    this.trend = spec.kind === 'board' ? TrendSeries.forView(hub.app.redis, hub.app.keys, spec.center, id) : null;
+  }
+
+  /** Something changed: recompute now if the last one is ≥ 250 ms old, else at the 250 ms mark. */
+  request(): void {
+    this.dirty = true;
+    if (this.timer || this.inFlight) return; // the pending run (or the one after the in-flight one) covers it
+    const wait = Math.max(0, this.lastComputedAt + coalesceMs - performance.now());
+    this.timer = setTimeout(() => void this.run(), wait);
+  }
+
+  /** a full payload for a joining screen: the last one if still current, else a fresh (shared) one */
+  async snapshot(): Promise<ViewPayload> {
+    if (this.last && !this.dirty && performance.now() - this.lastComputedAt < reuseSnapshotMs) return this.last;
+    if (this.inFlight) return this.inFlight;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    return this.run();
+  }
+
+  run(): Promise<ViewPayload> {
+    this.timer = null;
+    this.dirty = false;
+    this.lastComputedAt = performance.now();
+    const started = (async () => {
+      try {
+        const full = await computeView(this.hub.app, this.id, this.spec, this.trend);
+        this.last = full;
+        this.broadcast(full);
+        return full;
+      } finally {
+        this.inFlight = null;
+        if (this.dirty && !this.closed) {
+          this.dirty = false;
+          this.request();
+        }
+      }
+    })();
+    this.inFlight = started;
+    started.then(
+      () => (this.failing = false),
+      (err: Error) => {
+        // log the transition only: while Redis is down this fails every heartbeat
+        if (!this.failing) this.hub.app.log.warn({ err: err.message, view: this.id }, 'view recompute failed; screens will show STALE');
+        this.failing = true;
+      },
+    );
+    return started;
+  }
+
+  closed = false;
+  private failing = false;
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private broadcast(full: ViewPayload): void {
+    if (this.closed) return;
+    // updates carry only the current minute of the trend; screens merge by minute
+    const update = full.trend ? { ...full, trend: full.trend.slice(-1) } : full;
+    // `local`: every process serves its own sockets (all processes learn of events via Redis), so a
+    // Redis adapter added later must not fan the same update out a second time.
+    this.hub.io.local.to(this.id).emit('view:updated', update);
+    this.lastSentAt = performance.now();
+  }
+}
+
+export class ViewHub {
+  private readonly views = new Map<string, LiveView>();
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly app: FastifyInstance,
+    readonly io: IO,
+  ) {}
+
+  get size(): number {
+    return this.views.size;
+  }
+
+  has(viewId: string): boolean {
+    return this.views.has(viewId);
+  }
+
+  /** the view (created on first use); the caller has put the socket in the room */
+  view(viewId: string, spec: ViewSpec): LiveView {
+    let v = this.views.get(viewId);
+    if (!v) {
+      v = new LiveView(viewId, spec, this);
+      this.views.set(viewId, v);
+    }
+    return v;
+  }
+
+  /** drops views whose room is empty in this process */
+  release(viewId: string): void {
+    const v = this.views.get(viewId);
+    if (!v) return;
+    const members = this.io.of('/').adapter.rooms.get(viewId)?.size ?? 0;
+    if (members === 0) {
+      v.close();
+      this.views.delete(viewId);
+    }
+  }
+
+  /** the engine accepted events for a center (any server process): every view of it recomputes */
+  centerChanged(center: string): void {
+    for (const v of this.views.values()) if (v.spec.center === center) v.request();
+  }
+
+  /** heartbeat: a view that has sent nothing for 5 s recomputes (asOf moves, live figures age) */
+  tick(): void {
+    const now = performance.now();
+    for (const v of this.views.values()) if (now - v.lastSentAt >= heartbeatMs - 100) v.request();
+  }
+
+  startHeartbeat(): void {
+    this.heartbeat ??= setInterval(() => this.tick(), 500);
+    this.heartbeat.unref();
+  }
+
+  close(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    for (const v of this.views.values()) v.close();
+    this.views.clear();
+  }
+}
+
+export type { LiveView, IO };

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { centerId, identifier } from '../contract/events.ts';
+import { windowId, type WindowId } from '../metrics/windows.ts';
+import type { AgentRow, MetricsResult } from '../contract/metrics-api.ts';
+import type { Role } from '../contract/config.ts';
+import type { Alert } from '../contract/alerts.ts';
+
+/**
+ * The Socket.IO contract between the server and the two clients (wall, lead console), typed once
+ * and used by both ends through Socket.IO's generics. Event names: client → server `domain:verb`,
+ * server → client `domain:pastTense`. Every client message is validated with the zod schemas
+ * below; a rejected message is answered `{ok: false, error: <code>}` and never with internal text.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Views: what a client subscribes to. The server keys views by a canonical id, computes each view
+// once per server process and broadcasts to the view's room.
+
+export const boardViewSpec = z.strictObject({
+  kind: z.literal('board'),
+  center: centerId.default('default'),
+  /** a configured board id, or "default" (one row per channel of the center) */
+  board: z.string().regex(/^[a-z0-9-]+$/).max(64),
+});
+
+export const leadViewSpec = z.strictObject({
+  kind: z.literal('lead'),
+  center: centerId.default('default'),
+  window: windowId.default('30m'),
+  /** narrows agent figures (states, occupancy, agent grid) to one team */
+  team: identifier.optional(),
+  /** narrows the rows and the agent grid to one queue */
+  queue: identifier.optional(),
+});
+
+export const viewSpec = z.discriminatedUnion('kind', [boardViewSpec, leadViewSpec]);
+export type ViewSpec = z.infer<typeof viewSpec>;
+export type ViewSpecInput = z.input<typeof viewSpec>;
+export type BoardViewSpec = z.infer<typeof boardViewSpec>;
+export type LeadViewSpec = z.infer<typeof leadViewSpec>;
+
+/** Canonical view id (the room name). Identifiers may contain ":", hence the encoding. */
+export function viewIdOf(spec: ViewSpec): string {
+  const e = encodeURIComponent;
+  if (spec.kind === 'board') return `board:${spec.center}:${spec.board}`;
+  return `lead:${spec.center}:${spec.window}:${e(spec.team ?? '*')}:${e(spec.queue ?? '*')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client → server messages.
+
+export const subscribeMessage = viewSpec;
+export const unsubscribeMessage = z.strictObject({ viewId: z.string().min(1).max(512) });
+export const acknowledgeAlertMessage = z.strictObject({
+  alertId: z.string().min(1).max(128),
+  note: z.string().max(500).optional(),
+});
+export type UnsubscribeMessage = z.infer<typeof unsubscribeMessage>;
+export type AcknowledgeAlertMessage = z.infer<typeof acknowledgeAlertMessage>;
+
+/** Error codes a client may see in an ack; never anything else. */
+export const ackErrorCodes = [
+  'invalid_message',
+  'forbidden',
+  'unknown_board',
+  'unknown_center',
+  'unknown_view',
+  'unknown_alert',
+  'not_available',
+  'unavailable',
+  'rate_limited',
+] as const;
+export type AckErrorCode = (typeof ackErrorCodes)[number];
+export type Ack<T = object> = ({ ok: true } & T) | { ok: false; error: AckErrorCode };
+
+// ---------------------------------------------------------------------------------------------
+// Server → client payloads.
+
+/** One row of a view: what it covers (so the client can label it) and its figures. */
+export type RowKey =
+  | { kind: 'center' }
+  | { kind: 'channel'; channel: 'voice' | 'text' | 'video' }
+  | { kind: 'group'; group: string }
+  | { kind: 'queue'; queue: string; channel: 'voice' | 'text' | 'video' | null };
+
+/** One per-minute trend sample: index i of each array is row i of the view. */
+export interface TrendPoint {
+  /** ISO start of the minute (UTC) */
+  t: string;
+  serviceLevel: (number | null)[];
+  waiting: (number | null)[];
+}
+
+export interface ViewPayload {
+  viewId: string;
+  /** server time the figures describe (ISO, whole second; the engine's asOf) */
+  asOf: string;
+  /**
+   * The center's ingest sequence covered: every event accepted with a sequence ≤ seq is included
+   * in these figures (read before the figures are computed). The benchmark measures
+   * event-to-screen latency with it.
+   */
+  seq: number;
+  /** true while the demo simulator feeds the center: the clients show "DEMO DATA / 演示数据" */
+  demo: boolean;
+  window: WindowId;
+  /** the row descriptors, in display order (board: its configured rows; lead: center, channels, queues) */
+  rowKeys: RowKey[];
+  /** the engine's figures for each row, same order as rowKeys */
+  rows: MetricsResult[];
+  /** lead views only: the agent grid (filtered by the view's team/queue) */
+  agents?: AgentRow[];
+  /**
+   * board views only. Snapshot: the last 60 one-minute points; update: the points that changed
+   * since the previous payload (normally the current minute). Clients merge by `t`.
+   */
+  trend?: TrendPoint[];
+}
+
+export interface SessionInfo {
+  role: Exclude<Role, 'ingest'>;
+  name: string;
+  /** the server runs open (loopback, no tokens): the clients show a development-mode marker */
+  devMode: boolean;
+  serverTime: string;
+}
+
+/** Alerts as pushed to screens: the alerts contract's object (lifecycle owned by server/alerts). */
+export type AlertMessage = Alert;
+
+export interface ServerToClientEvents {
+  'session:established': (info: SessionInfo) => void;
+  'view:snapshotted': (payload: ViewPayload) => void;
+  'view:updated': (payload: ViewPayload) => void;
+  'alert:raised': (alert: AlertMessage) => void;
+  'alert:updated': (alert: AlertMessage) => void;
+  'alert:resolved': (alert: AlertMessage) => void;
+}
+
+export interface ClientToServerEvents {
+  /** join a view; the server answers with the view id, then sends `view:snapshotted` */
+  'view:subscribe': (spec: ViewSpecInput, ack: (res: Ack<{ viewId: string }>) => void) => void;
+  'view:unsubscribe': (msg: UnsubscribeMessage, ack: (res: Ack) => void) => void;
+  /** role lead or admin */
+  'alert:acknowledge': (msg: AcknowledgeAlertMessage, ack: (res: Ack) => void) => void;
+}
+
+/** Nothing is sent between server processes yet (the Redis adapter issue adds it). */
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  role: Exclude<Role, 'ingest'>;
+  name: string;
+  devMode: boolean;
+}
+
+/** A figure is STALE on screen when no payload has arrived for this long (or the socket is down). */
+export const staleAfterMs = 10_000;
+/** Server heartbeat: a payload at least this often per view even without events. */
+export const heartbeatMs = 5_000;
+/** Coalescing: at most one recompute per view in this period while events flow. */
+export const coalesceMs = 250;
+
+/** Every socket that subscribes to a view of a center also joins this room: alerts are sent to it. */
+export function centerRoom(center: string): string {
+  return `center:${center}`;
+}
