@@ -200,6 +200,23 @@ export const metricRegistry: MetricDefinition[] = [
   },
 ];
 
+/** Live agent counts (the `agents` object of a result), shown as wall tiles and console columns. */
+const agentCount = (id: string, zh: string, en: string, fzh: string, fen: string): MetricDefinition => ({
+  id: `agents.${id}`,
+  name: { zh, en },
+  formula: { zh: fzh, en: fen },
+  unit: 'count',
+  window: 'live',
+  source: 'industry practice',
+});
+metricRegistry.push(
+  agentCount('loggedIn', '签入座席', 'Agents logged in', '当前签入（非签出）的座席数', 'agents in any state but logged out, now'),
+  agentCount('available', '空闲座席', 'Agents available', '当前处于就绪等待状态的座席数', 'agents ready and waiting for a contact, now'),
+  agentCount('onContact', '通话中座席', 'Agents on contact', '当前正在服务客户（通话/会话）的座席数', 'agents serving a contact now'),
+  agentCount('acw', '话后处理座席', 'Agents in ACW', '当前处于话后处理（整理）状态的座席数', 'agents in after-contact work, now'),
+  agentCount('notReady', '未就绪座席', 'Agents not ready', '当前处于未就绪（小休、就餐、培训等）状态的座席数', 'agents not ready (break, meal, training…), now'),
+);
+
 export function metricDefinition(id: string): MetricDefinition | undefined {
   return metricRegistry.find((m) => m.id === id);
 }
