@@ -230,6 +230,22 @@ describe('reference model: agent figures (hand-computed)', () => {
     expect(model.query({ scope: { kind: 'channel', channel: 'text' } }, '15m', now).agents?.notReady).toBe(1);
   });
 
+  it('counts live agents in every state by their last point', () => {
+    const states = ['available', 'ringing', 'on_contact', 'hold', 'acw', 'not_ready', 'logged_out'];
+    const m = new ReferenceModel(config, [
+      ...states.map((s, i) => state(`s${i}`, '09:00:00', 'available', 'A', ['chat'])),
+      ...states.map((s, i) => state(`s${i}`, '09:30:00', s, 'A', ['chat'])),
+    ]);
+    expect(m.query({ scope: { kind: 'queue', queue: 'chat' } }, '30m', now).agents).toEqual({
+      loggedIn: 6, available: 1, ringing: 1, onContact: 1, hold: 1, acw: 1, notReady: 1,
+    });
+    // 7 agents × 30 min in the 60m window from 09:00 available, then 6 of them 30 min in their state
+    const r = m.query(all, '60m', now);
+    expect(r.stateTimeSec).toEqual({ available: 7 * 1800 + 1800, ringing: 1800, on_contact: 1800, hold: 1800, acw: 1800, not_ready: 1800 });
+    expect(r.occupancy).toBe((3 * 1800) / (3 * 1800 + 8 * 1800));
+    expect(r.utilization).toBe((12 * 1800) / (13 * 1800));
+  });
+
   it('lists agents with their current state, since and handledToday', () => {
     const rows = model.agents('default', {}, now);
     expect(rows.map((r) => [r.agentId, r.state, r.reason, r.handledToday])).toEqual([
