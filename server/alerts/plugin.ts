@@ -1,4 +1,44 @@
 import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import type { MetricEngine } from '../metrics/types.ts';
+import { alertRoutes } from './routes.ts';
+import { AlertService } from './service.ts';
 
-// Placeholder while this domain is being built; replaced by its owner.
-export const alertsPlugin = fp(async () => {}, { name: 'alerts' });
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** alert evaluator, store and change bus (realtime: `app.alerts.bus.onChange(fn)`) */
+    alerts: AlertService;
+  }
+}
+
+/** the engine decorates `app.engine`; read it lazily so plugin order and placeholders don't matter */
+function engineOf(app: FastifyInstance): MetricEngine | undefined {
+  return (app as unknown as { engine?: MetricEngine }).engine;
+}
+
+/**
+ * Alerts: routes under /api/v1, the change bus (subscribed in every process so sockets hear of
+ * changes made anywhere) and — only when `app.background` — the evaluation loop, which runs on
+ * whichever process holds the Redis lease.
+ */
+export const alertsPlugin = fp(
+  async (app) => {
+    const service = new AlertService({
+      redis: app.redis,
+      keys: app.keys,
+      config: app.config,
+      clock: app.clock,
+      log: app.log,
+      engine: () => engineOf(app),
+    });
+    app.decorate('alerts', service);
+    await app.register(alertRoutes, { prefix: '/api/v1', service });
+    await service.bus.start();
+    if (app.background) app.addHook('onReady', async () => service.start());
+    app.addHook('onClose', async () => {
+      await service.stop();
+      await service.bus.stop();
+    });
+  },
+  { name: 'alerts', dependencies: ['auth', 'redis'] },
+);

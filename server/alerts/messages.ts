@@ -1,0 +1,105 @@
+import type { AlertRule, AlertScope, Comparator, LocalizedText, Severity } from '../../shared/contract/alerts.ts';
+import { metricDefinition } from '../../shared/metrics/registry.ts';
+import type { Subject } from './metrics.ts';
+
+/** Bilingual alert text (zh-CN first: the users are supervisors of Chinese bank contact centers). */
+
+const extraNames: Record<string, LocalizedText> = {
+  waitingPerAvailableAgent: { zh: '每名空闲座席对应排队数', en: 'Waiting per available agent' },
+  notReadySec: { zh: '示忙时长', en: 'Time not ready' },
+  arrivalsVsBaseline: { zh: '近15分钟进线量/同期基线', en: 'Arrivals (15 min) vs baseline' },
+  arrivalsVsForecast: { zh: '近15分钟进线量/预测', en: 'Arrivals (15 min) vs forecast' },
+  feedSilenceSec: { zh: '数据源静默时长', en: 'Feed silent for' },
+  csat: { zh: '客户满意度', en: 'CSAT' },
+  botResolutionRate: { zh: '机器人问题解决率', en: 'Bot resolution rate' },
+};
+
+export function metricName(metric: string): LocalizedText {
+  return extraNames[metric] ?? metricDefinition(metric)?.name ?? { zh: metric, en: metric };
+}
+
+type Unit = 'ratio' | 'seconds' | 'count' | 'times';
+export function unitOf(metric: string): Unit {
+  if (metric === 'arrivalsVsBaseline' || metric === 'arrivalsVsForecast') return 'times';
+  if (metric === 'csat' || metric === 'botResolutionRate' || metric === 'fcr' || metric === 'complaintRate') return 'ratio';
+  if (metric.endsWith('Sec')) return 'seconds';
+  const d = metricDefinition(metric);
+  if (d) return d.unit;
+  return 'count';
+}
+
+export function formatValue(metric: string, v: number | null): string {
+  if (v === null) return '—';
+  switch (unitOf(metric)) {
+    case 'ratio':
+      return `${(v * 100).toFixed(1)}%`;
+    case 'seconds':
+      return v >= 120 ? `${Math.floor(v / 60)}m${String(Math.round(v % 60)).padStart(2, '0')}s` : `${Math.round(v)}s`;
+    case 'times':
+      return `${v.toFixed(2)}×`;
+    default:
+      return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  }
+}
+
+const severityText: Record<Severity, LocalizedText> = {
+  warning: { zh: '预警', en: 'Warning' },
+  critical: { zh: '严重', en: 'Critical' },
+};
+
+export function scopeText(s: AlertScope): LocalizedText {
+  const zh: string[] = [`中心 ${s.center}`];
+  const en: string[] = [`center ${s.center}`];
+  if (s.queue) zh.push(`队列 ${s.queue}`), en.push(`queue ${s.queue}`);
+  if (s.channel) {
+    const ch = { voice: ['语音', 'voice'], text: ['文本', 'text'], video: ['视频', 'video'] }[s.channel];
+    zh.push(`${ch[0]}渠道`), en.push(`${ch[1]} channel`);
+  }
+  if (s.group) zh.push(`技能组 ${s.group}`), en.push(`group ${s.group}`);
+  if (s.team) zh.push(`班组 ${s.team}`), en.push(`team ${s.team}`);
+  if (s.agent) zh.push(`座席 ${s.agent}`), en.push(`agent ${s.agent}`);
+  if (s.reason) zh.push(`原因 ${s.reason}`), en.push(`reason ${s.reason}`);
+  return { zh: zh.join('，'), en: en.join(', ') };
+}
+
+function direction(c: Comparator): LocalizedText {
+  return c === 'lt' ? { zh: '低于', en: 'below' } : { zh: '高于', en: 'above' };
+}
+
+/** signed percentage of a ratio against 1: 1.56 → "+56%" */
+export function ratioPercent(ratio: number): string {
+  const p = Math.round((ratio - 1) * 100);
+  return `${p >= 0 ? '+' : ''}${p}%`;
+}
+
+export function alertMessage(
+  rule: AlertRule,
+  subject: Subject,
+  severity: Severity,
+  threshold: number,
+): LocalizedText {
+  const sev = severityText[severity];
+  const where = scopeText(subject.scope);
+  const v = subject.value;
+  if ((rule.metric === 'arrivalsVsBaseline' || rule.metric === 'arrivalsVsForecast') && v !== null) {
+    const ref = subject.facts?.reference ?? '—';
+    const live = subject.facts?.live ?? '—';
+    const isForecast = rule.metric === 'arrivalsVsForecast';
+    return {
+      zh: `【${sev.zh}】话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${v.toFixed(2)} 倍（${ratioPercent(v)}，阈值 ${threshold.toFixed(2)} 倍）— ${where.zh}`,
+      en: `[${sev.en}] Traffic spike: ${live} arrivals in the last 15 min, ${v.toFixed(2)}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${ratioPercent(v)}, threshold ${threshold.toFixed(2)}×) — ${where.en}`,
+    };
+  }
+  if (rule.metric === 'feedSilenceSec') {
+    return {
+      zh: `【${sev.zh}】数据源中断：营业时间内已 ${formatValue('feedSilenceSec', v)} 未收到事件（阈值 ${formatValue('feedSilenceSec', threshold)}）— ${where.zh}`,
+      en: `[${sev.en}] Event feed silent: no events for ${formatValue('feedSilenceSec', v)} during opening hours (threshold ${formatValue('feedSilenceSec', threshold)}) — ${where.en}`,
+    };
+  }
+  const name = metricName(rule.metric);
+  const dir = direction(rule.comparator);
+  return {
+    zh: `【${sev.zh}】${name.zh} ${formatValue(rule.metric, v)}，${dir.zh}阈值 ${formatValue(rule.metric, threshold)} — ${where.zh}`,
+    en: `[${sev.en}] ${name.en} ${formatValue(rule.metric, v)}, ${dir.en} threshold ${formatValue(rule.metric, threshold)} — ${where.en}`,
+  };
+}

@@ -1,0 +1,260 @@
+import type { Redis } from 'ioredis';
+import type { AlertRule, AlertScope, AlertsConfig, ForecastPut } from '../../shared/contract/alerts.ts';
+import type { AppConfig } from '../../shared/contract/config.ts';
+import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { intervalMs, localMidnight, localDate, type WindowId } from '../../shared/metrics/windows.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { MetricEngine, Scope, ScopeQuery } from '../metrics/types.ts';
+import { alignedRange, baselineOf, overlapSum, sameLocalTimeWeeksAgo, spikeRatio } from './baseline.ts';
+import { inTimeRange, localTime } from './schedule.ts';
+
+/**
+ * Metric resolvers: how a rule's `metric` becomes values. One rule can yield several subjects
+ * (one per agent for notReadySec). A new metric (the KPI pack's csat, botResolutionRate, …) is one
+ * `registerAlertMetric` call; until then engine figures of that name are read straight from the
+ * engine's result if it has them.
+ */
+export interface Subject {
+  /** stable identity within the rule (tracker key); "" for the rule's single subject */
+  key: string;
+  value: number | null;
+  scope: AlertScope;
+  /** extra numbers for the message (e.g. spike: live, reference) */
+  facts?: Record<string, number | string>;
+}
+
+export interface Resolution {
+  subjects: Subject[];
+  /** true: subjects not listed are gone (agent left the state) and count as cleared */
+  exhaustive: boolean;
+}
+
+export interface ResolveContext {
+  engine: MetricEngine;
+  redis: Redis;
+  keys: Keys;
+  config: AppConfig;
+  alerts: AlertsConfig;
+  nowMs: number;
+  timeZone(center: string): string;
+  /** per-evaluation cache so twelve rules on one scope cost one engine query */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+}
+
+export type MetricResolver = (ctx: ResolveContext, rule: AlertRule) => Promise<Resolution>;
+
+/** Figures read directly from the engine's MetricsResult. */
+export const engineMetrics = [
+  'serviceLevel',
+  'answerRate',
+  'abandonRate',
+  'asaSec',
+  'avgTalkSec',
+  'ahtSec',
+  'longestWaitSec',
+  'waiting',
+  'occupancy',
+  'utilization',
+  'offered',
+  'answered',
+  'abandoned',
+  'arrivals',
+  'transferredOut',
+] as const;
+/** Named by the KPI pack; evaluated once the engine result (or a registered resolver) provides them. */
+export const pendingMetrics = ['csat', 'botResolutionRate', 'fcr', 'complaintRate'] as const;
+
+const resolvers = new Map<string, MetricResolver>();
+
+export function registerAlertMetric(id: string, resolver: MetricResolver): void {
+  resolvers.set(id, resolver);
+}
+
+export function knownAlertMetrics(): string[] {
+  return [...new Set([...engineMetrics, ...pendingMetrics, ...resolvers.keys()])].sort();
+}
+
+export function resolverFor(metric: string): MetricResolver {
+  return resolvers.get(metric) ?? engineFigure(metric);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function engineScope(rule: AlertRule): ScopeQuery {
+  const s = rule.scope;
+  const scope: Scope = s.queue
+    ? { kind: 'queue', queue: s.queue }
+    : s.channel
+      ? { kind: 'channel', channel: s.channel }
+      : s.group
+        ? { kind: 'group', group: s.group }
+        : { kind: 'all' };
+  return { center: s.center, scope, ...(s.team ? { team: s.team } : {}) };
+}
+
+export function alertScopeOf(rule: AlertRule): AlertScope {
+  const { center, queue, channel, group, team } = rule.scope;
+  return {
+    center,
+    ...(queue ? { queue } : {}),
+    ...(channel ? { channel } : {}),
+    ...(group ? { group } : {}),
+    ...(team ? { team } : {}),
+  };
+}
+
+function scopeKey(q: ScopeQuery): string {
+  return `${q.center}|${JSON.stringify(q.scope)}|${q.team ?? ''}`;
+}
+
+export function queryFigures(ctx: ResolveContext, rule: AlertRule, window: WindowId = rule.window): Promise<MetricsResult> {
+  const q = engineScope(rule);
+  return ctx.memo(`q|${scopeKey(q)}|${window}`, () => ctx.engine.query(q, window, ctx.nowMs));
+}
+
+function single(rule: AlertRule, value: number | null, facts?: Subject['facts']): Resolution {
+  return { subjects: [{ key: '', value, scope: alertScopeOf(rule), ...(facts ? { facts } : {}) }], exhaustive: false };
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function engineFigure(metric: string): MetricResolver {
+  return async (ctx, rule) => {
+    const r = (await queryFigures(ctx, rule)) as unknown as Record<string, unknown>;
+    return single(rule, numberOrNull(r[metric]));
+  };
+}
+
+/**
+ * Waiting contacts per available agent. With nobody available and contacts waiting the value is
+ * the waiting count itself (as if one agent were free), so it stays a finite, comparable number.
+ */
+export function waitingPerAvailable(waiting: number | null, available: number | null): number | null {
+  if (waiting === null) return null;
+  if (waiting === 0) return 0;
+  return waiting / Math.max(available ?? 0, 1);
+}
+
+registerAlertMetric('waitingPerAvailableAgent', async (ctx, rule) => {
+  const r = await queryFigures(ctx, rule);
+  return single(rule, waitingPerAvailable(r.waiting, r.agents?.available ?? null), {
+    waiting: r.waiting ?? 0,
+    available: r.agents?.available ?? 0,
+  });
+});
+
+/** Seconds each agent has been in not_ready (optionally one reason); one subject per agent. */
+registerAlertMetric('notReadySec', async (ctx, rule) => {
+  const { center, team, queue } = rule.scope;
+  const rows = await ctx.memo(`agents|${center}|${team ?? ''}|${queue ?? ''}`, () =>
+    ctx.engine.agents(center, { ...(team ? { team } : {}), ...(queue ? { queue } : {}), state: 'not_ready' }, ctx.nowMs),
+  );
+  const subjects: Subject[] = [];
+  for (const a of rows) {
+    if (a.state !== 'not_ready') continue;
+    if (rule.reason !== undefined && a.reason !== rule.reason) continue;
+    const since = Date.parse(a.since);
+    subjects.push({
+      // a new not-ready spell (new `since`) is a new subject: the old alert resolves
+      key: `agent:${a.agentId}:${a.reason ?? ''}:${since}`,
+      value: Math.max(0, (ctx.nowMs - since) / 1000),
+      scope: {
+        ...alertScopeOf(rule),
+        agent: a.name ?? a.agentId,
+        ...(a.reason ? { reason: a.reason } : {}),
+        ...(a.team ? { team: a.team } : {}),
+      },
+    });
+  }
+  return { subjects, exhaustive: true };
+});
+
+/** Live arrivals (rolling 15 min) against the same stretch on recent same weekdays. */
+registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
+  const live = (await queryFigures(ctx, rule, '15m')).arrivals;
+  const tz = ctx.timeZone(rule.scope.center);
+  const q = engineScope(rule);
+  const { baselineWeeks, method, minWeeks, minBaselineArrivals } = ctx.alerts.spike;
+  const weekly: (number | null)[] = [];
+  for (let k = 1; k <= baselineWeeks; k++) {
+    const to = sameLocalTimeWeeksAgo(ctx.nowMs, k, tz);
+    const from = to - intervalMs;
+    const range = alignedRange(from, to);
+    const rows = await ctx.memo(`iv|${scopeKey(q)}|${range.from}`, () =>
+      ctx.engine.intervals(q, range.from, range.to, ctx.nowMs),
+    );
+    const sum = overlapSum(rows.map((r) => ({ fromMs: Date.parse(r.from), arrivals: r.arrivals })), from, to);
+    weekly.push(rows.length > 0 ? sum : null);
+  }
+  const reference = baselineOf(weekly, method, minWeeks);
+  return single(rule, spikeRatio(live, reference, minBaselineArrivals), {
+    live,
+    reference: reference === null ? 'n/a' : Math.round(reference * 10) / 10,
+    kind: 'baseline',
+  });
+});
+
+export function forecastSeriesVolumes(fc: ForecastPut, rule: AlertRule): number[] | null {
+  const { queue, channel, group } = rule.scope;
+  const exact = fc.series.find((s) => s.queue === queue && s.channel === channel && s.group === group);
+  if (exact) return exact.volumes;
+  if (!queue && !channel && !group) {
+    const queues = fc.series.filter((s) => s.queue);
+    if (queues.length === fc.series.length) {
+      const len = Math.max(...queues.map((s) => s.volumes.length));
+      return Array.from({ length: len }, (_, i) => queues.reduce((a, s) => a + (s.volumes[i] ?? 0), 0));
+    }
+  }
+  return null;
+}
+
+/** Forecast volume within [fromMs, toMs), by overlap with the forecast's 15-minute intervals. */
+export async function forecastFor(ctx: ResolveContext, rule: AlertRule, fromMs: number, toMs: number): Promise<number | null> {
+  const tz = ctx.timeZone(rule.scope.center);
+  let total = 0;
+  let found = false;
+  for (let start = Math.floor(fromMs / intervalMs) * intervalMs; start < toMs; start += intervalMs) {
+    const date = localDate(start, tz);
+    const fc = await ctx.memo(`fc|${rule.scope.center}|${date}`, async () => {
+      const raw = await ctx.redis.get(ctx.keys.alertForecast(rule.scope.center, date));
+      return raw ? (JSON.parse(raw) as ForecastPut) : null;
+    });
+    if (!fc) continue;
+    const volumes = forecastSeriesVolumes(fc, rule);
+    if (!volumes) continue;
+    const index = Math.floor((start - localMidnight(start, tz)) / intervalMs);
+    const v = volumes[index];
+    if (v === undefined) continue;
+    found = true;
+    total += overlapSum([{ fromMs: start, arrivals: v }], fromMs, toMs);
+  }
+  return found ? total : null;
+}
+
+registerAlertMetric('arrivalsVsForecast', async (ctx, rule) => {
+  const live = (await queryFigures(ctx, rule, '15m')).arrivals;
+  const reference = await forecastFor(ctx, rule, ctx.nowMs - intervalMs, ctx.nowMs);
+  return single(rule, spikeRatio(live, reference, ctx.alerts.spike.minBaselineArrivals), {
+    live,
+    reference: reference === null ? 'n/a' : Math.round(reference * 10) / 10,
+    kind: 'forecast',
+  });
+});
+
+/**
+ * Seconds since the center's last ingested event, during opening hours only (0 outside them, so
+ * an overnight silence clears). No event ever received = no data.
+ */
+registerAlertMetric('feedSilenceSec', async (ctx, rule) => {
+  const center = ctx.config.centers.find((c) => c.id === rule.scope.center);
+  const hours = center?.openingHours;
+  if (hours && !inTimeRange(localTime(ctx.nowMs, ctx.timeZone(rule.scope.center)).minuteOfDay, hours.from, hours.to)) {
+    return single(rule, 0);
+  }
+  const last = await ctx.redis.hget(ctx.keys.meta(rule.scope.center), 'lastEventAt');
+  // epoch ms (engine) — an ISO string is accepted too in case the engine stores one
+  const lastMs = last === null ? NaN : /^\d+$/.test(last) ? Number(last) : Date.parse(last);
+  return single(rule, Number.isFinite(lastMs) ? Math.max(0, (ctx.nowMs - lastMs) / 1000) : null);
+});

@@ -1,0 +1,345 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  escalationPolicy,
+  defaultEscalationPolicy,
+  type Alert,
+  type AlertChangeType,
+  type AlertRule,
+  type AlertsConfig,
+  type EscalationPolicy,
+  type ThresholdsDocument,
+} from '../../shared/contract/alerts.ts';
+import type { AppConfig } from '../../shared/contract/config.ts';
+import type { Clock } from '../clock.ts';
+import type { Keys } from '../redis/keys.ts';
+import type { MetricEngine } from '../metrics/types.ts';
+import { AlertBus } from './bus.ts';
+import { defaultRules } from './defaults.ts';
+import { nextEscalation, type EscalationProgress } from './escalation.ts';
+import { initialTracker, step, type Tracker } from './hysteresis.ts';
+import { alertMessage } from './messages.ts';
+import { resolverFor, type ResolveContext, type Subject } from './metrics.ts';
+import { NotificationDispatcher } from './notify/dispatcher.ts';
+import type { NotificationKind } from './notify/payloads.ts';
+import { effectiveRule } from './schedule.ts';
+import { AlertStore } from './store.ts';
+
+export interface AlertServiceDeps {
+  redis: Redis;
+  keys: Keys;
+  config: AppConfig;
+  clock: Clock;
+  log: FastifyBaseLogger;
+  engine(): MetricEngine | undefined;
+  dispatcher?: NotificationDispatcher;
+}
+
+export interface EvaluationResult {
+  evaluated: boolean;
+  raised: number;
+  resolved: number;
+  escalated: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The alert evaluator and lifecycle. `evaluateOnce(now)` is the whole cycle — take/renew the
+ * lease, resolve every rule's values, step the hysteresis trackers, open/upgrade/resolve alerts,
+ * escalate and re-notify — so tests drive it with a fake clock and the timer in start() only
+ * calls it. Only the lease holder evaluates, so N server processes produce one alert.
+ */
+export class AlertService {
+  readonly store: AlertStore;
+  readonly bus: AlertBus;
+  readonly dispatcher: NotificationDispatcher;
+  readonly holderId = randomBytes(8).toString('hex');
+  private readonly cfg: AlertsConfig;
+  private readonly policies: Map<string, EscalationPolicy>;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private evaluations = 0;
+
+  constructor(private readonly deps: AlertServiceDeps) {
+    this.cfg = deps.config.alerts;
+    this.store = new AlertStore(deps.redis, deps.keys, this.cfg);
+    this.bus = new AlertBus(deps.redis, deps.keys.alertChanges());
+    this.policies = new Map(this.cfg.escalation.policies.map((p) => [p.id, p]));
+    if (!this.policies.has('default')) this.policies.set('default', escalationPolicy.parse(defaultEscalationPolicy));
+    this.dispatcher =
+      deps.dispatcher ??
+      new NotificationDispatcher({
+        notify: this.cfg.notify,
+        ...(this.cfg.smtp ? { smtp: this.cfg.smtp } : {}),
+        now: () => deps.clock.now(),
+        record: (a) => this.store.recordAttempt(a, deps.clock.now()),
+        log: deps.log,
+      });
+  }
+
+  // --- loop ------------------------------------------------------------------------------------
+  start(): void {
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.evaluateOnce(this.deps.clock.now())
+        .catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'alert evaluation failed'))
+        .finally(() => (this.running = undefined));
+    };
+    this.timer = setInterval(tick, this.cfg.evaluateEverySec * 1000);
+    this.timer.unref?.();
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.store.releaseLease(this.holderId).catch(() => {});
+    this.dispatcher.close();
+  }
+
+  // --- rules ------------------------------------------------------------------------------------
+  async rules(): Promise<ThresholdsDocument> {
+    const stored = await this.store.rulesDocument();
+    if (stored) return stored;
+    return { version: 0, updatedAt: null, updatedBy: null, rules: this.cfg.rules ?? defaultRules(this.deps.config) };
+  }
+
+  policyFor(rule: Pick<AlertRule, 'policy'>): EscalationPolicy {
+    return this.policies.get(rule.policy) ?? this.policies.get('default')!;
+  }
+  hasPolicy(id: string): boolean {
+    return this.policies.has(id);
+  }
+
+  timeZone(center: string): string {
+    return this.deps.config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
+  }
+
+  // --- evaluation -------------------------------------------------------------------------------
+  async evaluateOnce(nowMs: number): Promise<EvaluationResult> {
+    const result: EvaluationResult = { evaluated: false, raised: 0, resolved: 0, escalated: 0 };
+    if (!this.cfg.enabled) return result;
+    if (!(await this.store.acquireLease(this.holderId, this.cfg.leaseMs))) return result;
+    const engine = this.deps.engine();
+    if (!engine) return result;
+    result.evaluated = true;
+
+    const [doc, trackers, open] = await Promise.all([this.rules(), this.store.trackers(), this.store.openAlerts()]);
+    const changed = new Map<string, Tracker>();
+    const removed: string[] = [];
+    const memo = new Map<string, Promise<unknown>>();
+    const ctx: ResolveContext = {
+      engine,
+      redis: this.deps.redis,
+      keys: this.deps.keys,
+      config: this.deps.config,
+      alerts: this.cfg,
+      nowMs,
+      timeZone: (c) => this.timeZone(c),
+      memo: <T>(key: string, compute: () => Promise<T>) => {
+        let p = memo.get(key) as Promise<T> | undefined;
+        if (!p) memo.set(key, (p = compute()));
+        return p;
+      },
+    };
+
+    const ruleIds = new Set(doc.rules.map((r) => r.id));
+    for (const rule of doc.rules) {
+      const eff = effectiveRule(rule, nowMs, this.timeZone(rule.scope.center));
+      let subjects: Subject[] = [];
+      let exhaustive = true;
+      if (eff.enabled) {
+        try {
+          ({ subjects, exhaustive } = await resolverFor(rule.metric)(ctx, rule));
+        } catch (err) {
+          // leave this rule's trackers untouched: an engine hiccup must not resolve or raise anything
+          this.deps.log.warn({ err: (err as Error).message, rule: rule.id }, 'alert rule could not be evaluated');
+          continue;
+        }
+      }
+      const seen = new Set<string>();
+      for (const s of subjects) {
+        const key = `${rule.id}|${s.key}`;
+        seen.add(key);
+        const prev = trackers.get(key) ?? initialTracker;
+        const { next, transition } = step(prev, eff.levels, s.value, nowMs);
+        if (next.phase === 'ok') {
+          if (trackers.has(key)) removed.push(key);
+        } else if (JSON.stringify(next) !== JSON.stringify(prev)) changed.set(key, next);
+
+        const openId = open.get(key);
+        if (transition.kind === 'fire') {
+          if (await this.raise(key, rule, s, transition.severity, transition.threshold, nowMs)) result.raised++;
+        } else if (transition.kind === 'upgrade' && openId) {
+          await this.upgrade(openId, rule, s, transition.threshold, nowMs);
+        } else if (transition.kind === 'resolve' && openId) {
+          await this.resolve(key, openId, s.value, nowMs);
+          result.resolved++;
+        } else if (openId && next.phase === 'active' && s.value !== null) {
+          await this.store.merge(openId, { value: s.value });
+        }
+      }
+      if (exhaustive) {
+        // subjects that disappeared (agent left the state, rule disabled): cleared
+        for (const key of trackers.keys()) {
+          if (!key.startsWith(`${rule.id}|`) || seen.has(key)) continue;
+          removed.push(key);
+          const openId = open.get(key);
+          if (openId) {
+            await this.resolve(key, openId, null, nowMs);
+            result.resolved++;
+          }
+        }
+      }
+    }
+    // rules deleted by an admin: their alerts resolve, their trackers go
+    for (const key of trackers.keys()) {
+      if (ruleIds.has(key.slice(0, key.indexOf('|')))) continue;
+      removed.push(key);
+      const openId = open.get(key);
+      if (openId) {
+        await this.resolve(key, openId, null, nowMs);
+        result.resolved++;
+      }
+    }
+    await this.store.saveTrackers(changed, removed);
+    result.escalated = await this.escalate(doc.rules, nowMs);
+    if (this.evaluations++ % 60 === 0) await this.housekeeping(nowMs);
+    return result;
+  }
+
+  private async raise(
+    key: string,
+    rule: AlertRule,
+    s: Subject,
+    severity: Alert['severity'],
+    threshold: number,
+    nowMs: number,
+  ): Promise<boolean> {
+    const alert: Alert = {
+      id: `${nowMs.toString(36)}-${randomBytes(4).toString('hex')}`,
+      rule: rule.id,
+      severity,
+      state: 'firing',
+      scope: s.scope,
+      metric: rule.metric,
+      value: s.value,
+      threshold,
+      startedAt: iso(nowMs),
+      updatedAt: iso(nowMs),
+      escalationLevel: 0,
+      message: alertMessage(rule, s, severity, threshold),
+    };
+    const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs };
+    if (!(await this.store.open(key, alert, progress))) return false;
+    await this.changed('raised', 'raised', alert, nowMs);
+    this.notify(rule, alert, 0, 'raised');
+    return true;
+  }
+
+  private async upgrade(id: string, rule: AlertRule, s: Subject, threshold: number, nowMs: number): Promise<void> {
+    const alert = await this.store.merge(id, {
+      severity: 'critical',
+      threshold,
+      value: s.value,
+      message: alertMessage(rule, s, 'critical', threshold),
+      updatedAt: iso(nowMs),
+    });
+    if (!alert) return;
+    // the escalation clock starts when the alert became critical
+    const progress: EscalationProgress = { level: alert.escalationLevel, levelSince: nowMs, lastNotifiedAt: nowMs };
+    await this.store.saveEscalation(id, progress);
+    await this.changed('updated', 'updated', alert, nowMs);
+    if (alert.state === 'firing') this.notify(rule, alert, alert.escalationLevel, 'raised');
+  }
+
+  private async resolve(key: string, id: string, value: number | null, nowMs: number): Promise<void> {
+    const alert = await this.store.merge(id, {
+      state: 'resolved',
+      resolvedAt: iso(nowMs),
+      updatedAt: iso(nowMs),
+      ...(value !== null ? { value } : {}),
+    });
+    await this.store.close(key, id);
+    if (!alert) return;
+    await this.changed('resolved', 'resolved', alert, nowMs);
+    const rule = (await this.rules()).rules.find((r) => r.id === alert.rule);
+    this.notify(rule ?? { policy: 'default' }, alert, alert.escalationLevel, 'resolved');
+  }
+
+  private async escalate(rules: AlertRule[], nowMs: number): Promise<number> {
+    const progress = await this.store.escalations();
+    let escalated = 0;
+    for (const [id, p] of progress) {
+      const alert = await this.store.alert(id);
+      if (!alert || alert.state !== 'firing') continue;
+      const rule = rules.find((r) => r.id === alert.rule);
+      const policy = this.policyFor(rule ?? { policy: 'default' });
+      const action = nextEscalation(alert, p, policy, rule?.escalateAfterSec, nowMs);
+      if (action.kind === 'none') continue;
+      if (action.kind === 'escalate') {
+        const updated = await this.store.merge(id, { escalationLevel: action.level, updatedAt: iso(nowMs) });
+        if (!updated || updated.state !== 'firing') continue;
+        await this.store.saveEscalation(id, { level: action.level, levelSince: nowMs, lastNotifiedAt: nowMs });
+        await this.changed('updated', 'escalated', updated, nowMs);
+        this.notify(rule ?? { policy: 'default' }, updated, action.level, 'escalated');
+        escalated++;
+      } else {
+        await this.store.saveEscalation(id, { ...p, lastNotifiedAt: nowMs });
+        this.notify(rule ?? { policy: 'default' }, alert, action.level, 'renotify');
+      }
+    }
+    return escalated;
+  }
+
+  private async housekeeping(nowMs: number): Promise<void> {
+    const keepMs = this.cfg.resolvedKeepHours * 3_600_000;
+    const old = (await this.store.alerts())
+      .filter((a) => a.state === 'resolved' && a.resolvedAt && nowMs - Date.parse(a.resolvedAt) > keepMs)
+      .map((a) => a.id);
+    await this.store.deleteAlerts(old);
+    await this.store.trim(nowMs);
+  }
+
+  private async changed(type: AlertChangeType, history: Parameters<AlertStore['appendHistory']>[0], alert: Alert, nowMs: number) {
+    await this.store.appendHistory(history, alert, nowMs);
+    await this.bus.publish({ type, alert });
+  }
+
+  private notify(rule: Pick<AlertRule, 'policy'>, alert: Alert, level: number, kind: NotificationKind): void {
+    const policy = this.policyFor(rule);
+    const lvl = policy.levels[Math.min(level, policy.levels.length - 1)]!;
+    for (const channelId of lvl.channels) {
+      const channel = this.cfg.channels.find((c) => c.id === channelId);
+      if (!channel) continue;
+      this.dispatcher.enqueue(channel, { kind, alert, level, levelName: lvl.name, recipients: lvl.recipients });
+    }
+  }
+
+  // --- acknowledgement --------------------------------------------------------------------------
+  /** 'missing' → 404, 'resolved' → 409; acknowledging twice returns the first acknowledgement */
+  async acknowledge(
+    id: string,
+    by: string,
+    note: string | undefined,
+    nowMs: number,
+  ): Promise<{ status: 'ok' | 'missing' | 'resolved'; alert?: Alert }> {
+    const { code, alert } = await this.store.acknowledge(id, by, iso(nowMs), note);
+    if (code === 0 || !alert) return { status: 'missing' };
+    if (alert.state === 'resolved') return { status: 'resolved', alert };
+    if (code === 2) await this.changed('updated', 'acknowledged', alert, nowMs);
+    return { status: 'ok', alert };
+  }
+
+  async list(filter: { state?: Alert['state']; center?: string; queue?: string }): Promise<Alert[]> {
+    const rank = { critical: 0, warning: 1 } as const;
+    return (await this.store.alerts())
+      .filter((a) => (filter.state ? a.state === filter.state : a.state !== 'resolved'))
+      .filter((a) => !filter.center || a.scope.center === filter.center)
+      .filter((a) => !filter.queue || a.scope.queue === filter.queue)
+      .sort((a, b) => rank[a.severity] - rank[b.severity] || b.startedAt.localeCompare(a.startedAt));
+  }
+}
