@@ -1,4 +1,77 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { maxBatchSize, type ContractEvent, type EventResult, type IngestResponse } from '../../shared/contract/events.ts';
+import { IngestInterruptedError } from '../metrics/engine.ts';
+import { checkEvent, idOf } from './validate.ts';
 
-// Placeholder while this domain is being built; replaced by its owner.
-export const ingestRoutes: FastifyPluginAsync = async () => {};
+export interface IngestReply extends IngestResponse {
+  /** per center: ingest sequence after this request */
+  seq: Record<string, number>;
+}
+
+const simulatorPrincipal = 'demo-simulator';
+
+/**
+ * `POST /api/v1/events`: one event or an array of up to 5,000. Every event gets a result in the
+ * order sent; a rejected one never stops the others. Re-sending is always safe (duplicates are
+ * recognised by event id), so on 503 a producer simply retries the whole request.
+ */
+export const ingestRoutes: FastifyPluginAsync = async (app) => {
+  app.post('/events', { preHandler: app.requireRole('ingest') }, async (req, reply) => {
+    const body = req.body;
+    const items: unknown[] = Array.isArray(body) ? body : [body];
+    if (body === undefined || body === null || (typeof body !== 'object' && !Array.isArray(body))) {
+      return reply.code(400).send({ error: 'bad_request', message: 'body must be an event object or an array of events' });
+    }
+    if (items.length > maxBatchSize) {
+      return reply
+        .code(413)
+        .send({ error: 'too_many_events', message: `at most ${maxBatchSize} events per request (got ${items.length}); split the batch` });
+    }
+    const results: EventResult[] = new Array(items.length);
+    const valid: ContractEvent[] = [];
+    const validIndex: number[] = [];
+    items.forEach((item, index) => {
+      const id = idOf(item);
+      const checked = checkEvent(item);
+      if (checked.ok) {
+        valid.push(checked.event);
+        validIndex.push(index);
+      } else results[index] = { index, ...(id !== undefined ? { id } : {}), status: 'rejected', reason: checked.reason };
+    });
+    const demo = req.principal?.name === simulatorPrincipal || req.headers['x-wallboard-source'] === 'simulator';
+    let seq: Record<string, number> = {};
+    if (valid.length > 0) {
+      try {
+        const out = await app.engine.ingest(valid, app.clock.now(), { demo });
+        seq = out.seq;
+        out.outcomes.forEach((o, j) => {
+          const index = validIndex[j]!;
+          const id = valid[j]!.id;
+          results[index] = o.status === 'rejected' ? { index, id, status: 'rejected', reason: o.reason } : { index, id, status: o.status };
+        });
+      } catch (err) {
+        if (err instanceof IngestInterruptedError) {
+          req.log.warn({ err: err.message, committed: err.committed }, 'ingest interrupted: storage unavailable');
+          return reply
+            .code(503)
+            .header('Retry-After', String(err.retryAfterSec))
+            .send({
+              error: 'unavailable',
+              message: 'storage temporarily unavailable; nothing after the stored part was kept, re-send the whole request (duplicates are safe)',
+              stored: err.committed,
+            });
+        }
+        throw err;
+      }
+    }
+    const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
+    const response: IngestReply = {
+      accepted: count('accepted'),
+      duplicate: count('duplicate'),
+      rejected: count('rejected'),
+      results,
+      seq,
+    };
+    return response;
+  });
+};

@@ -1,4 +1,113 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { agentState, centerId, identifier } from '../../shared/contract/events.ts';
+import { agentRow, metricsQuery, metricsResult, type MetricsQuery, type MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { metricRegistry, windowSemanticsText } from '../../shared/metrics/registry.ts';
+import { timedStates } from '../../shared/metrics/raw.ts';
+import { BadRequestError } from '../errors.ts';
+import type { Scope, ScopeQuery } from './types.ts';
 
-// Placeholder while this domain is being built; replaced by its owner.
-export const metricsRoutes: FastifyPluginAsync = async () => {};
+const agentsQuery = z.strictObject({
+  center: centerId.default('default'),
+  team: identifier.optional(),
+  queue: identifier.optional(),
+  state: agentState.optional(),
+});
+
+const intervalsFormat = z.enum(['json', 'csv']).default('json');
+
+function scopeOf(q: MetricsQuery): Scope {
+  if (q.queue) return { kind: 'queue', queue: q.queue };
+  if (q.group) return { kind: 'group', group: q.group };
+  if (q.channel) return { kind: 'channel', channel: q.channel };
+  return { kind: 'all' };
+}
+
+function scopeQuery(q: MetricsQuery): ScopeQuery {
+  return { center: q.center, scope: scopeOf(q), ...(q.team ? { team: q.team } : {}) };
+}
+
+function range(q: MetricsQuery): { from: number; to: number } {
+  if (!q.from || !q.to) throw new BadRequestError('from, to: both are required (ISO-8601 with offset, 15-minute aligned)');
+  return { from: Date.parse(q.from), to: Date.parse(q.to) };
+}
+
+const csvColumns: [string, (r: MetricsResult) => number | string | null][] = [
+  ['from', (r) => r.from],
+  ['to', (r) => r.to],
+  ['arrivals', (r) => r.arrivals],
+  ['offered', (r) => r.offered],
+  ['answered', (r) => r.answered],
+  ['answeredInThreshold', (r) => r.answeredInThreshold],
+  ['abandoned', (r) => r.abandoned],
+  ['abandonedInThreshold', (r) => r.abandonedInThreshold],
+  ['shortAbandoned', (r) => r.shortAbandoned],
+  ['transferredOut', (r) => r.transferredOut],
+  ['serviceLevel', (r) => r.serviceLevel],
+  ['serviceLevelAbandonsExcluded', (r) => r.serviceLevelVariants.abandonsInThresholdExcluded],
+  ['serviceLevelAbandonsMet', (r) => r.serviceLevelVariants.abandonsInThresholdMet],
+  ['answerRate', (r) => r.answerRate],
+  ['abandonRate', (r) => r.abandonRate],
+  ['asaSec', (r) => r.asaSec],
+  ['avgTalkSec', (r) => r.avgTalkSec],
+  ['ahtSec', (r) => r.ahtSec],
+  ['occupancy', (r) => r.occupancy],
+  ['utilization', (r) => r.utilization],
+  ...timedStates.map((s): [string, (r: MetricsResult) => number | null] => [`${s}Sec`, (r) => r.stateTimeSec[s] ?? 0]),
+];
+
+function csvCell(v: number | string | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(rows: MetricsResult[]): string {
+  const lines = [csvColumns.map(([h]) => h).join(',')];
+  for (const r of rows) lines.push(csvColumns.map(([, f]) => csvCell(f(r))).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** Read APIs of the metric engine (role display). Numbers come from the engine's raw sums through
+ * shared/metrics/formulas.ts, so the API, the wall and the alerts can never disagree. */
+export const metricsRoutes: FastifyPluginAsync = async (app) => {
+  const display = { preHandler: app.requireRole('display') };
+
+  app.get('/metrics', display, async (req) => {
+    const q = metricsQuery.parse(req.query);
+    const now = app.clock.now();
+    const result =
+      q.from || q.to
+        ? await app.engine.history(scopeQuery(q), range(q).from, range(q).to, now)
+        : await app.engine.query(scopeQuery(q), q.window ?? '15m', now);
+    return metricsResult.parse(result);
+  });
+
+  app.get('/intervals', display, async (req, reply) => {
+    const { format: rawFormat, ...rest } = req.query as Record<string, unknown>;
+    const format = intervalsFormat.parse(rawFormat);
+    const q = metricsQuery.parse(rest);
+    if (q.window) throw new BadRequestError('window: not used here; give from and to');
+    const { from, to } = range(q);
+    const rows = await app.engine.intervals(scopeQuery(q), from, to, app.clock.now());
+    if (format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="intervals-${q.center}.csv"`)
+        .send(toCsv(rows));
+    }
+    return { rows: rows.map((r) => metricsResult.parse(r)) };
+  });
+
+  app.get('/agents', display, async (req) => {
+    const q = agentsQuery.parse(req.query);
+    const rows = await app.engine.agents(
+      q.center,
+      { ...(q.team ? { team: q.team } : {}), ...(q.queue ? { queue: q.queue } : {}), ...(q.state ? { state: q.state } : {}) },
+      app.clock.now(),
+    );
+    return rows.map((r) => agentRow.parse(r));
+  });
+
+  app.get('/registry', display, async () => ({ metrics: metricRegistry, windows: windowSemanticsText }));
+};

@@ -33,7 +33,8 @@ export interface IntervalRow extends MetricsResult {}
  * the benchmark. All times are epoch ms; `nowMs` always comes from the injected clock.
  */
 export interface MetricEngine {
-  ingest(events: ContractEvent[], nowMs: number): Promise<IngestBatchResult>;
+  /** `demo`: the batch came from the demo simulator (screens show a DEMO badge, see demoActive) */
+  ingest(events: ContractEvent[], nowMs: number, opts?: { demo?: boolean }): Promise<IngestBatchResult>;
   /** one figure set for a rolling window or today */
   query(q: ScopeQuery, window: WindowId, nowMs: number): Promise<MetricsResult>;
   /** many scopes of one center in one round trip (a board's rows) */
@@ -44,4 +45,8 @@ export interface MetricEngine {
   agents(center: string, filter: { team?: string; queue?: string; state?: string }, nowMs: number): Promise<AgentRow[]>;
   /** current ingest sequence of a center (see IngestBatchResult.seq) */
   sequence(center: string): Promise<number>;
+  /** true while the demo simulator posted to this center within the last 5 minutes */
+  demoActive(center: string, nowMs: number): Promise<boolean>;
+  /** epoch ms of the last batch that accepted events (feed health), undefined if none yet */
+  lastEventAt(center: string): Promise<number | undefined>;
 }

@@ -9,14 +9,14 @@
  * |---------------------------------------|--------|----------------------------------------------------------|---------------------------|
  * | {p:c}:ct:<contactId>                  | hash   | a contact's events (e:<eventId>) + applied contribution  | last event ts + lateEvent |
  * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 1s,10s,60s,900s) for one dimension| 1s–60s: end + 61 min; 900s: end + intervalDays |
- * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | members removed on exit   |
+ * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
  * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent      |
  * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims           | trimmed with the timeline |
  * | {p:c}:agents                          | hash   | agentId → JSON of current state (agents API)             | bounded by agent count    |
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
- * | {p:c}:qmap                            | hash   | queue → JSON {channel, groups, slMs, shortMs}            | bounded by queues         |
- * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | 3 days                    |
- * | {p:c}:meta                            | hash   | lastEventAt, lastEventTs (feed health)                   | none (tiny)               |
+ * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
+ * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
+ * | {p:c}:meta                            | hash   | seq (ingest sequence), lastEventAt, demoAt               | none (tiny)               |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
  * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |
  * | {p:alerts}:rules                      | string | JSON thresholds document {version, updatedAt, by, rules} | none (admin edits)        |
@@ -30,7 +30,8 @@
  * | {p:alerts}:fc:<center>:<YYYY-MM-DD>   | string | JSON forecast (15-min volumes) of one local day          | 40 days                   |
  *
  * Pub/sub channel (not a key): `{p:c}:ingested` — the engine publishes the center's new ingest
- * sequence after every batch that accepted events; realtime servers subscribe to recompute views.
+ * sequence (payload `{"seq": n}`) after every batch that accepted events; realtime servers subscribe to
+ * recompute views.
  *
  * Pub/sub channel (not a key): `{p:alerts}:changes` — JSON {type: raised|updated|resolved, alert} on
  * every alert change; each server process relays it to its sockets (server/alerts/bus.ts).

@@ -1,0 +1,454 @@
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../../shared/contract/config.ts';
+import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
+import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { agentTimeMetrics, contactMetrics } from '../../shared/metrics/formulas.ts';
+import { agentCountsFromStates } from '../../shared/metrics/raw.ts';
+import {
+  asOfSecond,
+  intervalMs,
+  localDate,
+  localMidnight,
+  rollingWindowMs,
+  type WindowId,
+} from '../../shared/metrics/windows.ts';
+import { BadRequestError, UnavailableError, isRedisConnectionError } from '../errors.ts';
+import { dims as dimOf, type Keys } from '../redis/keys.ts';
+import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
+import { rowSums, type BucketFields, type RowSums } from './compute.ts';
+import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from './plan.ts';
+import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
+
+/** Events per script call: big enough to coalesce bucket writes, small enough that one call
+ * blocks Redis for only a few milliseconds. */
+export const ingestChunkSize = 1000;
+const futureToleranceMs = 60_000;
+const dayMs = 86_400_000;
+/** a DEMO badge stays on this long after the last simulator batch */
+export const demoBadgeMs = 5 * 60_000;
+
+interface ScriptCommands {
+  ingestBatch(tag: string, ...argv: string[]): Promise<string>;
+  readBuckets(tag: string, request: string): Promise<string>;
+}
+
+interface QueueInfo {
+  channel: string;
+  slMs: number | undefined;
+  groups: string[];
+}
+
+interface ReadResponse {
+  b: [number, number, string[]][] | Record<string, never>;
+  l: (string[] | Record<string, never>)[] | Record<string, never>;
+  w: [number, number][] | Record<string, never>;
+  q: string[] | Record<string, never>;
+  demoAt: string | false;
+}
+
+interface ReadResult {
+  /** per requested dim: bucket fields by piece index */
+  buckets: Map<string, (BucketFields | undefined)[]>;
+  live: Map<string, Record<string, number>>;
+  waiting: { count: number; oldest: number | undefined }[];
+  queues: Map<string, QueueInfo>;
+}
+
+/** Thrown when Redis failed part-way through a multi-chunk batch: the chunks before it are stored
+ * (and re-sending the whole batch is safe: those events then come back as duplicates). */
+export class IngestInterruptedError extends UnavailableError {
+  override name = 'IngestInterruptedError';
+  constructor(
+    readonly committed: number,
+    cause: unknown,
+  ) {
+    super(`storage unavailable after ${committed} events were stored`);
+    this.cause = cause;
+  }
+}
+
+const asArray = <T>(x: T[] | Record<string, never>): T[] => (Array.isArray(x) ? x : []);
+
+function pairs(flat: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
+  return out;
+}
+
+export class RedisMetricEngine implements MetricEngine {
+  private readonly redis: Redis & ScriptCommands;
+  private readonly midnightCache = new Map<string, [number, string][]>();
+
+  constructor(
+    redis: Redis,
+    private readonly keys: Keys,
+    private readonly config: AppConfig,
+  ) {
+    this.redis = redis as Redis & ScriptCommands;
+  }
+
+  private get lateMs(): number {
+    return this.config.retention.lateEventHours * 3_600_000;
+  }
+  private get intervalRetentionMs(): number {
+    return this.config.retention.intervalDays * dayMs;
+  }
+
+  timeZone(center: string): string {
+    return this.config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
+  }
+
+  /** Writes each center's queue map (queue → channel, thresholds, groups) from the config.
+   * Queues first seen in events keep their learned channel; config always wins. */
+  async init(): Promise<void> {
+    const centers = new Set<string>([
+      ...this.config.centers.map((c) => c.id),
+      ...this.config.queues.map((q) => q.center),
+      ...this.config.groups.map((g) => g.center),
+    ]);
+    const d = this.config.defaults;
+    for (const center of centers) {
+      const key = this.keys.queueMap(center);
+      const existing = await this.redis.hgetall(key);
+      const groupsOf = (q: string) =>
+        this.config.groups.filter((g) => g.center === center && g.queues.includes(q)).map((g) => g.id);
+      const entries: Record<string, string> = {};
+      for (const [q, v] of Object.entries(existing)) {
+        entries[q] = [v.split(US)[0] ?? '', '', '', groupsOf(q).join(RS)].join(US);
+      }
+      for (const g of this.config.groups.filter((g) => g.center === center)) {
+        for (const q of g.queues) entries[q] ??= ['', '', '', groupsOf(q).join(RS)].join(US);
+      }
+      for (const q of this.config.queues.filter((q) => q.center === center)) {
+        const sl = (q.serviceLevelThresholdSec ?? d.serviceLevelThresholdSec[q.channel]) * 1000;
+        const short = (q.shortAbandonThresholdSec ?? d.shortAbandonThresholdSec) * 1000;
+        entries[q.id] = [q.channel, String(sl), String(short), groupsOf(q.id).join(RS)].join(US);
+      }
+      if (Object.keys(entries).length > 0) await this.redis.hset(key, entries);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ ingest
+
+  async ingest(events: ContractEvent[], nowMs: number, opts: { demo?: boolean } = {}): Promise<IngestBatchResult> {
+    const outcomes: IngestOutcome[] = new Array(events.length);
+    const byCenter = new Map<string, number[]>();
+    events.forEach((e, i) => {
+      const reason = this.timeProblem(e.ts, nowMs) ?? encodingProblem(e);
+      if (reason) outcomes[i] = { status: 'rejected', reason };
+      else {
+        let list = byCenter.get(e.center);
+        if (!list) byCenter.set(e.center, (list = []));
+        list.push(i);
+      }
+    });
+    const seq: Record<string, number> = {};
+    let committed = 0;
+    for (const [center, indices] of byCenter) {
+      const settings = this.ingestSettings(center, nowMs, opts.demo === true);
+      for (let start = 0; start < indices.length; start += ingestChunkSize) {
+        const chunk = indices.slice(start, start + ingestChunkSize);
+        let reply: string;
+        try {
+          reply = await this.redis.ingestBatch(
+            this.keys.center(center),
+            settings,
+            ...chunk.map((i) => encodeEvent(events[i]!)),
+          );
+        } catch (err) {
+          if (isRedisConnectionError(err) || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
+            throw new IngestInterruptedError(committed, err);
+          }
+          throw err;
+        }
+        const res = JSON.parse(reply) as { seq: number; r: string };
+        chunk.forEach((i, j) => {
+          outcomes[i] = res.r[j] === 'a' ? { status: 'accepted' } : { status: 'duplicate' };
+        });
+        committed += chunk.length;
+        seq[center] = res.seq;
+      }
+    }
+    return { outcomes, seq };
+  }
+
+  timeProblem(ts: number, nowMs: number): string | undefined {
+    if (ts > nowMs + futureToleranceMs) return 'ts: more than 60 s in the future';
+    if (ts < nowMs - this.lateMs) return `ts: older than ${this.config.retention.lateEventHours} h (lateEventHours)`;
+    return undefined;
+  }
+
+  private ingestSettings(center: string, nowMs: number, demo: boolean): string {
+    const d = this.config.defaults;
+    return JSON.stringify({
+      now: nowMs,
+      late: this.lateMs,
+      fret: fineRetentionMs,
+      iret: this.intervalRetentionMs,
+      sl: {
+        voice: d.serviceLevelThresholdSec.voice * 1000,
+        text: d.serviceLevelThresholdSec.text * 1000,
+        video: d.serviceLevelThresholdSec.video * 1000,
+      },
+      short: d.shortAbandonThresholdSec * 1000,
+      wto: this.config.retention.waitingTimeoutMin * 60_000,
+      mid: this.midnights(center, nowMs),
+      demo: demo ? 1 : 0,
+      chan: this.keys.ingested(center),
+    });
+  }
+
+  /** Local midnights from before the late-event horizon to after tomorrow, so Lua can map an
+   * answer time to its local day (handledToday) without a time-zone database. */
+  midnights(center: string, nowMs: number): [number, string][] {
+    const tz = this.timeZone(center);
+    const cacheKey = `${tz}|${localMidnight(nowMs, tz)}`;
+    const cached = this.midnightCache.get(cacheKey);
+    if (cached) return cached;
+    const out: [number, string][] = [];
+    let m = localMidnight(nowMs - this.lateMs - dayMs, tz);
+    while (out.length === 0 || out[out.length - 1]![0] <= nowMs + futureToleranceMs) {
+      out.push([m, localDate(m, tz)]);
+      m = localMidnight(m + 30 * 3_600_000, tz);
+    }
+    if (this.midnightCache.size > 64) this.midnightCache.clear();
+    this.midnightCache.set(cacheKey, out);
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------------ queries
+
+  async query(q: ScopeQuery, window: WindowId, nowMs: number): Promise<MetricsResult> {
+    const [r] = await this.queryMany(q.center, [{ scope: q.scope, ...(q.team ? { team: q.team } : {}) }], window, nowMs);
+    return r!;
+  }
+
+  async queryMany(
+    center: string,
+    queries: { scope: Scope; team?: string }[],
+    window: WindowId,
+    nowMs: number,
+  ): Promise<MetricsResult[]> {
+    const asOf = asOfSecond(nowMs);
+    const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
+    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs);
+    const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
+    const read = await this.read(center, plan, queries, true, waitFrom);
+    return queries.map((qq, i) => {
+      const sums = this.sumsFor(plan, read, qq)[0]!;
+      const w = read.waiting[i]!;
+      const live = {
+        waiting: w.count,
+        longestWaitSec: w.oldest === undefined ? 0 : Math.max(0, asOf - w.oldest) / 1000,
+        agents: agentCountsFromStates(read.live.get(this.agentDim(qq)) ?? {}),
+      };
+      return this.result(center, qq, window, a, asOf, asOf, sums, read, live);
+    });
+  }
+
+  async history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult> {
+    this.checkRange(fromMs, toMs, nowMs);
+    const asOf = asOfSecond(nowMs);
+    const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs);
+    const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
+    const read = await this.read(q.center, plan, [qq], false, 0);
+    return this.result(q.center, qq, null, fromMs, toMs, asOf, this.sumsFor(plan, read, qq)[0]!, read, undefined);
+  }
+
+  async intervals(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<IntervalRow[]> {
+    this.checkRange(fromMs, toMs, nowMs);
+    const asOf = asOfSecond(nowMs);
+    const rows: { a: number; b: number }[] = [];
+    for (let a = fromMs; a < toMs; a += intervalMs) rows.push({ a, b: a + intervalMs });
+    const plan = buildPlan(rows, asOf, nowMs);
+    const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
+    const read = await this.read(q.center, plan, [qq], false, 0);
+    return this.sumsFor(plan, read, qq).map((sums, i) =>
+      this.result(q.center, qq, null, rows[i]!.a, rows[i]!.b, asOf, sums, read, undefined),
+    );
+  }
+
+  /** History ranges: 15-minute aligned, inside interval retention, not past the current interval. */
+  checkRange(fromMs: number, toMs: number, nowMs: number): void {
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new BadRequestError('from/to: not a valid time');
+    if (fromMs % intervalMs !== 0 || toMs % intervalMs !== 0) {
+      throw new BadRequestError('from/to: must be on 15-minute boundaries (e.g. 10:00, 10:15)');
+    }
+    if (toMs <= fromMs) throw new BadRequestError('to: must be after from');
+    const oldest = Math.ceil((nowMs - this.intervalRetentionMs) / intervalMs) * intervalMs;
+    if (fromMs < oldest) {
+      throw new BadRequestError(
+        `from: older than the ${this.config.retention.intervalDays}-day interval retention (earliest ${new Date(oldest).toISOString()})`,
+      );
+    }
+    const latest = Math.ceil(asOfSecond(nowMs) / intervalMs) * intervalMs;
+    if (toMs > latest) throw new BadRequestError(`to: after the current interval (latest ${new Date(latest).toISOString()})`);
+  }
+
+  private contactDim(scope: Scope): string {
+    switch (scope.kind) {
+      case 'all':
+        return dimOf.all;
+      case 'queue':
+        return dimOf.queue(scope.queue);
+      case 'channel':
+        return dimOf.channel(scope.channel);
+      case 'group':
+        return dimOf.group(scope.group);
+    }
+  }
+
+  /** A team filter narrows agent figures to t:<team> (contacts have no team). */
+  private agentDim(q: { scope: Scope; team?: string }): string {
+    return q.team ? dimOf.team(q.team) : this.contactDim(q.scope);
+  }
+
+  private async read(
+    center: string,
+    plan: Plan,
+    queries: { scope: Scope; team?: string }[],
+    withLive: boolean,
+    waitFrom: number,
+  ): Promise<ReadResult> {
+    const dimList = [...new Set(queries.flatMap((q) => [this.contactDim(q.scope), this.agentDim(q)]))];
+    const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
+    const request = {
+      d: dimList,
+      p: plan.pieces.map(pieceKeyPart),
+      l: agentDims,
+      w: withLive
+        ? queries.map((q) => {
+            const s = q.scope;
+            return s.kind === 'all' ? ['all', ''] : s.kind === 'queue' ? ['q', s.queue] : s.kind === 'channel' ? ['ch', s.channel] : ['g', s.group];
+          })
+        : [],
+      wf: waitFrom,
+    };
+    const res = JSON.parse(await this.redis.readBuckets(this.keys.center(center), JSON.stringify(request))) as ReadResponse;
+    const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d) => [d, new Array(plan.pieces.length)]));
+    for (const [di, pi, flat] of asArray(res.b)) buckets.get(dimList[di]!)![pi] = pairs(asArray(flat));
+    const live = new Map<string, Record<string, number>>();
+    asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
+    const queues = new Map<string, QueueInfo>();
+    const q = asArray(res.q);
+    for (let i = 0; i + 1 < q.length; i += 2) {
+      const [channel = '', sl = '', , groups = ''] = q[i + 1]!.split(US);
+      queues.set(q[i]!, {
+        channel,
+        slMs: sl !== '' ? Number(sl) : channel !== '' ? this.config.defaults.serviceLevelThresholdSec[channel as Channel] * 1000 : undefined,
+        groups: groups === '' ? [] : groups.split(RS),
+      });
+    }
+    const waiting = asArray(res.w).map(([count, oldest]) => ({ count, oldest: oldest >= 0 ? oldest : undefined }));
+    return { buckets, live, waiting, queues };
+  }
+
+  private sumsFor(plan: Plan, read: ReadResult, q: { scope: Scope; team?: string }): RowSums[] {
+    return rowSums(
+      plan,
+      read.buckets.get(this.contactDim(q.scope))!,
+      read.buckets.get(this.agentDim(q))!,
+      read.live.get(this.agentDim(q)) ?? {},
+    );
+  }
+
+  /** The service-level threshold shared by every queue in scope, or null when they differ. */
+  private thresholdSec(scope: Scope, queues: Map<string, QueueInfo>): number | null {
+    const inScope = [...queues.entries()].filter(([id, info]) =>
+      scope.kind === 'all'
+        ? true
+        : scope.kind === 'queue'
+          ? id === scope.queue
+          : scope.kind === 'channel'
+            ? info.channel === scope.channel
+            : info.groups.includes(scope.group),
+    );
+    const values = new Set(inScope.map(([, info]) => info.slMs));
+    if (values.size !== 1) return null;
+    const v = [...values][0];
+    return v === undefined ? null : v / 1000;
+  }
+
+  private result(
+    center: string,
+    q: { scope: Scope; team?: string },
+    window: WindowId | null,
+    from: number,
+    to: number,
+    asOf: number,
+    sums: RowSums,
+    read: ReadResult,
+    live: { waiting: number; longestWaitSec: number; agents: MetricsResult['agents'] } | undefined,
+  ): MetricsResult {
+    const s = q.scope;
+    const time = agentTimeMetrics(sums.stateMs);
+    return {
+      asOf: new Date(asOf).toISOString(),
+      center,
+      queue: s.kind === 'queue' ? s.queue : null,
+      group: s.kind === 'group' ? s.group : null,
+      channel: s.kind === 'channel' ? s.channel : null,
+      team: q.team ?? null,
+      window,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      thresholdSec: this.thresholdSec(s, read.queues),
+      ...contactMetrics(sums.contacts),
+      waiting: live ? live.waiting : null,
+      longestWaitSec: live ? live.longestWaitSec : null,
+      agents: live ? live.agents : null,
+      occupancy: time.occupancy,
+      utilization: time.utilization,
+      stateTimeSec: time.stateTimeSec,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------ agents
+
+  async agents(
+    center: string,
+    filter: { team?: string; queue?: string; state?: string },
+    nowMs: number,
+  ): Promise<AgentRow[]> {
+    const day = localDate(asOfSecond(nowMs), this.timeZone(center));
+    const [rows, handled] = await Promise.all([
+      this.redis.hgetall(this.keys.agents(center)),
+      this.redis.hgetall(this.keys.agentDay(center, day)),
+    ]);
+    const out: AgentRow[] = [];
+    for (const [agentId, json] of Object.entries(rows)) {
+      const r = JSON.parse(json) as { name: string; state: string; reason: string; since: number; team: string; queues: string[] | object };
+      const queues = Array.isArray(r.queues) ? (r.queues as string[]) : [];
+      if (filter.team && r.team !== filter.team) continue;
+      if (filter.queue && !queues.includes(filter.queue)) continue;
+      if (filter.state && r.state !== filter.state) continue;
+      out.push({
+        agentId,
+        name: r.name || null,
+        state: r.state,
+        reason: r.reason || null,
+        since: new Date(r.since).toISOString(),
+        team: r.team || null,
+        queues,
+        handledToday: Number(handled[agentId] ?? 0),
+      });
+    }
+    return out.sort((x, y) => (x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0));
+  }
+
+  async sequence(center: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.meta(center), 'seq')) ?? 0);
+  }
+
+  /** true while a demo simulator posted to this center within the last 5 minutes */
+  async demoActive(center: string, nowMs: number): Promise<boolean> {
+    const at = await this.redis.hget(this.keys.meta(center), 'demoAt');
+    return at !== null && nowMs - Number(at) <= demoBadgeMs;
+  }
+
+  /** epoch ms of the last accepted event batch (feed health), or undefined */
+  async lastEventAt(center: string): Promise<number | undefined> {
+    const at = await this.redis.hget(this.keys.meta(center), 'lastEventAt');
+    return at === null ? undefined : Number(at);
+  }
+}

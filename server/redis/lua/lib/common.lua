@@ -1,0 +1,57 @@
+-- Shared helpers of the metric scripts (prepended by scripts.ts where a script says `-- include: common.lua`).
+-- Encodings: fields are joined by US (\31), list items by RS (\30). Identifiers cannot contain control
+-- characters (zod checks that in Node), so these separators never collide with data.
+local US, RS = '\31', '\30'
+
+local function split(s, sep)
+  local out, n, i = {}, 0, 1
+  if s == nil or s == '' then return out end
+  while true do
+    local j = string.find(s, sep, i, true)
+    n = n + 1
+    if not j then
+      out[n] = string.sub(s, i)
+      return out
+    end
+    out[n] = string.sub(s, i, j - 1)
+    i = j + 1
+  end
+end
+
+-- Byte-order string comparison. Lua's `<` uses strcoll, and redis-server sets LC_COLLATE from the
+-- environment, so `<` may not be byte order; SEMANTICS.md orders ties by event id bytes.
+local function bytesLess(a, b)
+  local la, lb = #a, #b
+  local n = la < lb and la or lb
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return la < lb
+end
+
+-- Bucket levels: size in ms and the level tag used in key names (seconds).
+local LEVEL_MS = { 1000, 10000, 60000, 900000 }
+local LEVEL_TAG = { '1', '10', '60', '900' }
+
+-- Short field names of timed agent states (n:<code> / m:<code>); logged_out is never timed.
+local STATE_CODE = {
+  available = 'av', ringing = 'rg', on_contact = 'oc', hold = 'ho', acw = 'aw', not_ready = 'nr',
+}
+
+-- qmap value: channel US slMs US shortMs US groups(RS-joined)
+local function parseQueueInfo(q, v, defaults)
+  local ch, sl, short, groups = '', nil, nil, {}
+  if v then
+    local p = split(v, US)
+    ch = p[1] or ''
+    sl = tonumber(p[2])
+    short = tonumber(p[3])
+    groups = split(p[4] or '', RS)
+  end
+  if defaults then
+    if not sl and ch ~= '' then sl = defaults.sl[ch] end
+    if not short then short = defaults.short end
+  end
+  return { q = q, ch = ch, sl = sl, short = short, groups = groups }
+end

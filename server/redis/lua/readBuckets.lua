@@ -1,0 +1,72 @@
+-- name: readBuckets
+-- keys: 1
+-- include: common.lua
+-- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}".
+--   ARGV[1] = JSON {d: [dims], p: ["<levelSec>:<startSec>", ...], l: [live dims], w: [[kind, value], ...], wf: ms}
+--     d x p = the bucket hashes to read (server/metrics/plan.ts decides the pieces);
+--     l = dimensions whose live agent counts are wanted; w = waiting scopes (kind: all | q | ch | g),
+--     counted over entries with score >= wf (now - waitingTimeout).
+-- Output: JSON {b: [[dimIndex, pieceIndex, [field, value, ...]], ...] (non-empty buckets only),
+--   l: [[state, count, ...] per live dim], w: [[count, oldestQueuedMs or -1] per waiting scope],
+--   q: [queue, qmapValue, ...], demoAt}
+-- Read-only; one call answers a whole board (every scope of one center) in one round trip.
+
+local P = KEYS[1]
+local req = cjson.decode(ARGV[1])
+
+local buckets = {}
+for di, dim in ipairs(req.d) do
+  for pi, piece in ipairs(req.p) do
+    local raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
+    if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
+  end
+end
+
+local live = {}
+for i, dim in ipairs(req.l or {}) do
+  live[i] = redis.call('HGETALL', P .. ':live:' .. dim)
+end
+
+local qraw = redis.call('HGETALL', P .. ':qmap')
+local waiting = {}
+if req.w and #req.w > 0 then
+  local queues = {}
+  for i = 1, #qraw, 2 do queues[#queues + 1] = parseQueueInfo(qraw[i], qraw[i + 1], nil) end
+  local cache = {}
+  local function countQueue(q)
+    local c = cache[q]
+    if c then return c end
+    local key = P .. ':w:' .. q
+    local n = redis.call('ZCOUNT', key, req.wf, '+inf')
+    local oldest = -1
+    if n > 0 then oldest = tonumber(redis.call('ZRANGEBYSCORE', key, req.wf, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2]) end
+    c = { n, oldest }
+    cache[q] = c
+    return c
+  end
+  for i, scope in ipairs(req.w) do
+    local kind, value = scope[1], scope[2]
+    local total, oldest = 0, -1
+    local function add(q)
+      local c = countQueue(q)
+      total = total + c[1]
+      if c[2] >= 0 and (oldest < 0 or c[2] < oldest) then oldest = c[2] end
+    end
+    if kind == 'q' then
+      add(value)
+    else
+      for _, qi in ipairs(queues) do
+        local member = kind == 'all' or (kind == 'ch' and qi.ch == value)
+        if kind == 'g' then
+          for _, g in ipairs(qi.groups) do
+            if g == value then member = true end
+          end
+        end
+        if member then add(qi.q) end
+      end
+    end
+    waiting[i] = { total, oldest }
+  end
+end
+
+return cjson.encode({ b = buckets, l = live, w = waiting, q = qraw, demoAt = redis.call('HGET', P .. ':meta', 'demoAt') })
