@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { MetricEngine } from '../metrics/types.ts';
+import type { Realtime } from '../realtime/plugin.ts';
 import { alertRoutes } from './routes.ts';
 import { AlertService } from './service.ts';
 
@@ -34,6 +35,17 @@ export const alertsPlugin = fp(
     app.decorate('alerts', service);
     await app.register(alertRoutes, { prefix: '/api/v1', service });
     await service.bus.start();
+    // realtime registers after us: wire the sockets once every plugin is loaded
+    app.addHook('onReady', async () => {
+      if (!app.hasDecorator('realtime')) return;
+      const realtime = (app as FastifyInstance & { realtime?: Realtime }).realtime;
+      if (!realtime) return;
+      service.bus.onChange((change) => realtime.emitAlertChange(change));
+      realtime.setAlertAcknowledger(async (id, by, note) => {
+        const r = await service.acknowledge(id, by, note, app.clock.now());
+        return r.status === 'ok' ? 'ok' : 'unknown_alert';
+      });
+    });
     if (app.background) app.addHook('onReady', async () => service.start());
     app.addHook('onClose', async () => {
       await service.stop();

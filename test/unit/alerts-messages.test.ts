@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { alertRule } from '../../shared/contract/alerts.ts';
+import { alertMessage, formatValue, ratioPercent } from '../../server/alerts/messages.ts';
+import { waitingPerAvailable } from '../../server/alerts/metrics.ts';
+
+describe('alert messages (zh-CN + en)', () => {
+  it('threshold breach names metric, value, direction, threshold and scope', () => {
+    const rule = alertRule.parse({ id: 'ar', metric: 'answerRate', comparator: 'lt', warning: 0.9, scope: { center: 'sh', queue: '信用卡' } });
+    const m = alertMessage(rule, { key: '', value: 0.873, scope: { center: 'sh', queue: '信用卡' } }, 'warning', 0.9);
+    expect(m.zh).toBe('【预警】人工接通率 87.3%，低于阈值 90.0% — 中心 sh，队列 信用卡');
+    expect(m.en).toBe('[Warning] Answer rate 87.3%, below threshold 90.0% — center sh, queue 信用卡');
+  });
+
+  it('spike message carries the ratio and the percentage above the baseline', () => {
+    const rule = alertRule.parse({ id: 'sp', metric: 'arrivalsVsBaseline', comparator: 'gt', warning: 1.3, critical: 1.6 });
+    const m = alertMessage(rule, { key: '', value: 1.56, scope: { center: 'default' }, facts: { live: 156, reference: 100 } }, 'warning', 1.3);
+    expect(m.zh).toContain('近15分钟进线 156，为同期基线 100 的 1.56 倍（+56%');
+    expect(m.en).toContain('156 arrivals in the last 15 min, 1.56× the baseline of 100 (+56%');
+  });
+
+  it('formats units', () => {
+    expect(formatValue('longestWaitSec', 45)).toBe('45s');
+    expect(formatValue('longestWaitSec', 185)).toBe('3m05s');
+    expect(formatValue('waitingPerAvailableAgent', 2.5)).toBe('2.5');
+    expect(ratioPercent(0.8)).toBe('-20%');
+  });
+
+  it('waiting per available agent stays finite with nobody available', () => {
+    expect(waitingPerAvailable(6, 2)).toBe(3);
+    expect(waitingPerAvailable(4, 0)).toBe(4);
+    expect(waitingPerAvailable(0, 0)).toBe(0);
+    expect(waitingPerAvailable(null, 3)).toBeNull();
+  });
+});
