@@ -253,8 +253,6 @@ registerAlertMetric('feedSilenceSec', async (ctx, rule) => {
   if (hours && !inTimeRange(localTime(ctx.nowMs, ctx.timeZone(rule.scope.center)).minuteOfDay, hours.from, hours.to)) {
     return single(rule, 0);
   }
-  const last = await ctx.redis.hget(ctx.keys.meta(rule.scope.center), 'lastEventAt');
-  // epoch ms (engine) — an ISO string is accepted too in case the engine stores one
-  const lastMs = last === null ? NaN : /^\d+$/.test(last) ? Number(last) : Date.parse(last);
-  return single(rule, Number.isFinite(lastMs) ? Math.max(0, (ctx.nowMs - lastMs) / 1000) : null);
+  const last = await ctx.engine.lastEventAt(rule.scope.center);
+  return single(rule, last === undefined ? null : Math.max(0, (ctx.nowMs - last) / 1000));
 });
