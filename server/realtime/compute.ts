@@ -16,9 +16,14 @@ export function engineOf(app: FastifyInstance): MetricEngine {
   return engine;
 }
 
-/** The demo launcher decorates `demoMode` (the simulator feeds the center); absent = real data. */
-export function isDemo(app: FastifyInstance): boolean {
-  return app.hasDecorator('demoMode') && Boolean((app as unknown as { demoMode?: unknown }).demoMode);
+/**
+ * DEMO DATA while the simulator feeds the center: the Redis engine remembers when simulator
+ * batches last arrived (`demoActive`, shared by every process); a `demoMode` decorator forces it.
+ */
+async function isDemo(app: FastifyInstance, engine: MetricEngine, center: string, nowMs: number): Promise<boolean> {
+  if (app.hasDecorator('demoMode') && (app as unknown as { demoMode?: unknown }).demoMode) return true;
+  const withDemo = engine as MetricEngine & { demoActive?: (center: string, nowMs: number) => Promise<boolean> };
+  return typeof withDemo.demoActive === 'function' ? withDemo.demoActive(center, nowMs) : false;
 }
 
 export class UnknownBoardError extends Error {
@@ -43,8 +48,8 @@ export async function computeView(
 ): Promise<ViewPayload> {
   const engine = engineOf(app);
   const nowMs = app.clock.now();
-  const seq = await engine.sequence(spec.center);
-  const base = { viewId, seq, demo: isDemo(app) };
+  const [seq, demo] = await Promise.all([engine.sequence(spec.center), isDemo(app, engine, spec.center, nowMs)]);
+  const base = { viewId, seq, demo };
   if (spec.kind === 'board') return { ...base, ...(await computeBoard(app, engine, spec, nowMs, trend)) };
   return { ...base, ...(await computeLead(app, engine, spec, nowMs)) };
 }

@@ -1,0 +1,69 @@
+import type { TileId, DisplayThresholdKey, Level } from './levels.ts';
+import type { MetricsResult } from '../../../shared/contract/metrics-api.ts';
+import { formatCount, formatDuration, formatPercent, type LocaleId } from './format.ts';
+
+/**
+ * What each wall tile / console column shows: the engine's field, how it is formatted, which
+ * registry entry explains it and which display threshold colours it. No formulas: values are
+ * read as the server computed them.
+ */
+export interface FigureDef {
+  id: string;
+  /** metric registry id for the ⓘ / legend */
+  metric: string;
+  /** a label when the figure has no registry entry of its own */
+  name?: { zh: string; en: string };
+  kind: 'percent' | 'count' | 'duration';
+  threshold?: DisplayThresholdKey;
+  value(row: MetricsResult): number | null;
+}
+
+const agents = (k: keyof NonNullable<MetricsResult['agents']>) => (r: MetricsResult) => r.agents?.[k] ?? null;
+
+export const tileDefs: Record<TileId, FigureDef> = {
+  serviceLevel: { id: 'serviceLevel', metric: 'serviceLevel', kind: 'percent', threshold: 'serviceLevel', value: (r) => r.serviceLevel },
+  answerRate: { id: 'answerRate', metric: 'answerRate', kind: 'percent', threshold: 'answerRate', value: (r) => r.answerRate },
+  waiting: { id: 'waiting', metric: 'waiting', kind: 'count', threshold: 'waiting', value: (r) => r.waiting },
+  longestWaitSec: { id: 'longestWaitSec', metric: 'longestWaitSec', kind: 'duration', threshold: 'longestWaitSec', value: (r) => r.longestWaitSec },
+  abandonRate: { id: 'abandonRate', metric: 'abandonRate', kind: 'percent', threshold: 'abandonRate', value: (r) => r.abandonRate },
+  asaSec: { id: 'asaSec', metric: 'asaSec', kind: 'duration', threshold: 'asaSec', value: (r) => r.asaSec },
+  agentsAvailable: { id: 'agentsAvailable', metric: 'agents.available', kind: 'count', value: agents('available') },
+  agentsOnContact: { id: 'agentsOnContact', metric: 'agents.onContact', kind: 'count', value: agents('onContact') },
+  agentsAcw: { id: 'agentsAcw', metric: 'agents.acw', kind: 'count', value: agents('acw') },
+  agentsNotReady: { id: 'agentsNotReady', metric: 'agents.notReady', kind: 'count', value: agents('notReady') },
+  occupancy: { id: 'occupancy', metric: 'occupancy', kind: 'percent', threshold: 'occupancy', value: (r) => r.occupancy },
+};
+
+/** The console's queue table: every figure of the engine. */
+export const columnDefs: FigureDef[] = [
+  { id: 'offered', metric: 'offered', kind: 'count', value: (r) => r.offered },
+  { id: 'answered', metric: 'answered', kind: 'count', value: (r) => r.answered },
+  { id: 'abandoned', metric: 'abandonRate', name: { zh: '放弃量', en: 'Abandoned' }, kind: 'count', value: (r) => r.abandoned },
+  tileDefs.serviceLevel,
+  tileDefs.answerRate,
+  tileDefs.abandonRate,
+  { id: 'shortAbandoned', metric: 'shortAbandoned', kind: 'count', value: (r) => r.shortAbandoned },
+  { id: 'transferredOut', metric: 'transferredOut', kind: 'count', value: (r) => r.transferredOut },
+  tileDefs.asaSec,
+  { id: 'avgTalkSec', metric: 'avgTalkSec', kind: 'duration', value: (r) => r.avgTalkSec },
+  { id: 'ahtSec', metric: 'ahtSec', kind: 'duration', value: (r) => r.ahtSec },
+  tileDefs.waiting,
+  tileDefs.longestWaitSec,
+  { id: 'agentsLoggedIn', metric: 'agents.loggedIn', kind: 'count', value: agents('loggedIn') },
+  tileDefs.agentsAvailable,
+  tileDefs.agentsOnContact,
+  tileDefs.agentsAcw,
+  tileDefs.agentsNotReady,
+  tileDefs.occupancy,
+  { id: 'utilization', metric: 'utilization', kind: 'percent', value: (r) => r.utilization },
+  { id: 'arrivals', metric: 'arrivals', kind: 'count', value: (r) => r.arrivals },
+];
+
+export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId): string {
+  const v = def.value(row);
+  if (def.kind === 'percent') return formatPercent(v, locale);
+  if (def.kind === 'duration') return formatDuration(v, locale);
+  return formatCount(v, locale);
+}
+
+export type { Level };

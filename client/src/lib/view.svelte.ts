@@ -1,0 +1,39 @@
+import { staleAfterMs, type TrendPoint, type ViewPayload, type ViewSpecInput } from '../../../shared/realtime/events.ts';
+import { connection } from './connection.svelte.ts';
+import { now } from './now.svelte.ts';
+
+const hourMs = 60 * 60_000;
+
+/**
+ * One subscribed view on a screen: the last payload as the server computed it, when it arrived,
+ * and whether it is STALE (socket down, or nothing for 10 s). Payloads are replaced whole
+ * (`$state.raw`): the server sends complete figures, so there is nothing to merge but the trend.
+ */
+export class LiveView {
+  payload = $state.raw<ViewPayload | null>(null);
+  trend = $state.raw<TrendPoint[]>([]);
+  receivedAt = $state(0);
+
+  readonly stale = $derived(!connection.connected || this.payload === null || now.ms - this.receivedAt > staleAfterMs);
+  /** ms since the last payload (0 before the first) */
+  readonly ageMs = $derived(this.receivedAt === 0 ? 0 : Math.max(0, now.ms - this.receivedAt));
+
+  constructor(readonly spec: ViewSpecInput) {}
+
+  /** subscribe; returns the unsubscribe function (use in an $effect) */
+  start(): () => void {
+    return connection.socket.watch(this.spec, (p, kind) => this.apply(p, kind));
+  }
+
+  apply(p: ViewPayload, kind: 'snapshot' | 'update'): void {
+    if (p.trend) this.trend = kind === 'snapshot' ? p.trend : mergeTrend(this.trend, p.trend, Date.parse(p.asOf));
+    this.payload = p;
+    this.receivedAt = Date.now();
+  }
+}
+
+function mergeTrend(old: TrendPoint[], fresh: TrendPoint[], asOfMs: number): TrendPoint[] {
+  const byMinute = new Map(old.map((p) => [p.t, p]));
+  for (const p of fresh) byMinute.set(p.t, p);
+  return [...byMinute.values()].filter((p) => Date.parse(p.t) >= asOfMs - hourMs).sort((a, b) => a.t.localeCompare(b.t));
+}

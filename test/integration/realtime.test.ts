@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { ContractEventInput } from '../../shared/contract/events.ts';
+import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
+import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
+import { TestServer } from '../support/browser.ts';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const displayToken = 'display-token-0123456789';
+const leadToken = 'lead-token-0123456789abc';
+const ingestToken = 'ingest-token-0123456789ab';
+
+const config = {
+  queues: [
+    { id: 'retail', name: { zh: '零售', en: 'Retail' }, channel: 'voice' as const },
+    { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' as const },
+  ],
+  tokens: [
+    { token: displayToken, role: 'display' as const, name: 'tv-1' },
+    { token: leadToken, role: 'lead' as const, name: 'lead-1' },
+    { token: ingestToken, role: 'ingest' as const, name: 'acd' },
+  ],
+};
+
+let server: TestServer;
+const sockets: ClientSocket[] = [];
+
+function open(opts: { token?: string; origin?: string } = {}): ClientSocket {
+  const s: ClientSocket = connect(server.url, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: opts.token ? { token: opts.token } : {},
+    ...(opts.origin ? { extraHeaders: { origin: opts.origin } } : {}),
+  });
+  sockets.push(s);
+  return s;
+}
+
+function connected(s: ClientSocket): Promise<SessionInfo> {
+  return new Promise((resolve, reject) => {
+    s.once('session:established', resolve);
+    s.once('connect_error', reject);
+  });
+}
+
+function refused(s: ClientSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    s.once('connect_error', (err) => resolve(err.message));
+    s.once('connect', () => reject(new Error('connected although it should have been refused')));
+  });
+}
+
+function next<E extends 'view:snapshotted' | 'view:updated'>(s: ClientSocket, event: E, accept: (p: ViewPayload) => boolean = () => true, timeoutMs = 3000): Promise<ViewPayload> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      s.off(event, handler as never);
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const handler = (p: ViewPayload) => {
+      if (!accept(p)) return;
+      clearTimeout(timer);
+      s.off(event, handler as never);
+      resolve(p);
+    };
+    s.on(event, handler as never);
+  });
+}
+
+async function subscribe(s: ClientSocket, spec: Parameters<ClientToServerEvents['view:subscribe']>[0]) {
+  const snapshot = next(s, 'view:snapshotted');
+  const ack = await s.emitWithAck('view:subscribe', spec);
+  return { ack, snapshot: await snapshot };
+}
+
+let n = 0;
+function queued(queue: string, channel: 'voice' | 'text', atMs = Date.now()): ContractEventInput {
+  n += 1;
+  return { id: `q-${n}-${Math.random()}`, type: 'contact.queued', ts: atMs, contactId: `c-${n}-${Math.random()}`, queue, channel };
+}
+
+beforeAll(async () => {
+  server = await TestServer.start({ config, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await server.stop();
+});
+
+describe('socket auth', () => {
+  it('refuses a socket without a token when tokens are configured', async () => {
+    expect(await refused(open())).toBe('unauthorized');
+  });
+
+  it('refuses a wrong token and an ingest-only token', async () => {
+    expect(await refused(open({ token: 'not-a-real-token-at-all' }))).toBe('unauthorized');
+    expect(await refused(open({ token: ingestToken }))).toBe('forbidden');
+  });
+
+  it('refuses a browser Origin that is not the server', async () => {
+    expect(await refused(open({ token: displayToken, origin: 'http://evil.example' }))).toMatch(/websocket error|xhr poll error|refused|error/i);
+  });
+
+  it('accepts the server’s own Origin and reports the role', async () => {
+    const info = await connected(open({ token: displayToken, origin: server.url }));
+    expect(info).toMatchObject({ role: 'display', name: 'tv-1', devMode: false });
+  });
+
+  it('keeps the lead console from a display token', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    expect(await s.emitWithAck('view:subscribe', { kind: 'lead', window: '15m' })).toEqual({ ok: false, error: 'forbidden' });
+  });
+});
+
+describe('views', () => {
+  it('sends a full snapshot on join, equal to the metrics API', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { ack, snapshot } = await subscribe(s, { kind: 'board', board: 'default' });
+    expect(ack).toEqual({ ok: true, viewId: 'board:default:default' });
+    expect(snapshot.viewId).toBe('board:default:default');
+    expect(snapshot.rowKeys).toEqual([
+      { kind: 'channel', channel: 'voice' },
+      { kind: 'channel', channel: 'text' },
+    ]);
+    expect(snapshot.rows).toHaveLength(2);
+    expect(Array.isArray(snapshot.trend)).toBe(true);
+    const api = await server.getJson<MetricsResult>('/api/v1/metrics?channel=voice&window=30m', displayToken);
+    expect(snapshot.rows[0]!.offered).toBe(api.offered);
+    expect(snapshot.rows[0]!.waiting).toBe(api.waiting);
+  });
+
+  it('pushes an update that includes an accepted event within 1 s', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { snapshot } = await subscribe(s, { kind: 'board', board: 'default' });
+    const before = snapshot.rows[0]!.waiting ?? 0;
+    const sent = Date.now();
+    const posted = (await server.postEvents([queued('retail', 'voice')], ingestToken)) as unknown as { seq: Record<string, number> };
+    const seq = posted.seq.default!;
+    const update = await next(s, 'view:updated', (p) => p.seq >= seq, 1000);
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(update.rows[0]!.waiting).toBe(before + 1);
+    // updates carry only the current minute of the trend
+    expect(update.trend!.length).toBeLessThanOrEqual(1);
+  });
+
+  it('coalesces a burst of ingests into a few updates (≤ one per 250 ms)', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    await subscribe(s, { kind: 'board', board: 'default' });
+    const updates: ViewPayload[] = [];
+    s.on('view:updated', (p) => updates.push(p));
+    const started = Date.now();
+    let lastSeq = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = (await server.postEvents([queued('chat', 'text')], ingestToken)) as unknown as { seq: Record<string, number> };
+      lastSeq = r.seq.default!;
+    }
+    await next(s, 'view:updated', (p) => p.seq >= lastSeq, 2000).catch(() => undefined);
+    const elapsed = Date.now() - started;
+    expect(updates.at(-1)!.seq).toBe(lastSeq);
+    // at most one update per 250 ms (+1 for the leading edge, +1 for a heartbeat)
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 2);
+    expect(updates.length).toBeLessThan(40);
+  });
+
+  it('sends a heartbeat with a fresh asOf at least every 5 s without events', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { snapshot } = await subscribe(s, { kind: 'board', board: 'default' });
+    const beat = await next(s, 'view:updated', (p) => p.asOf > snapshot.asOf, 6500);
+    expect(Date.parse(beat.asOf) - Date.parse(snapshot.asOf)).toBeGreaterThanOrEqual(1000);
+  }, 10_000);
+
+  it('gives the lead console queue rows and agents', async () => {
+    await server.postEvents(
+      [{ id: `a-${Math.random()}`, type: 'agent.state', ts: Date.now(), agentId: 'a1', state: 'available', team: 'red', queues: ['retail'], name: '张三' }],
+      ingestToken,
+    );
+    const s = open({ token: leadToken });
+    await connected(s);
+    const { ack, snapshot } = await subscribe(s, { kind: 'lead', window: '15m' });
+    expect(ack.ok).toBe(true);
+    expect(snapshot.rowKeys[0]).toEqual({ kind: 'center' });
+    expect(snapshot.rowKeys).toContainEqual({ kind: 'queue', queue: 'retail', channel: 'voice' });
+    expect(snapshot.agents!.find((a) => a.agentId === 'a1')).toMatchObject({ name: '张三', state: 'available', team: 'red' });
+  });
+});
+
+describe('client messages are validated', () => {
+  it('answers invalid or unknown messages with a safe error code only', async () => {
+    const s = open({ token: leadToken });
+    await connected(s);
+    const bad = [
+      await s.emitWithAck('view:subscribe', { kind: 'nope' } as never),
+      await s.emitWithAck('view:subscribe', { kind: 'board', board: 'BAD BOARD' }),
+      await s.emitWithAck('view:subscribe', { kind: 'board', board: 'default', extra: 1 } as never),
+      await s.emitWithAck('view:subscribe', 'just a string' as never),
+      await s.emitWithAck('view:unsubscribe', { viewId: 42 } as never),
+      await s.emitWithAck('alert:acknowledge', {} as never),
+    ];
+    for (const r of bad) expect(r).toEqual({ ok: false, error: 'invalid_message' });
+    expect(await s.emitWithAck('view:subscribe', { kind: 'board', board: 'missing' })).toEqual({ ok: false, error: 'unknown_board' });
+    expect(await s.emitWithAck('view:subscribe', { kind: 'board', center: 'elsewhere', board: 'default' })).toEqual({ ok: false, error: 'unknown_center' });
+    expect(await s.emitWithAck('view:unsubscribe', { viewId: 'board:default:zzz' })).toEqual({ ok: false, error: 'unknown_view' });
+    // the socket survives all of it
+    const { ack } = await subscribe(s, { kind: 'board', board: 'default' });
+    expect(ack.ok).toBe(true);
+  });
+
+  it('stops pushing after unsubscribe', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { ack } = await subscribe(s, { kind: 'board', board: 'default' });
+    expect(await s.emitWithAck('view:unsubscribe', { viewId: (ack as { viewId: string }).viewId })).toEqual({ ok: true });
+    let got = 0;
+    s.on('view:updated', () => (got += 1));
+    await server.postEvents([queued('retail', 'voice')], ingestToken);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(got).toBe(0);
+  });
+});
