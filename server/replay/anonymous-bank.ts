@@ -248,8 +248,8 @@ function toEvents(calls: BankCall[], opts: ParseOptions, shiftDays: number, note
       queues.add(c.queue);
       agentQueues.set(agentId, queues);
       const base = { type: 'agent.state' as const, center, agentId, queues: [] as string[] };
-      events.push({ ...base, id: `${contactId}-agent-busy`, ts: at(c.answeredAt), state: 'on_contact' });
-      events.push({ ...base, id: `${contactId}-agent-free`, ts: at(c.endedAt), state: 'available' });
+      events.push({ ...base, id: agentEventId(c, agentId, c.answeredAt, 'b', suffix), ts: at(c.answeredAt), state: 'on_contact' });
+      events.push({ ...base, id: agentEventId(c, agentId, c.endedAt, 'a', suffix), ts: at(c.endedAt), state: 'available' });
       const key = `${c.day}\u0000${agentId}`;
       const last = agentLastFree.get(key);
       if (!last || last.at < c.endedAt) agentLastFree.set(key, { day, sourceDay: c.day, at: c.endedAt });
@@ -276,6 +276,15 @@ function toEvents(calls: BankCall[], opts: ParseOptions, shiftDays: number, note
     notes.add('agent.state events synthesized (--agents)', events.filter((e) => e.type === 'agent.state').length);
   }
   return events;
+}
+
+/**
+ * The engine orders an agent's states by (ts, id), so ids must sort like the story: at the same
+ * second an agent first becomes free from one call ("a") and then busy with the next ("b").
+ */
+function agentEventId(c: BankCall, agentId: string, sec: number, order: 'a' | 'b', suffix: string): string {
+  const [, date, vru, callId] = c.key.split('-');
+  return `ab-${date}-agent-${agentId}-${String(sec).padStart(6, '0')}-${order}-${vru}-${callId}${suffix}`;
 }
 
 /** customer_id is already anonymous in the source; hash it anyway so no source id leaves the tool. */

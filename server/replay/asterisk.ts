@@ -107,7 +107,18 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
   const events: ReplayEvent[] = [];
   const calls = new Map<string, CallState & { day: string; selected: boolean }>();
   const agents = new Map<string, AgentFlags>();
+  const suffix = shiftSuffix(opts.shiftTo);
   const agentIdCounts = new Map<string, number>();
+  /**
+   * The engine orders an agent's states by (ts, id): a per-second sequence number keeps
+   * same-second events (REMOVEMEMBER then AGENTCALLBACKLOGOFF) in file order.
+   */
+  const agentEventId = (agentId: string, ts: number, label: string) => {
+    const base = `aq-agent-${agentId}-${Math.floor(ts / 1000)}`;
+    const n = (agentIdCounts.get(base) ?? 0) + 1;
+    agentIdCounts.set(base, n);
+    return `${base}-${String(n).padStart(3, '0')}-${label}${suffix}`;
+  };
   const days: string[] = [];
   let reader: ((text: string, line: number) => QueueLogRow | string) | undefined;
   let lineNo = 0;
@@ -142,10 +153,7 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
       applyAgentEvent(flags, row);
       if (!inSelection(day, opts.from, opts.to)) continue;
       days.push(day);
-      const base = `aq-agent-${agentId}-${Math.floor(row.ts / 1000)}-${row.event.toLowerCase()}`;
-      const n = (agentIdCounts.get(base) ?? 0) + 1;
-      agentIdCounts.set(base, n);
-      emit(agentStateEvent(`${base}${n > 1 ? `-${n}` : ''}`, row.ts, center, agentId, flags));
+      emit(agentStateEvent(agentEventId(agentId, row.ts, row.event.toLowerCase()), row.ts, center, agentId, flags));
       notes.add(`agent ${row.event} → agent.state`);
       continue;
     }
@@ -161,7 +169,7 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
     if (!call) {
       const day = localDateOf(row.ts, opts.timeZone);
       call = {
-        contactId: `aq-${row.callid}`,
+        contactId: `aq-${row.callid}${suffix}`,
         open: false,
         answered: false,
         conversationOpen: false,
@@ -214,7 +222,7 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
         c.answered = true;
         c.conversationOpen = true;
         out.push({ id: id('answered'), type: 'contact.answered', ts: row.ts, center, contactId: c.contactId, agentId, ...(queue ? { queue } : {}) });
-        out.push(...onCallChange(agents, agentId, true, row, center, opts, c.contactId, 'busy'));
+        out.push(...onCallChange(agents, agentId, true, row, center, opts, agentEventId));
         break;
       }
       case completeEvents.has(row.event) || transferEvents.has(row.event): {
@@ -225,7 +233,7 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
         out.push({ id: id('wrapped'), type: 'contact.wrapped', ts: row.ts, center, contactId: c.contactId, agentId });
         c.conversationOpen = false;
         c.open = false;
-        out.push(...onCallChange(agents, agentId, false, row, center, opts, c.contactId, 'free'));
+        out.push(...onCallChange(agents, agentId, false, row, center, opts, agentEventId));
         break;
       }
       default: {
@@ -252,7 +260,7 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
   days.sort();
   const firstDay = opts.from ?? days[0];
   const shiftDays = opts.shiftTo && firstDay ? dayNumber(opts.shiftTo) - dayNumber(firstDay) : 0;
-  const shifted = applyShift(events, shiftDays, opts);
+  const shifted = applyShift(events, shiftDays, opts, false);
   shifted.sort(compareEvents);
   return {
     events: shifted,
@@ -267,9 +275,9 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
 }
 
 /** Shared by the formats whose times are absolute instants: same local time, `days` later. */
-export function applyShift(events: ReplayEvent[], days: number, opts: ParseOptions): ReplayEvent[] {
+export function applyShift(events: ReplayEvent[], days: number, opts: ParseOptions, renameIds: boolean): ReplayEvent[] {
   if (!opts.shiftTo) return events;
-  const suffix = shiftSuffix(opts.shiftTo);
+  const suffix = renameIds ? shiftSuffix(opts.shiftTo) : '';
   return events.map((e) => {
     const moved = { ...e, id: e.id + suffix, ts: shiftInstant(e.ts, days, opts.timeZone) };
     if ('contactId' in moved) moved.contactId += suffix;
@@ -341,14 +349,13 @@ function onCallChange(
   row: QueueLogRow,
   center: string,
   opts: ParseOptions,
-  contactId: string,
-  label: string,
+  agentEventId: (agentId: string, ts: number, label: string) => string,
 ): ReplayEvent[] {
   if (!opts.agents) return [];
   const flags = agents.get(agentId) ?? { queues: new Set([row.queue]), loggedIn: true, paused: false, onCall: false };
   agents.set(agentId, flags);
   flags.onCall = onCall;
-  return [agentStateEvent(`${contactId}-agent-${label}`, row.ts, center, agentId, flags)];
+  return [agentStateEvent(agentEventId(agentId, row.ts, onCall ? 'connect' : 'complete'), row.ts, center, agentId, flags)];
 }
 
 function isPipeRow(first: string): boolean {

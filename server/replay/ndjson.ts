@@ -52,7 +52,7 @@ export async function parseNdjson(lines: AsyncIterable<string>, opts: ParseOptio
   days.sort();
   const firstDay = opts.from ?? days[0];
   const shiftDays = opts.shiftTo && firstDay ? dayNumber(opts.shiftTo) - dayNumber(firstDay) : 0;
-  events = applyShift(events, shiftDays, opts);
+  events = applyShift(events, shiftDays, opts, true);
   events.sort(compareEvents);
   return {
     events,

@@ -12,6 +12,7 @@ export const anonymousBankTimeZone = 'Asia/Jerusalem';
 /** The product's default center zone, used for days and shifting of absolute-time formats. */
 export const defaultShiftTimeZone = 'Asia/Shanghai';
 
+const speedMessage = 'expected "max" or a positive number';
 const day = z.string().refine(isCalendarDate, { message: 'expected a calendar date YYYY-MM-DD' });
 
 export const replayOptionsSchema = z
@@ -24,7 +25,7 @@ export const replayOptionsSchema = z
     timezone: z.string().refine(isValidTimeZone, { message: 'unknown IANA time zone (e.g. Asia/Shanghai)' }).optional(),
     center: centerId.optional(),
     speed: z
-      .union([z.literal('max'), z.coerce.number().positive()], { message: 'expected "max" or a positive number' })
+      .union([z.literal('max'), z.coerce.number().positive(speedMessage)], { message: speedMessage })
       .default('max'),
     url: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL like http://127.0.0.1:3000' }).default('http://127.0.0.1:3000'),
     token: z.string().min(1).optional(),

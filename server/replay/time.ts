@@ -36,16 +36,15 @@ export function isCalendarDate(s: string): boolean {
  */
 export function wallClockToInstant(date: string, secondOfDay: number, timeZone: string): number {
   const asUtc = dayNumber(date) * dayMs + secondOfDay * 1000;
-  const first = asUtc - offsetMs(asUtc, timeZone);
-  const second = asUtc - offsetMs(first, timeZone);
-  if (second === first) return first;
-  // Offsets differ around a DST change: prefer the candidate whose wall clock reads as asked;
-  // when neither does (a skipped wall time) take the later instant (wall time moved forward).
-  const earlier = Math.min(first, second);
-  const later = Math.max(first, second);
-  if (earlier + offsetMs(earlier, timeZone) === asUtc) return earlier;
-  if (later + offsetMs(later, timeZone) === asUtc) return later;
-  return later;
+  // Offsets a day either side bracket any DST change near this wall time (zones change at most
+  // once a day); each gives a candidate instant, kept when its wall clock really reads `asUtc`.
+  const before = asUtc - offsetMs(asUtc - dayMs, timeZone);
+  const after = asUtc - offsetMs(asUtc + dayMs, timeZone);
+  const reads = (t: number) => t + offsetMs(t, timeZone) === asUtc;
+  if (reads(before) && reads(after)) return Math.min(before, after);
+  if (reads(before)) return before;
+  if (reads(after)) return after;
+  return before;
 }
 
 /** Local calendar date of an instant in `timeZone`. */
