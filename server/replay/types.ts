@@ -50,8 +50,15 @@ export class ReplayInputError extends Error {
   override name = 'ReplayInputError';
 }
 
-const typeOrder: Record<EventType, number> = {
+/** Event families added later (KPI pack) sort after the contact events at the same instant. */
+const typeOrder: Partial<Record<EventType, number>> = {
   'agent.state': -1,
+  // the KPI pack's events (the replay formats do not produce them) sort after contact events
+  'survey.rated': 6,
+  'ivr.entered': 6,
+  'ivr.exited': 6,
+  'bot.started': 6,
+  'bot.ended': 6,
   'contact.queued': 0,
   'contact.answered': 1,
   'contact.abandoned': 2,
@@ -62,7 +69,7 @@ const typeOrder: Record<EventType, number> = {
 
 /** The engine's own tie order (SEMANTICS.md), so a batch reads like the story it tells. */
 export function compareEvents(a: ReplayEvent, b: ReplayEvent): number {
-  return a.ts - b.ts || typeOrder[a.type] - typeOrder[b.type] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return a.ts - b.ts || (typeOrder[a.type] ?? 9) - (typeOrder[b.type] ?? 9) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export const unreadableLimit = 1000;
