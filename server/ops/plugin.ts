@@ -1,4 +1,121 @@
 import fp from 'fastify-plugin';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { bearer, isLoopback } from '../auth/tokens.ts';
+import { createPromMetrics, type PromMetrics } from './prom.ts';
+import { contentSecurityPolicy, rateLimits } from './policy.ts';
 
-// Placeholder while this domain is being built; replaced by its owner.
-export const opsPlugin = fp(async () => {}, { name: 'ops' });
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Prometheus instruments; see server/ops/prom.ts for names and who records what */
+    promMetrics: PromMetrics;
+  }
+}
+
+const sessionBody = z.strictObject({ token: z.string().min(1).max(512) });
+
+/**
+ * Operations surface: probes, Prometheus metrics, security headers, rate limits, and the sign-in
+ * check the UI uses. Graceful shutdown is Fastify's own: `app.close()` stops accepting, lets
+ * in-flight requests finish (server.ts calls it on SIGINT/SIGTERM), then runs onClose hooks.
+ */
+export const opsPlugin = fp(
+  async (app) => {
+    const metrics = createPromMetrics({ defaultMetrics: app.env.NODE_ENV !== 'test' });
+    app.decorate('promMetrics', metrics);
+    const onRedisError = () => metrics.redisErrors.inc();
+    app.redis.on('error', onRedisError);
+    app.addHook('onClose', async () => {
+      app.redis.off('error', onRedisError);
+      metrics.registry.clear();
+    });
+
+    await app.register(helmet, {
+      contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+      // cross-origin isolation would break nothing we serve, but TVs with old browsers mishandle it
+      crossOriginEmbedderPolicy: false,
+      // plain-http LAN deployments are common (TVs on 10.x); HSTS there only confuses browsers
+      strictTransportSecurity: false,
+    });
+
+    await app.register(rateLimit, {
+      global: true,
+      timeWindow: 60_000,
+      // one bucket per (route, caller): a chatty producer cannot lock a supervisor out of sign-in
+      keyGenerator: (req) => `${req.routeOptions.url ?? req.url}|${bearer(req.headers.authorization) ?? req.ip}`,
+      allowList: (req) => limitFor(req) === undefined,
+      max: (req) => limitFor(req) ?? 0,
+      // thrown into the app's error handler, which answers { error: code, message }
+      errorResponseBuilder: (_req, ctx) => ({
+        statusCode: 429,
+        code: 'rate_limited',
+        message: `too many requests: at most ${ctx.max} per minute here; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+      }),
+    });
+    const limitFor = (req: FastifyRequest): number | undefined => {
+      if (req.method !== 'POST') return undefined;
+      const url = req.routeOptions.url;
+      if (url === '/api/v1/events') return rateLimits.ingestPerMinute;
+      if (url === '/api/v1/session') return rateLimits.sessionPerMinute;
+      return undefined;
+    };
+
+    // request accounting for /metrics: ingest latency by status, and a per-route request counter
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unmatched';
+      metrics.httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+      if (route === '/api/v1/events' && req.method === 'POST') {
+        metrics.ingestLatency.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      }
+    });
+
+    // Graceful shutdown. close() stops listening and drops idle keep-alive sockets, but a socket
+    // whose request is still running turns idle only later and would hold close() for the whole
+    // keep-alive timeout (72 s). So: answer in-flight requests with `Connection: close`, and keep
+    // sweeping idle sockets until the server is down.
+    let closing = false;
+    let sweeper: NodeJS.Timeout | undefined;
+    app.addHook('preClose', async () => {
+      closing = true;
+      sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+      sweeper.unref();
+    });
+    app.addHook('onClose', async () => clearInterval(sweeper));
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (closing) reply.header('connection', 'close');
+      return payload;
+    });
+
+    app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
+
+    app.get('/readyz', { logLevel: 'warn' }, async (_req, reply) => {
+      if (await app.redisReady()) return { status: 'ready' };
+      return reply.code(503).header('Retry-After', '2').send({ status: 'not_ready', reason: 'redis unreachable or scripts not loaded' });
+    });
+
+    app.get('/metrics', { logLevel: 'warn' }, async (req, reply) => {
+      if (!metricsAllowed(req)) {
+        reply.header('WWW-Authenticate', 'Bearer');
+        return reply.code(401).send({ error: 'unauthorized', message: '/metrics needs an admin bearer token unless scraped from loopback' });
+      }
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+    const metricsAllowed = (req: FastifyRequest): boolean => {
+      if (isLoopback(req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '')) return true;
+      return app.tokens.resolve(bearer(req.headers.authorization))?.role === 'admin';
+    };
+
+    // The UI's sign-in: checks a token and says which role it grants. Rate limited (above) so it
+    // is no oracle for guessing tokens.
+    app.post('/api/v1/session', async (req, reply: FastifyReply) => {
+      const { token } = sessionBody.parse(req.body ?? {});
+      const principal = app.tokens.resolve(token);
+      if (!principal) return reply.code(401).send({ error: 'unauthorized', message: 'unknown token' });
+      return { role: principal.role, name: principal.name, devMode: principal.devMode };
+    });
+  },
+  { name: 'ops', dependencies: ['auth', 'redis'] },
+);
