@@ -1,0 +1,143 @@
+import type { Alert } from '../../../../shared/contract/alerts.ts';
+import { currentToken } from '../auth.ts';
+import { connection } from '../connection.svelte.ts';
+
+/**
+ * Open alerts of one center, kept current from three sources: a REST snapshot on start and on
+ * every socket (re)connect (so nothing missed while offline lingers), the socket's typed
+ * `alert:raised` / `alert:updated` / `alert:resolved` events, and a slow poll as a safety net.
+ */
+const pollMs = 30_000;
+/** a resolved alert stays on screen briefly so people see it cleared */
+const resolvedLingerMs = 8_000;
+
+export class CenterAlerts {
+  alerts = $state.raw<Alert[]>([]);
+  error = $state<string | null>(null);
+  private readonly stops: (() => void)[] = [];
+  private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(readonly center: string) {}
+
+  start(): void {
+    const s = connection.socket.socket;
+    const upsert = (a: Alert) => a.scope.center === this.center && this.put(a);
+    const resolved = (a: Alert) => {
+      if (a.scope.center !== this.center) return;
+      this.put(a);
+      this.lingering.set(
+        a.id,
+        setTimeout(() => {
+          this.lingering.delete(a.id);
+          this.alerts = this.alerts.filter((x) => x.id !== a.id);
+        }, resolvedLingerMs),
+      );
+    };
+    const refresh = () => void this.refresh();
+    s.on('alert:raised', upsert);
+    s.on('alert:updated', upsert);
+    s.on('alert:resolved', resolved);
+    s.on('connect', refresh);
+    this.stops.push(() => {
+      s.off('alert:raised', upsert);
+      s.off('alert:updated', upsert);
+      s.off('alert:resolved', resolved);
+      s.off('connect', refresh);
+    });
+    const timer = setInterval(refresh, pollMs);
+    this.stops.push(() => clearInterval(timer));
+    refresh();
+  }
+
+  stop(): void {
+    for (const s of this.stops.splice(0)) s();
+    for (const t of this.lingering.values()) clearTimeout(t);
+    this.lingering.clear();
+  }
+
+  /** unacknowledged alerts: these chime */
+  get firing(): Alert[] {
+    return this.alerts.filter((a) => a.state === 'firing');
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const res = await fetch(`/api/v1/alerts?center=${encodeURIComponent(this.center)}`, { headers: authHeaders() });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = (await res.json()) as { alerts: Alert[] };
+      const lingering = this.alerts.filter((a) => a.state === 'resolved' && this.lingering.has(a.id));
+      this.alerts = sortAlerts([...body.alerts, ...lingering]);
+      this.error = null;
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  /** acknowledge over the socket (lead/admin), falling back to the REST API */
+  async acknowledge(id: string, note?: string): Promise<boolean> {
+    const s = connection.socket.socket;
+    const msg = { alertId: id, ...(note ? { note } : {}) };
+    if (s.connected) {
+      const res = await s.timeout(5000).emitWithAck('alert:acknowledge', msg).catch(() => null);
+      if (res?.ok) return true;
+    }
+    const res = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify(note ? { note } : {}),
+    });
+    if (res.ok) this.put(((await res.json()) as { alert: Alert }).alert);
+    return res.ok;
+  }
+
+  private put(a: Alert): void {
+    this.alerts = sortAlerts([...this.alerts.filter((x) => x.id !== a.id), a]);
+  }
+}
+
+const rank = { critical: 0, warning: 1 } as const;
+const stateRank = { firing: 0, acknowledged: 1, resolved: 2 } as const;
+export function sortAlerts(list: Alert[]): Alert[] {
+  return list.sort(
+    (a, b) => stateRank[a.state] - stateRank[b.state] || rank[a.severity] - rank[b.severity] || b.startedAt.localeCompare(a.startedAt),
+  );
+}
+
+function authHeaders(): Record<string, string> {
+  const token = currentToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** Banner strings (zh-CN default, en); kept here so the alerts module stays self-contained. */
+export const alertText = {
+  'zh-CN': {
+    critical: '严重',
+    warning: '预警',
+    acknowledged: '已确认',
+    resolved: '已恢复',
+    ack: '确认',
+    ackNote: '处理说明（可选）',
+    enableSound: '启用声音',
+    soundOn: '声音已开启',
+    soundOff: '声音已关闭',
+    speech: '语音播报',
+    by: '确认人',
+    level: '升级级别',
+    more: '另有 {n} 条告警',
+  },
+  en: {
+    critical: 'Critical',
+    warning: 'Warning',
+    acknowledged: 'Acknowledged',
+    resolved: 'Resolved',
+    ack: 'Acknowledge',
+    ackNote: 'Note (optional)',
+    enableSound: 'Enable sound',
+    soundOn: 'Sound on',
+    soundOff: 'Sound off',
+    speech: 'Spoken alerts',
+    by: 'by',
+    level: 'escalation level',
+    more: '{n} more alerts',
+  },
+} as const;
