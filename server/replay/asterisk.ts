@@ -142,7 +142,9 @@ export async function parseAsteriskQueueLog(lines: AsyncIterable<string>, opts: 
     }
     const emit = (e: ReplayEvent) => events.push(e);
     if (ignoredEvents.has(row.event) || row.event.startsWith('OUT')) {
-      notes.add(`ignored ${row.event.startsWith('OUT') ? 'OUT* (outbound)' : row.event}`);
+      if (inSelection(localDateOf(row.ts, opts.timeZone), opts.from, opts.to)) {
+        notes.add(`ignored ${row.event.startsWith('OUT') ? 'OUT* (outbound)' : row.event}`);
+      }
       continue;
     }
     if (agentEvents.has(row.event)) {

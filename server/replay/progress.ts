@@ -13,6 +13,7 @@ export class ProgressReporter {
   private startedAt = 0;
   private lastDrawAt = -Infinity;
   private drewOnTty = false;
+  private lastDrawnSent = -1;
 
   constructor(
     private readonly out: ProgressStream,
@@ -35,11 +36,12 @@ export class ProgressReporter {
   }
 
   finish(sent: number): void {
-    this.draw(sent, this.now());
+    if (sent !== this.lastDrawnSent) this.draw(sent, this.now());
     if (this.drewOnTty) this.out.write('\n');
   }
 
   private draw(sent: number, t: number): void {
+    this.lastDrawnSent = sent;
     const line = progressLine(sent, this.total, t - this.startedAt);
     if (this.out.isTTY) {
       const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - line.length - 4));

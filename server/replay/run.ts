@@ -5,7 +5,7 @@ import { fileLines } from './lines.ts';
 import { parseNdjson } from './ndjson.ts';
 import { effectiveTimeZone, type ReplayFormat, type ReplayOptions } from './options.ts';
 import { ProgressReporter, type ProgressStream } from './progress.ts';
-import { ReplayHttpError, sendEvents, type SendReport } from './sender.ts';
+import { pacing, ReplayHttpError, sendEvents, type SendReport } from './sender.ts';
 import { addDays, localDateOf } from './time.ts';
 import { ReplayInputError, type ParseOptions, type ParseResult, type ReplayEvent } from './types.ts';
 
@@ -116,19 +116,19 @@ export interface HorizonCheck {
 
 /**
  * Which events the engine will reject for their time, judged at the moment each one will be
- * sent: all at once for `max`, spread over (ts − first ts) / N for N× speed, so a live replay of
- * today at 1× is fine even though its later events are in the future when the replay starts.
+ * sent (see `pacing`), so a live replay of today at 1× is fine even though its later events are
+ * in the future when the replay starts.
  */
 export function checkHorizon(events: readonly ReplayEvent[], speed: 'max' | number, nowMs: number, lateEventHours: number): HorizonCheck {
-  const firstTs = events[0]?.ts;
+  const dueAt = pacing(events, speed, nowMs);
   let tooOld = 0;
   let tooNew = 0;
   for (const e of events) {
-    const sendAt = speed === 'max' ? nowMs : nowMs + (e.ts - firstTs!) / speed;
+    const sendAt = dueAt(e.ts);
     if (e.ts < sendAt - lateEventHours * 3_600_000) tooOld += 1;
     else if (e.ts > sendAt + futureToleranceMs) tooNew += 1;
   }
-  return { total: events.length, tooOld, tooNew, firstTs, lastTs: events.at(-1)?.ts };
+  return { total: events.length, tooOld, tooNew, firstTs: events[0]?.ts, lastTs: events.at(-1)?.ts };
 }
 
 export function horizonWarning(h: HorizonCheck, timeZone: string, nowMs: number, lateEventHours: number): string | undefined {
@@ -163,7 +163,7 @@ export function formatSummary(
   out.push(`  events: ${n(parse.events.length)}${byType.size ? ` (${[...byType].map(([t, c]) => `${t} ${n(c)}`).join(', ')})` : ''}`);
   if (options.dryRun) out.push('  dry run: nothing sent');
   if (send) {
-    out.push(`  sent: ${n(send.sent)} in ${n(send.requests)} requests${send.retries ? `, ${n(send.retries)} retries` : ''}`);
+    out.push(`  sent: ${n(send.sent)} in ${n(send.requests)} request${send.requests === 1 ? '' : 's'}${send.retries ? `, ${n(send.retries)} retries` : ''}`);
     out.push(`  accepted: ${n(send.accepted)}  duplicate: ${n(send.duplicate)}  rejected: ${n(send.rejected)}`);
     if (send.rejected > 0) {
       out.push('  first rejections:');

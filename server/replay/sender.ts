@@ -124,15 +124,14 @@ export async function sendEvents(events: readonly ReplayEvent[], opts: SendOptio
     opts.onProgress?.(report.sent);
   };
 
-  const startedAt = now();
-  const firstTs = events[0]?.ts ?? 0;
+  const dueAt = pacing(events, opts.speed, now());
   for (const event of events) {
     if (opts.speed !== 'max') {
-      const dueAt = startedAt + (event.ts - firstTs) / opts.speed;
-      const wait = dueAt - now();
+      const due = dueAt(event.ts);
+      const wait = due - now();
       if (wait > pacingSlackMs) {
         await flush();
-        const stillToWait = dueAt - now();
+        const stillToWait = due - now();
         if (stillToWait > 0) await sleep(stillToWait);
       }
     }
@@ -141,6 +140,19 @@ export async function sendEvents(events: readonly ReplayEvent[], opts: SendOptio
   }
   await flush();
   return report;
+}
+
+/**
+ * When each event is due to be sent. `max`: now. N×: the event-time gap from the first event,
+ * divided by N, after the start. At 1× with events still ahead of the clock (a replay shifted to
+ * today) the replay runs live instead: an event is due at its own time, and the part of the day
+ * already past goes at once — pacing by gaps would send it hours late, or early and rejected.
+ */
+export function pacing(events: readonly ReplayEvent[], speed: 'max' | number, startedAt: number): (ts: number) => number {
+  if (speed === 'max' || events.length === 0) return () => startedAt;
+  const firstTs = events[0]!.ts;
+  if (speed === 1 && events.at(-1)!.ts > startedAt) return (ts) => Math.max(startedAt, ts);
+  return (ts) => startedAt + (ts - firstTs) / speed;
 }
 
 /** Retry-After is seconds or an HTTP date; absent or odd → 1 s. Capped so a typo cannot stall a replay for hours. */

@@ -104,6 +104,18 @@ describe('replay sender', () => {
     expect(server.batches.map((b) => b.length)).toEqual([1, 1, 1, 1]);
   });
 
+  it('at 1× with events ahead of the clock replays live: the past part at once, the rest at its own time', async () => {
+    const time = fakeTime();
+    const t0 = time.now();
+    const ev = events(4).map((e, i) => ({ ...e, ts: t0 + [-3_600_000, -60_000, 5_000, 65_000][i]! }));
+    const server = fakeServer();
+    await sendEvents(ev, { url: 'http://h:1', batchSize: 1000, speed: 1, fetch: server.fetch, ...time });
+    expect(time.sleeps).toEqual([5_000, 60_000]);
+    expect(server.batches.map((b) => b.map((e) => e.id))).toEqual([['e-0', 'e-1'], ['e-2'], ['e-3']]);
+    expect(checkHorizon(ev, 1, t0, 48)).toMatchObject({ tooOld: 0, tooNew: 0 });
+    expect(checkHorizon(ev, 'max', t0, 48)).toMatchObject({ tooOld: 0, tooNew: 1 });
+  });
+
   it('reads Retry-After as seconds or a date, defaulting to 1 s', () => {
     expect(retryAfterMs('2', 0)).toBe(2000);
     expect(retryAfterMs(null, 0)).toBe(1000);
