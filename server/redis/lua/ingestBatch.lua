@@ -14,6 +14,7 @@
 -- non-zero field + one PEXPIRE per key), so a 1,000-event chunk touches a few hundred keys, not
 -- 1,000 x levels x dims. Contacts are loaded once per chunk and re-derived once at the end.
 
+local GS = '\29'
 local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
 local NOW, LATE, FRET, IRET = cfg.now, cfg.late, cfg.fret, cfg.iret
@@ -21,27 +22,77 @@ local DEFAULTS = { sl = cfg.sl, short = cfg.short }
 local MID = cfg.mid
 
 -- ---------------------------------------------------------------- accumulator
-local acc, accTtl, accOrder = {}, {}, {}
-local function bump(key, field, delta, ttl)
-  local h = acc[key]
+-- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: a bump is three table lookups and never
+-- builds a string (string creation dominates Lua time here); keys are concatenated once at flush.
+local acc, accOrder = {}, {}
+local function target(base, ttl)
+  local t = acc[base]
+  if not t then
+    t = { ttl = ttl, d = {} }
+    acc[base] = t
+    accOrder[#accOrder + 1] = base
+  end
+  return t
+end
+local function bump(t, dim, field, delta)
+  local h = t.d[dim]
   if not h then
     h = {}
-    acc[key] = h
-    accTtl[key] = ttl
-    accOrder[#accOrder + 1] = key
+    t.d[dim] = h
   end
   h[field] = (h[field] or 0) + delta
 end
 
--- A bucket is written only while alive (end + retention > now): removals of an earlier
--- contribution then hit exactly the buckets its addition hit, or buckets that already expired.
-local function forLiveBuckets(ts, fn)
-  for li = 1, 4 do
-    local size = LEVEL_MS[li]
-    local start = ts - ts % size
-    local ttl = start + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then fn(P .. ':b:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', start, ttl) end
+-- field name with a per-second suffix ("ans" .. ".3"), memoised
+local fieldNames = {}
+local function fieldName(f, sfx)
+  if sfx == '' then return f end
+  local byF = fieldNames[f]
+  if not byF then
+    byF = {}
+    fieldNames[f] = byF
   end
+  local n = byF[sfx]
+  if not n then
+    n = f .. sfx
+    byF[sfx] = n
+  end
+  return n
+end
+
+local dimLists = {}
+local function dimList(dims)
+  local l = dimLists[dims]
+  if not l then
+    l = split(dims, RS)
+    dimLists[dims] = l
+  end
+  return l
+end
+
+-- The buckets an event at ts falls in: {target, start, fieldSuffix} per level. A bucket is
+-- written only while alive (end + retention > now): removals of an earlier contribution then hit
+-- exactly the buckets its addition hit, or buckets that already expired. The 1 s level lives as
+-- fields "<field>.<second 0-9>" of one hash per 10 s ("b:1:<10 s start>"): ten times fewer keys
+-- (memory, PEXPIREs) and one multi-field write per 10 s instead of one HINCRBY per second.
+local bucketsAt = {}
+local function liveBuckets(ts)
+  local out = bucketsAt[ts]
+  if out then return out end
+  out = {}
+  local start = ts - ts % 1000
+  if start + 1000 + FRET > NOW then
+    local s10 = ts - ts % 10000
+    out[#out + 1] = { target(P .. ':b:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW), start, '.' .. ((start - s10) / 1000) }
+  end
+  for li = 2, 4 do
+    local size = LEVEL_MS[li]
+    local st = ts - ts % size
+    local ttl = st + size + (li == 4 and IRET or FRET) - NOW
+    if ttl > 0 then out[#out + 1] = { target(P .. ':b:' .. LEVEL_TAG[li] .. ':' .. (st / 1000) .. ':', ttl), st, '' } end
+  end
+  bucketsAt[ts] = out
+  return out
 end
 
 -- ---------------------------------------------------------------- queues
@@ -89,9 +140,9 @@ local function eventLess(x, y)
   return bytesLess(x.id, y.id)
 end
 
--- The SEMANTICS.md state machine over all of a contact's events. Returns the contribution:
--- items {ts, dims, field, delta, ...} (already classified with the queue's thresholds, so a later
--- removal is exact even if thresholds change), handled-today entries, and the waiting leg.
+-- The SEMANTICS.md state machine over all of a contact's events. Returns the contribution as
+-- GS-joined items (see applyItem; already classified with the queue's thresholds and dimensions,
+-- so a later removal is exact even if the config changes) and the waiting leg "queue US queuedAt".
 local function derive(h)
   local evs = {}
   for f, v in pairs(h) do
@@ -155,25 +206,46 @@ local function derive(h)
   end
   local waiting = ''
   if leg then waiting = leg.q .. US .. leg.at end
-  return items, handled, waiting
+  local enc = {}
+  for k, it in ipairs(items) do enc[k] = table.concat(it, US) end
+  for _, hd in ipairs(handled) do enc[#enc + 1] = '@' .. US .. hd[1] .. US .. hd[2] .. US .. hd[3] end
+  return table.concat(enc, GS), waiting
 end
 
-local function applyContribution(enc, sign)
-  if enc == nil or enc == '' then return end
-  local c = cjson.decode(enc)
-  for _, it in ipairs(c.i) do
-    local ts = it[1]
-    local dims = split(it[2], RS)
-    forLiveBuckets(ts, function(base, _, ttl)
-      for d = 1, #dims do
-        local key = base .. dims[d]
-        for k = 3, #it, 2 do bump(key, it[k], sign * it[k + 1], ttl) end
-      end
-    end)
+-- One contribution item: "ts US dims(RS) US field US delta ..." (bucket sums) or
+-- "@ US localDate US agentId US dayEndMs" (handledToday).
+local function applyItem(item, sign)
+  local it = split(item, US)
+  if it[1] == '@' then
+    local ttl = tonumber(it[4]) + LATE - NOW
+    if ttl > 0 then bump(target(P .. ':ad:' .. it[2], ttl), '', it[3], sign) end
+    return
   end
-  for _, hd in ipairs(c.h) do
-    local ttl = hd[3] + LATE - NOW
-    if ttl > 0 then bump(P .. ':ad:' .. hd[1], hd[2], sign, ttl) end
+  local dims = dimList(it[2])
+  for k = 4, #it, 2 do it[k] = sign * tonumber(it[k]) end
+  for _, lb in ipairs(liveBuckets(tonumber(it[1]))) do
+    local t, sfx = lb[1], lb[3]
+    for k = 3, #it, 2 do
+      local f, v = fieldName(it[k], sfx), it[k + 1]
+      for d = 1, #dims do bump(t, dims[d], f, v) end
+    end
+  end
+end
+
+-- Apply new − old item by item: a re-derivation usually only appends items (an answer after the
+-- queued event...), so unchanged items cost a string compare instead of 32 bucket bumps.
+local function applyDiff(oldEnc, newEnc)
+  local count = {}
+  for _, item in ipairs(split(oldEnc, GS)) do count[item] = (count[item] or 0) + 1 end
+  for _, item in ipairs(split(newEnc, GS)) do
+    if (count[item] or 0) > 0 then
+      count[item] = count[item] - 1
+    else
+      applyItem(item, 1)
+    end
+  end
+  for item, n in pairs(count) do
+    for _ = 1, n do applyItem(item, -1) end
   end
 end
 
@@ -203,33 +275,34 @@ local function agentDims(team, queues)
 end
 
 -- sign x (state, dims) at time ts: n = count change, m = count change x offset into the bucket
+local nFields, mFields = {}, {}
+for s, code in pairs(STATE_CODE) do
+  nFields[s], mFields[s] = 'n:' .. code, 'm:' .. code
+end
+
 local function transition(ts, state, dims, sign)
-  local code = STATE_CODE[state]
-  if not code then return end
-  local ds = split(dims, RS)
-  local nf, mf = 'n:' .. code, 'm:' .. code
-  forLiveBuckets(ts, function(base, start, ttl)
-    local off = sign * (ts - start)
+  if not STATE_CODE[state] then return end
+  local ds = dimList(dims)
+  local nf, mf = nFields[state], mFields[state]
+  for _, lb in ipairs(liveBuckets(ts)) do
+    local t, sfx = lb[1], lb[3]
+    local n, m = fieldName(nf, sfx), fieldName(mf, sfx)
+    local off = sign * (ts - lb[2])
     for d = 1, #ds do
-      local key = base .. ds[d]
-      bump(key, nf, sign, ttl)
-      bump(key, mf, off, ttl)
+      bump(t, ds[d], n, sign)
+      bump(t, ds[d], m, off)
     end
-  end)
+  end
 end
 
-local function lastPointId(at)
-  local r = redis.call('ZREVRANGE', at, 0, 0)
-  return r[1]
-end
-
--- start time of the final run of equal (state, reason) of the agent's timeline
+-- start (ts, id) of the final run of equal (state, reason) of the agent's timeline; only for rows
+-- written without sinceId (normally `since` is kept incrementally)
 local function runStart(at, ap)
   local offset, step = 0, 8
-  local lastKey, since
+  local lastKey, since, sinceId
   while true do
     local ids = redis.call('ZREVRANGE', at, offset, offset + step - 1, 'WITHSCORES')
-    if #ids == 0 then return since end
+    if #ids == 0 then return since, sinceId end
     local members = {}
     for i = 1, #ids, 2 do members[#members + 1] = ids[i] end
     local encs = redis.call('HMGET', ap, unpack(members))
@@ -239,9 +312,9 @@ local function runStart(at, ap)
       if lastKey == nil then
         lastKey = k
       elseif k ~= lastKey then
-        return since
+        return since, sinceId
       end
-      since = tonumber(ids[2 * j])
+      since, sinceId = tonumber(ids[2 * j]), members[j]
     end
     offset = offset + step
     step = step * 4
@@ -252,7 +325,25 @@ end
 local statuses = {}
 local accepted = 0
 local contacts, contactOrder = {}, {}
-local agentsTouched, agentOrder = {}, {}
+local agentCache, agentOrder = {}, {}
+
+-- an agent's last point and current row, read once per chunk
+local function loadAgent(ag, at, ap)
+  local c = { sinceDirty = false }
+  local r = redis.call('ZREVRANGE', at, 0, 0, 'WITHSCORES')
+  if r[1] then
+    c.lastId, c.lastTs = r[1], tonumber(r[2])
+    c.last = parsePoint(redis.call('HGET', ap, r[1]) or '')
+    local row = redis.call('HGET', P .. ':agents', ag)
+    if row then
+      local j = cjson.decode(row)
+      c.since, c.sinceId = j.since, j.sinceId
+    end
+    if not c.sinceId then c.sinceDirty = true end
+  end
+  c.oldLastId, c.oldLast = c.lastId, c.last
+  return c
+end
 
 for i = 2, #ARGV do
   local p = split(ARGV[i], US)
@@ -283,34 +374,65 @@ for i = 2, #ARGV do
     local ts, ag, state, reason, team, hasQueues, queues, name =
       tonumber(p[3]), p[4], p[5], p[6] or '', p[7] or '', p[8], p[9] or '', p[10] or ''
     local at, ap = P .. ':at:' .. ag, P .. ':ap:' .. ag
-    if redis.call('ZSCORE', at, id) then
+    local cache = agentCache[ag]
+    if not cache then
+      cache = loadAgent(ag, at, ap)
+      agentCache[ag] = cache
+      agentOrder[#agentOrder + 1] = ag
+    end
+    if redis.call('ZADD', at, 'NX', ts, id) == 0 then
       status = 'd'
     else
-      if not agentsTouched[ag] then
-        agentsTouched[ag] = { oldLast = lastPointId(at) }
-        agentOrder[#agentOrder + 1] = ag
+      cache.changed = true
+      local prev, nextTs
+      local appended = cache.lastId == nil or ts > cache.lastTs or (ts == cache.lastTs and bytesLess(cache.lastId, id))
+      if appended then
+        -- in-order delivery (the common case): prev is the cached last point, there is no next
+        prev = cache.last
+      else
+        local r = redis.call('ZRANK', at, id)
+        local nb = redis.call('ZRANGE', at, r > 0 and r - 1 or 0, r + 1, 'WITHSCORES')
+        local prevId, nextId
+        for k = 1, #nb, 2 do
+          if nb[k] ~= id then
+            if k == 1 and r > 0 then
+              prevId = nb[k]
+            else
+              nextId, nextTs = nb[k], tonumber(nb[k + 1])
+            end
+          end
+        end
+        if prevId then prev = parsePoint(redis.call('HGET', ap, prevId) or '') end
+        -- keep `since` (start of the final run of equal state+reason) exact without walking the
+        -- timeline: only an insertion inside the final run, or right before it, can move it
+        if cache.sinceId and cache.last then
+          local same = state == cache.last.state and reason == cache.last.reason
+          local insideRun = ts > cache.since or (ts == cache.since and bytesLess(cache.sinceId, id))
+          if insideRun and not same then
+            cache.since, cache.sinceId = nextTs, nextId
+          elseif not insideRun and same and nextId == cache.sinceId then
+            cache.since, cache.sinceId = ts, id
+          end
+        else
+          cache.sinceDirty = true
+        end
       end
-      redis.call('ZADD', at, ts, id)
-      local r = redis.call('ZRANK', at, id)
-      local prevId, nextId, nextTs
-      if r > 0 then prevId = redis.call('ZRANGE', at, r - 1, r - 1)[1] end
-      local nx = redis.call('ZRANGE', at, r + 1, r + 1, 'WITHSCORES')
-      if nx[1] then
-        nextId = nx[1]
-        nextTs = tonumber(nx[2])
-      end
-      local prev
-      if prevId then prev = parsePoint(redis.call('HGET', ap, prevId) or '') end
       if team == '' and prev then team = prev.team end
       if hasQueues ~= '1' then queues = prev and prev.queues or '' end
       if name == '' and prev then name = prev.name end
-      local dims = agentDims(team, queues)
-      redis.call('HSET', ap, id, table.concat({ state, reason, team, queues, name, dims }, US))
+      local pt = { state = state, reason = reason, team = team, queues = queues, name = name, dims = agentDims(team, queues) }
+      redis.call('HSET', ap, id, table.concat({ state, reason, team, queues, name, pt.dims }, US))
       if prev then transition(ts, prev.state, prev.dims, -1) end
-      transition(ts, state, dims, 1)
-      if nextId then
+      transition(ts, state, pt.dims, 1)
+      if nextTs then
         if prev then transition(nextTs, prev.state, prev.dims, 1) end
-        transition(nextTs, state, dims, -1)
+        transition(nextTs, state, pt.dims, -1)
+      end
+      if appended then
+        if not (prev and prev.state == state and prev.reason == reason) then
+          cache.since, cache.sinceId, cache.sinceDirty = ts, id, false
+        end
+        cache.lastId, cache.lastTs, cache.last = id, ts, pt
       end
     end
   end
@@ -324,13 +446,10 @@ for _, cid in ipairs(contactOrder) do
   local c = contacts[cid]
   if #c.new > 0 then
     local key = P .. ':ct:' .. cid
-    local items, handled, waiting = derive(c.h)
-    local enc = cjson.encode({ i = items, h = handled })
-    if #items == 0 and #handled == 0 then enc = '' end
+    local enc, waiting = derive(c.h)
     local old = c.h.a or ''
     if enc ~= old then
-      applyContribution(old, -1)
-      applyContribution(enc, 1)
+      applyDiff(old, enc)
       c.new[#c.new + 1] = 'a'
       c.new[#c.new + 1] = enc
     end
@@ -368,28 +487,30 @@ end
 
 -- ---------------------------------------------------------------- agents: live, current row, trim
 local horizon = NOW - LATE
+local liveTarget = target(P .. ':live:', nil)
 for _, ag in ipairs(agentOrder) do
   local at, ap = P .. ':at:' .. ag, P .. ':ap:' .. ag
-  local oldLast = agentsTouched[ag].oldLast
-  local newLast = lastPointId(at)
-  local pt = parsePoint(redis.call('HGET', ap, newLast))
-  if newLast ~= oldLast then
-    if oldLast then
-      local op = parsePoint(redis.call('HGET', ap, oldLast) or '')
-      if STATE_CODE[op.state] then
-        for _, d in ipairs(split(op.dims, RS)) do bump(P .. ':live:' .. d, op.state, -1, nil) end
-      end
+  local c = agentCache[ag]
+  local pt = c.last
+  if not c.changed then pt = nil end
+  if pt and c.lastId ~= c.oldLastId then
+    local op = c.oldLast
+    if op and STATE_CODE[op.state] then
+      for _, d in ipairs(dimList(op.dims)) do bump(liveTarget, d, op.state, -1) end
     end
     if STATE_CODE[pt.state] then
-      for _, d in ipairs(split(pt.dims, RS)) do bump(P .. ':live:' .. d, pt.state, 1, nil) end
+      for _, d in ipairs(dimList(pt.dims)) do bump(liveTarget, d, pt.state, 1) end
     end
   end
-  local row = {
-    name = pt.name, state = pt.state, reason = pt.reason, since = runStart(at, ap),
-    team = pt.team, queues = split(pt.queues, RS),
-  }
-  redis.call('HSET', P .. ':agents', ag, cjson.encode(row))
-  local old = redis.call('ZCOUNT', at, '-inf', '(' .. horizon)
+  if pt then
+    if c.sinceDirty then c.since, c.sinceId = runStart(at, ap) end
+    local row = {
+      name = pt.name, state = pt.state, reason = pt.reason, since = c.since, sinceId = c.sinceId,
+      team = pt.team, queues = split(pt.queues, RS),
+    }
+    redis.call('HSET', P .. ':agents', ag, cjson.encode(row))
+  end
+  local old = c.changed and redis.call('ZCOUNT', at, '-inf', '(' .. horizon) or 0
   if old > 1 then
     local ids = redis.call('ZRANGE', at, 0, old - 2)
     for k = 1, #ids, 1000 do
@@ -400,15 +521,34 @@ for _, ag in ipairs(agentOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
-for _, key in ipairs(accOrder) do
-  local touched = false
-  for f, d in pairs(acc[key]) do
-    if d ~= 0 then
-      redis.call('HINCRBY', key, f, d)
-      touched = true
+-- Few changed fields: HINCRBY each. Many (a 10 s hash of per-second fields, a busy `all` bucket):
+-- one HMGET + one HSET, whatever the field count.
+for _, base in ipairs(accOrder) do
+  local t = acc[base]
+  for dim, h in pairs(t.d) do
+    local fields, n = {}, 0
+    for f, d in pairs(h) do
+      if d ~= 0 then
+        n = n + 1
+        fields[n] = f
+      end
+    end
+    if n > 0 then
+      local key = base .. dim
+      if n <= 2 then
+        for k = 1, n do redis.call('HINCRBY', key, fields[k], h[fields[k]]) end
+      else
+        local cur = redis.call('HMGET', key, unpack(fields))
+        local args = {}
+        for k = 1, n do
+          args[2 * k - 1] = fields[k]
+          args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
+        end
+        redis.call('HSET', key, unpack(args))
+      end
+      if t.ttl then redis.call('PEXPIRE', key, t.ttl) end
     end
   end
-  if touched and accTtl[key] then redis.call('PEXPIRE', key, accTtl[key]) end
 end
 
 local meta = P .. ':meta'

@@ -14,10 +14,43 @@
 local P = KEYS[1]
 local req = cjson.decode(ARGV[1])
 
+-- 1 s buckets are fields "<field>.<second>" of one hash per 10 s (see ingestBatch.lua): read that
+-- hash once and split it by second.
+local function secondsOf(key)
+  local bySecond = {}
+  local raw = redis.call('HGETALL', key)
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    local dot = #f - 1
+    local sec = string.sub(f, dot + 1)
+    local list = bySecond[sec]
+    if not list then
+      list = {}
+      bySecond[sec] = list
+    end
+    list[#list + 1] = string.sub(f, 1, dot - 1)
+    list[#list + 1] = raw[i + 1]
+  end
+  return bySecond
+end
+
 local buckets = {}
 for di, dim in ipairs(req.d) do
+  local tens = {}
   for pi, piece in ipairs(req.p) do
-    local raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
+    local raw
+    if string.sub(piece, 1, 2) == '1:' then
+      local start = tonumber(string.sub(piece, 3))
+      local s10 = start - start % 10
+      local group = tens[s10]
+      if not group then
+        group = secondsOf(P .. ':b:1:' .. s10 .. ':' .. dim)
+        tens[s10] = group
+      end
+      raw = group[tostring(start - s10)] or {}
+    else
+      raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
+    end
     if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
   end
 end
