@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { KpiMetricEngine } from '../kpi/engine.ts';
+import { RedisMetricEngine } from './engine.ts';
 import type { MetricEngine } from './types.ts';
 
 declare module 'fastify' {
@@ -12,8 +12,7 @@ declare module 'fastify' {
 /** Creates the Redis metric engine and writes each center's queue map from the config. */
 export const enginePlugin = fp(
   async (app) => {
-    // the core engine plus the KPI pack's events and figures (server/kpi/engine.ts)
-    const engine = new KpiMetricEngine(app.redis, app.keys, app.config);
+    const engine = new RedisMetricEngine(app.redis, app.keys, app.config);
     await engine.init();
     app.decorate('engine', engine);
   },
