@@ -22,8 +22,10 @@ interface Totals {
   answered: number;
   abandoned: number;
   answeredInThreshold: number;
+  /** Σ wait of answered calls, seconds (for ASA) */
+  waitSec: number;
 }
-const zero = (): Totals => ({ offered: 0, answered: 0, abandoned: 0, answeredInThreshold: 0 });
+const zero = (): Totals => ({ offered: 0, answered: 0, abandoned: 0, answeredInThreshold: 0, waitSec: 0 });
 
 /**
  * The issue-3 mapping, computed the simple way: every time as seconds after the call's day
@@ -58,6 +60,7 @@ function countFromRawFile(): { sameDay: Map<string, Totals>; nextDay: Map<string
       leftAt = Math.max(start, queued);
       add.answered = 1;
       add.answeredInThreshold = leftAt - queued <= 20 ? 1 : 0;
+      add.waitSec = leftAt - queued;
     } else {
       leftAt = Math.max(t('q_exit'), queued);
       add.abandoned = 1;
@@ -133,14 +136,16 @@ describe('replay of a January 1999 day through the HTTP API', () => {
     expect(first.send).toMatchObject({ sent: first.parse!.events.length, accepted: first.parse!.events.length, duplicate: 0, rejected: 0 });
   });
 
-  it("matches the raw file's offered/answered/abandoned/answered-within-20 s for the shifted day", async () => {
+  it("matches the raw file's offered/answered/abandoned/answered-within-20 s and ASA for the shifted day", async () => {
     expect(expected.sameDay.get('ALL')!.offered).toBeGreaterThan(1000);
-    for (const [queue, want] of expected.sameDay) {
+    for (const [queue, { waitSec, ...want }] of expected.sameDay) {
       const got = await totals(dayStart, dayEnd, queue === 'ALL' ? undefined : queue);
       expect({ queue, offered: got.offered, answered: got.answered, abandoned: got.abandoned, answeredInThreshold: got.answeredInThreshold }).toEqual({
         queue,
         ...want,
       });
+      if (want.answered === 0) expect(got.asaSec).toBeNull();
+      else expect(got.asaSec as number).toBeCloseTo(waitSec / want.answered, 6);
     }
   });
 
@@ -150,7 +155,7 @@ describe('replay of a January 1999 day through the HTTP API', () => {
     expect(expected.nextDay.size).toBeGreaterThan(0);
     const nextEnd = dayEnd + 2 * hourMs;
     for (const queue of new Set([...expected.sameDay.keys(), ...expected.nextDay.keys()])) {
-      const want = plus(expected.sameDay.get(queue), expected.nextDay.get(queue));
+      const { waitSec: _, ...want } = plus(expected.sameDay.get(queue), expected.nextDay.get(queue));
       const got = await totals(dayStart, nextEnd, queue === 'ALL' ? undefined : queue);
       expect({ queue, offered: got.offered, answered: got.answered, abandoned: got.abandoned, answeredInThreshold: got.answeredInThreshold }).toEqual({
         queue,
