@@ -11,6 +11,7 @@ import { opsPlugin } from './ops/plugin.ts';
 import { enginePlugin } from './metrics/plugin.ts';
 import { ingestRoutes } from './ingest/routes.ts';
 import { metricsRoutes } from './metrics/routes.ts';
+import { kpiRoutes } from './kpi/routes.ts';
 import { realtimePlugin } from './realtime/plugin.ts';
 import { alertsPlugin } from './alerts/plugin.ts';
 import { webPlugin } from './web/plugin.ts';
@@ -56,6 +57,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(enginePlugin);
   await app.register(ingestRoutes, { prefix: '/api/v1' });
   await app.register(metricsRoutes, { prefix: '/api/v1' });
+  await app.register(kpiRoutes, { prefix: '/api/v1' });
   await app.register(alertsPlugin);
   await app.register(realtimePlugin);
   await app.register(webPlugin);

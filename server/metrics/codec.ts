@@ -1,4 +1,4 @@
-import type { ContractEvent } from '../../shared/contract/events.ts';
+import { isContactEvent, type ContractEvent } from '../../shared/contract/events.ts';
 import type { ContactSums, TimedState } from '../../shared/metrics/raw.ts';
 
 /**
@@ -72,6 +72,8 @@ export function encodeEvent(e: ContractEvent): string {
       (e.name ?? '').replace(controlCharsGlobal, ' '),
     ].join(US);
   }
+  // survey.rated / ivr.* / bot.* go to the KPI pack's script (server/kpi/engine.ts), never here
+  if (!isContactEvent(e)) throw new Error(`${e.type}: not an event of the core script`);
   const queue = e.type === 'contact.queued' ? e.queue : '';
   const channel = e.type === 'contact.queued' ? e.channel : '';
   const agent = e.type === 'contact.answered' || e.type === 'contact.ended' || e.type === 'contact.wrapped' ? (e.agentId ?? '') : '';

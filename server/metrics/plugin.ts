@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { RedisMetricEngine } from './engine.ts';
+import { KpiMetricEngine } from '../kpi/engine.ts';
 import type { MetricEngine } from './types.ts';
 
 declare module 'fastify' {
@@ -12,7 +12,8 @@ declare module 'fastify' {
 /** Creates the Redis metric engine and writes each center's queue map from the config. */
 export const enginePlugin = fp(
   async (app) => {
-    const engine = new RedisMetricEngine(app.redis, app.keys, app.config);
+    // the core engine plus the KPI pack's events and figures (server/kpi/engine.ts)
+    const engine = new KpiMetricEngine(app.redis, app.keys, app.config);
     await engine.init();
     app.decorate('engine', engine);
   },

@@ -97,6 +97,9 @@ export const displayThresholds = z
     asaSec: levelThreshold.default({ warning: 20, critical: 40 }),
     waiting: levelThreshold.default({ warning: 10, critical: 25 }),
     occupancy: levelThreshold.default({ warning: 0.9, critical: 0.95 }),
+    // KPI pack: 客户满意度 ≥ 85%, 机器人问题解决率 ≥ 50% (standard §4–5)
+    csat: levelThreshold.default({ warning: 0.85, critical: 0.8 }),
+    botResolutionRate: levelThreshold.default({ warning: 0.5, critical: 0.4 }),
   })
   .default({
     serviceLevel: { warning: 0.8, critical: 0.7 },
@@ -106,6 +109,8 @@ export const displayThresholds = z
     asaSec: { warning: 20, critical: 40 },
     waiting: { warning: 10, critical: 25 },
     occupancy: { warning: 0.9, critical: 0.95 },
+    csat: { warning: 0.85, critical: 0.8 },
+    botResolutionRate: { warning: 0.5, critical: 0.4 },
   });
 export type DisplayThresholds = z.infer<typeof displayThresholds>;
 
@@ -178,7 +183,12 @@ export const appConfig = z.strictObject({
   /** Alert rules, escalation and channels (schema: shared/contract/alerts.ts). */
   alerts: alertsConfig.prefault({}),
   /** Settings of the KPI pack (see README). */
-  kpi: z.unknown().optional(),
+  kpi: z
+    .strictObject({
+      /** one agent's standard working day for 日人均话务处理量 (daily calls per agent) */
+      standardDayHours: z.number().min(1).max(24).default(8),
+    })
+    .default({ standardDayHours: 8 }),
   /** Browser push (server/realtime): origins other than the server's own that may open a socket. */
   realtime: z
     .strictObject({ allowedOrigins: z.array(z.url()).default([]) })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kpiEventSchemas } from './kpi-events.ts';
 
 /**
  * The public event contract (`POST /api/v1/events`). A real ACD adapter, the replay tool and the
@@ -100,7 +101,10 @@ export const agentStateChanged = z.strictObject({
   name: z.string().min(1).max(128).optional(),
 });
 
-/** Every event type the engine accepts. The KPI pack adds its families here. */
+/** The KPI pack's families (survey.rated, ivr.*, bot.*): shared/contract/kpi-events.ts. */
+export const kpiEvents = kpiEventSchemas({ identifier, channel, base });
+
+/** Every event type the engine accepts. */
 export const contractEvent = z.discriminatedUnion('type', [
   contactQueued,
   contactAnswered,
@@ -109,12 +113,23 @@ export const contractEvent = z.discriminatedUnion('type', [
   contactWrapped,
   contactTransferred,
   agentStateChanged,
+  kpiEvents.surveyRated,
+  kpiEvents.ivrEntered,
+  kpiEvents.ivrExited,
+  kpiEvents.botStarted,
+  kpiEvents.botEnded,
 ]);
 
 export type ContractEvent = z.infer<typeof contractEvent>;
 /** What a producer sends (ts as ISO string or epoch ms, center optional). */
 export type ContractEventInput = z.input<typeof contractEvent>;
-export type ContactEvent = Exclude<ContractEvent, { type: 'agent.state' }>;
+export type ContactEvent = Extract<ContractEvent, { type: `contact.${string}` }>;
+/** survey.rated, ivr.*, bot.* (the KPI pack's own script stores them) */
+export type KpiEvent = Extract<ContractEvent, { type: `survey.${string}` | `ivr.${string}` | `bot.${string}` }>;
+/** what the engine's core script (ingestBatch.lua) takes */
+export type CoreEvent = ContactEvent | AgentStateEvent;
+export const isContactEvent = (e: ContractEvent): e is ContactEvent => e.type.startsWith('contact.');
+export const isCoreEvent = (e: ContractEvent): e is CoreEvent => e.type === 'agent.state' || isContactEvent(e);
 export type AgentStateEvent = Extract<ContractEvent, { type: 'agent.state' }>;
 export type EventType = ContractEvent['type'];
 export const eventTypes = contractEvent.options.map((o) => o.shape.type.value) as EventType[];

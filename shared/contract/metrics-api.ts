@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { centerId, channel, identifier } from './events.ts';
 import { windowId } from '../metrics/windows.ts';
+import { kpiResult } from './kpi-api.ts';
 
 /** Query string of `GET /api/v1/metrics` and `GET /api/v1/intervals`. */
 export const metricsQuery = z
@@ -74,6 +75,8 @@ export const metricsResult = z.object({
   occupancy: nullableRatio,
   utilization: nullableRatio,
   stateTimeSec: z.record(z.string(), z.number()),
+  /** the KPI pack's figures (shared/contract/kpi-api.ts); always present from this server */
+  kpi: kpiResult.optional(),
 });
 export type MetricsResult = z.infer<typeof metricsResult>;
 

@@ -6,6 +6,7 @@ import type {
   ContactEvent,
   ContractEvent,
 } from '../../shared/contract/events.ts';
+import { isContactEvent } from '../../shared/contract/events.ts';
 import {
   agentTimeMetrics,
   contactMetrics,
@@ -148,7 +149,8 @@ class CenterModel {
         const list = byAgent.get(e.agentId) ?? [];
         list.push(e);
         byAgent.set(e.agentId, list);
-      } else {
+      } else if (isContactEvent(e)) {
+        // survey.rated / ivr.* / bot.*: test/support/kpi-reference-model.ts
         const list = byContact.get(e.contactId) ?? [];
         list.push(e);
         byContact.set(e.contactId, list);
