@@ -50,9 +50,7 @@ describe('notification channels against a local HTTP receiver', () => {
     });
     cleanups.push(() => h.app.close());
     await h.queue('q1', 5);
-    const started = Date.now();
     await h.evaluateAt(T);
-    expect(Date.now() - started).toBeLessThan(1000); // sending is off the evaluation path
     await h.app.alerts.dispatcher.drain();
 
     const by = (path: string) => rx.received.filter((r) => r.path === path);
@@ -92,7 +90,7 @@ describe('notification channels against a local HTTP receiver', () => {
   });
 
   it('a dead endpoint gives up after maxAttempts and never blocks evaluation', async () => {
-    const rx = await receiver(() => ({ status: 503 }));
+    const rx = await receiver(() => ({ status: 503 }), 1500);
     cleanups.push(rx.close);
     const h = await alertsApp({
       config: baseConfig({
@@ -105,6 +103,9 @@ describe('notification channels against a local HTTP receiver', () => {
     cleanups.push(() => h.app.close());
     await h.queue('q1', 5);
     expect((await h.evaluateAt(T)).raised).toBe(1);
+    // evaluation returned while the endpoint still sits on the first request (1.5 s each)
+    expect(h.app.alerts.dispatcher.pending).toBeGreaterThan(0);
+    expect(rx.received.length).toBeLessThan(3);
     await h.app.alerts.dispatcher.drain();
     const outcomes = (await h.app.alerts.store.attempts(undefined, 10)).map((a) => a.outcome).sort();
     expect(outcomes).toEqual(['failed', 'retrying', 'retrying']);

@@ -84,7 +84,10 @@ export interface Received {
 }
 
 /** A local HTTP receiver (port 0); `respond` decides each status and body. */
-export async function receiver(respond: (r: Received, nth: number) => { status: number; body?: string } = () => ({ status: 200 })) {
+export async function receiver(
+  respond: (r: Received, nth: number) => { status: number; body?: string } = () => ({ status: 200 }),
+  delayMs = 0,
+) {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -93,7 +96,7 @@ export async function receiver(respond: (r: Received, nth: number) => { status: 
       const r = { path: new URL(req.url!, 'http://x').pathname, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       received.push(r);
       const out = respond(r, received.filter((x) => x.path === r.path).length);
-      res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body ?? '{"errcode":0,"code":0}');
+      setTimeout(() => res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body ?? '{"errcode":0,"code":0}'), delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
