@@ -4,7 +4,7 @@
  * definition a supervisor reads is the one the engine computes.
  */
 export type MetricUnit = 'ratio' | 'count' | 'seconds';
-export type WindowSemantics = 'leave' | 'arrival' | 'end' | 'wrap' | 'live' | 'time-in-state';
+export type WindowSemantics = 'leave' | 'arrival' | 'end' | 'wrap' | 'live' | 'time-in-state' | 'rating' | 'session' | 'day';
 
 export interface MetricDefinition {
   id: string;
@@ -33,6 +33,9 @@ export const windowSemanticsText: Record<WindowSemantics, { zh: string; en: stri
     zh: '各座席在窗口内处于各状态的时长之和（跨窗口边界的状态只计窗口内部分）',
     en: 'agent time in each state inside the window, summed over agents (states crossing the window edge count only their part inside it)',
   },
+  rating: { zh: '按评价时间计入窗口（每个联系只计首次评价）', en: 'counted by the time of the rating (a contact’s first rating only)' },
+  session: { zh: '按自助/机器人会话结束时间计入窗口', en: 'counted by the time the IVR / robot session ended' },
+  day: { zh: '按自然日（中心时区）统计', en: 'per local day (center time zone)' },
 };
 
 export const metricRegistry: MetricDefinition[] = [
@@ -220,3 +223,68 @@ metricRegistry.push(
 export function metricDefinition(id: string): MetricDefinition | undefined {
   return metricRegistry.find((m) => m.id === id);
 }
+
+/** The KPI pack (issue 6, standard §4–5): figures of the `kpi` object of a result. Rules: SEMANTICS-KPI.md. */
+const kpi = (
+  id: string,
+  name: [string, string],
+  formula: [string, string],
+  unit: MetricUnit,
+  window: WindowSemantics,
+  source: string,
+  higherIsBetter?: boolean,
+): MetricDefinition => ({
+  id: `kpi.${id}`,
+  name: { zh: name[0], en: name[1] },
+  formula: { zh: formula[0], en: formula[1] },
+  unit,
+  window,
+  source,
+  ...(higherIsBetter ? { higherIsBetter } : {}),
+});
+metricRegistry.push(
+  kpi('csat', ['客户满意度', 'CSAT'], [
+    '(1 − 不满意评价数 ÷ 评价总数) × 100%；1–2分或“不满意”为不满意，3分为一般，4–5分为满意；每个联系只计首次评价',
+    '(1 − dissatisfied ratings ÷ ratings) × 100%; 1–2 or "dissatisfied" = dissatisfied, 3 = neutral, 4–5 = satisfied; a contact’s first rating only',
+  ], 'ratio', 'rating', '远程银行客户服务与经营规范 §服务体验: ≥ 85%', true),
+  kpi('csatMeanScore', ['满意度平均分', 'Mean rating (1–5)'], [
+    '1–5分评价的平均分（“满意/一般/不满意”文字评价不计入）',
+    'mean of the ratings given on the 1–5 scale (label ratings are not scored)',
+  ], 'count', 'rating', 'teller-style CSAT score: ≥ 4.5', true),
+  kpi('ivrSelfServiceRate', ['语音自助分流率', 'IVR self-service rate'], [
+    '(1 − 转人工的IVR会话数 ÷ IVR会话总数) × 100%；挂机计入分母',
+    '(1 − IVR sessions transferred to an agent ÷ IVR sessions) × 100%; hang-ups count in the denominator',
+  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  kpi('botDiversionRate', ['机器人分流率', 'Robot diversion rate'], [
+    '(1 − 转人工的机器人会话数 ÷ 机器人会话总数) × 100%；文本渠道即机器人文本服务分流率',
+    '(1 − robot sessions transferred to an agent ÷ robot sessions) × 100%; on the text channel this is the standard’s robot text diversion',
+  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  kpi('botRecognitionRate', ['机器人问题识别率', 'Robot recognition rate'], [
+    '机器人识别的问题数 ÷ 客户提问数 × 100%',
+    'questions the robot recognized ÷ questions asked × 100%',
+  ], 'ratio', 'session', '远程银行客户服务与经营规范: speech recognition ≥ 95%', true),
+  kpi('botResolutionRate', ['机器人问题解决率', 'Robot resolution rate'], [
+    '(1 − 客户评价未解决的问题数 ÷ 机器人已答复（已识别）的问题数) × 100%',
+    '(1 − questions customers rated unresolved ÷ questions the robot answered (recognized)) × 100%',
+  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用: ≥ 50%', true),
+  kpi('intelligentShare', ['智能服务占比', 'Intelligent-service share'], [
+    '智能服务解决量（IVR自助完成 + 机器人解决）÷ 全部进线旅程（未转人工的IVR/机器人会话 + 人工联系首次进队）；转人工的会话与其后的人工联系只计一次；队列、队列组不适用',
+    'robot-handled (IVR self-served + robot resolved) ÷ all inbound journeys (IVR/robot sessions not handed to an agent + human contacts by first queueing); a hand-over and the contact it becomes count once; not defined per queue or group',
+  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  kpi('transferRate', ['转接率', 'Transfer rate'], [
+    '被转出的排队段 ÷ 已结束的排队段（接通、放弃、转出）；接通后由座席转出的也计为转接，按该段结束时间计入源队列',
+    'queue legs the contact left for another leg ÷ queue legs closed (answered, abandoned, moved); a contact an agent transfers after answering counts too, by the leg’s close time, in the source queue',
+  ], 'ratio', 'leave', 'industry practice'),
+  kpi('transferSuccessRate', ['转接成功率', 'Transfer success rate'], [
+    '转接后在目标队列被接通的数量 ÷ 目标队列排队段已结束的转接数 × 100%（按目标段结束时间计入源队列）',
+    'transfers answered in the target queue ÷ transfers whose target leg closed × 100% (by the target leg’s close time, in the source queue)',
+  ], 'ratio', 'leave', '远程银行客户服务与经营规范 §智能化应用', true),
+  kpi('dailyCallsPerAgent', ['日人均话务处理量', 'Daily calls per agent'], [
+    '人工接通量 ÷ (座席签入总时长 ÷ 标准工作日时长，默认8小时)',
+    'human-answered contacts ÷ (agent logged-in time ÷ one standard working day, default 8 h)',
+  ], 'count', 'time-in-state', '远程银行客户服务与经营规范 §运营效率', true),
+  kpi('firstContactResolution', ['一次问题解决率', 'First-contact resolution'], [
+    '当日仅联系一次的客户数 ÷ 当日联系过的客户数（按客户标识统计；无客户标识的联系不计入并单独列示）',
+    'customers who contacted once in the day ÷ customers who contacted that day (by customerId; contacts without one are excluded and counted separately)',
+  ], 'ratio', 'day', '远程银行客户服务与经营规范 §服务体验', true),
+);
