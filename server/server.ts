@@ -43,9 +43,16 @@ export async function startServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ 
     await embedded.start();
     redisOptions = embedded.connection;
   }
-  const app = await buildApp({ env, config, redis: redisOptions });
-  app.log.info({ config: source, redis: env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
-  await app.listen({ port: env.PORT, host: env.HOST });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ env, config, redis: redisOptions });
+    app.log.info({ config: source, redis: env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
+    await app.listen({ port: env.PORT, host: env.HOST });
+  } catch (err) {
+    // e.g. the port is taken: do not leave an orphaned redis-server behind
+    await embedded?.stop();
+    throw err;
+  }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

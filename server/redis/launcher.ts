@@ -109,10 +109,17 @@ export class EmbeddedRedis {
   }
 
   private async spawnChild(): Promise<void> {
+    // Own process group: Ctrl-C in a terminal signals the whole foreground group, and Redis must
+    // not die before the server has finished its in-flight batches; stop() shuts it down last.
+    // The cost: a SIGKILLed parent leaves Redis running, so a normal exit still kills it below.
     const child = spawn(this.opts.binary ?? 'redis-server', this.args(), {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     this.child = child;
+    const killOnExit = () => child.kill('SIGTERM');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

@@ -1,0 +1,187 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, parseEnv } from '../config/env.ts';
+import { RedisNotInstalledError, redisServerAvailable } from '../redis/launcher.ts';
+import { startServer } from '../server.ts';
+import { simulatorParams } from '../simulator/options.ts';
+import { daytimeShiftMinutes, runLive, utcOffsetMinutes } from '../simulator/run.ts';
+
+/**
+ * `npm run demo`: from a fresh clone to a live board in under a minute. Makes sure redis-server
+ * exists, builds the client if needed, starts the server with the embedded Redis and the demo
+ * config, posts two hours of simulated history, then keeps the simulated center running live.
+ */
+const root = resolve(import.meta.dirname, '../..');
+const demoConfig = join(root, 'server/config/examples/demo.yaml');
+
+const demoArgs = z.strictObject({
+  rate: z.coerce.number().positive().max(100).default(1),
+  seed: z.coerce.number().int().min(0).optional(),
+  spikeEvery: z.coerce.number().int().min(0).default(600),
+  prefill: z.coerce.number().int().min(0).max(24 * 60).default(120),
+  realTimeOfDay: z.boolean().default(false),
+});
+
+function say(msg: string): void {
+  console.log(`\x1b[36m[demo]\x1b[0m ${msg}`);
+}
+
+function ensureRedis(binary: string): void {
+  if (redisServerAvailable(binary)) return;
+  const isRoot = process.getuid?.() === 0;
+  const debian = existsSync('/etc/debian_version') && spawnSync('apt-get', ['--version']).status === 0;
+  if (isRoot && debian) {
+    say('redis-server is not installed. You are root on Debian/Ubuntu, so I am installing it now:');
+    say('  apt-get update && apt-get install -y redis-server');
+    for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
+      const r = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (r.status !== 0) throw new RedisNotInstalledError(binary);
+    }
+    if (redisServerAvailable(binary)) return;
+  }
+  throw new RedisNotInstalledError(binary);
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureClientBuilt(): void {
+  const index = join(root, 'dist/client/index.html');
+  const sources = Math.max(newestMtime(join(root, 'client')), newestMtime(join(root, 'shared')), statSync(join(root, 'vite.config.ts')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  say(existsSync(index) ? 'client sources changed: rebuilding (vite build)…' : 'building the client (vite build)…');
+  const vite = join(root, 'node_modules/.bin/vite');
+  const r = spawnSync(vite, ['build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('vite build failed (see above); try `npm install` first');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string' },
+      seed: { type: 'string' },
+      'spike-every': { type: 'string' },
+      prefill: { type: 'string' },
+      'real-time-of-day': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const args = demoArgs.parse({
+    rate: values.rate,
+    seed: values.seed,
+    spikeEvery: values['spike-every'],
+    prefill: values.prefill,
+    realTimeOfDay: values['real-time-of-day'],
+  });
+  const started = Date.now();
+  const overrides: NodeJS.ProcessEnv = {
+    CONFIG: process.env.CONFIG ?? demoConfig,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  const env = parseEnv({ ...process.env, ...overrides });
+  if (!env.REDIS_URL) ensureRedis(env.REDIS_SERVER_BIN);
+  ensureClientBuilt();
+
+  say(`starting the server (data in ${resolve(env.DATA_DIR)}, ${env.REDIS_URL ? 'Redis at REDIS_URL' : 'embedded Redis'})…`);
+  const server = await startServer(overrides);
+  const { app } = server;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const config = app.config;
+  const center = config.centers[0]!;
+  const token = (role: 'display' | 'lead' | 'ingest') =>
+    (role === 'ingest' ? config.tokens.find((t) => t.role === 'ingest' && t.name === 'demo-simulator') : undefined)?.token ??
+    config.tokens.find((t) => t.role === role)?.token ??
+    config.tokens.find((t) => t.role === 'admin')?.token;
+  const utcOffsetMin = utcOffsetMinutes(center.timeZone);
+  const dayShiftMin = args.realTimeOfDay ? 0 : daytimeShiftMinutes(utcOffsetMin);
+  if (dayShiftMin !== 0) {
+    say(`it is night in ${center.timeZone}; the demo center runs a mid-morning traffic profile so there is something to see`);
+    say('  (npm run demo -- --real-time-of-day  keeps the real, quiet night)');
+  }
+  const params = simulatorParams.parse({
+    seed: args.seed ?? Math.floor(Date.now() / 1000) % 100_000,
+    rate: args.rate,
+    spikeEvery: args.spikeEvery,
+    center: center.id,
+    utcOffsetMin,
+    dayShiftMin,
+  });
+
+  const abort = new AbortController();
+  let stoppingSince = 0;
+  const shutdown = async (signal: string) => {
+    if (stoppingSince) {
+      // npm, tsx and node all see a terminal Ctrl-C and tsx relays it too: only a second press
+      // a moment later means "stop waiting"
+      if (Date.now() - stoppingSince < 1500) return;
+      console.log('\nforced exit');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    console.log(`\n${signal}: stopping the simulator, the server and Redis…`);
+    abort.abort();
+    await server.stop();
+    say('stopped cleanly.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('Ctrl-C'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (args.prefill > 0) say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
+  const ingestToken = token('ingest');
+  const live = runLive({
+    params,
+    url: base,
+    ...(ingestToken ? { token: ingestToken } : {}),
+    prefillMin: args.prefill,
+    signal: abort.signal,
+    log: (m) => say(`simulator: ${m}`),
+    onLive: ({ prefilledEvents }) => {
+      const wall = `${base}/wall${token('display') ? `#token=${token('display')}` : ''}`;
+      const lead = `${base}/lead${token('lead') ? `#token=${token('lead')}` : ''}`;
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(
+        [
+          '',
+          `  \x1b[1mWallboard demo is live\x1b[0m (${secs} s; ${prefilledEvents} events of history; seed ${params.seed})`,
+          '',
+          `  Wall (大屏):          ${wall}`,
+          `  Lead console (班长台): ${lead}`,
+          '',
+          `  health ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics`,
+          `  Simulated bank center: 5 queues (voice, text, video), a traffic spike every ${params.spikeEvery} s.`,
+          '  Every screen shows "DEMO DATA / 演示数据". Ctrl-C stops everything.',
+          '',
+        ].join('\n'),
+      );
+    },
+  });
+  live.catch(async (err) => {
+    if (abort.signal.aborted) return;
+    console.error(`simulator stopped: ${err instanceof Error ? err.message : err}`);
+    await shutdown('error');
+  });
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof RedisNotInstalledError) console.error(`\n${err.message}\n`);
+  else if ((err as { code?: string }).code === 'EADDRINUSE') {
+    console.error(`\nThe port is already in use (is another wallboard running?). Try: PORT=3001 npm run demo\n`);
+  } else if (err instanceof z.ZodError) {
+    console.error(`Invalid option: ${err.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; ')}`);
+  } else console.error(err);
+  process.exit(1);
+});
