@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RedisOptions } from 'ioredis';
 import type { AppConfig } from '../shared/contract/config.ts';
 import type { Env } from './config/env.ts';
@@ -37,13 +37,19 @@ declare module 'fastify' {
   }
 }
 
+const quietPaths = /^\/(api\/v1\/(events|metrics)|healthz|readyz|metrics)(\?|$)/;
+
 /** Builds the whole application as a Fastify instance; server.ts only listens. */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: opts.env.LOG_LEVEL },
     bodyLimit: 8 * 1024 * 1024,
     trustProxy: false,
-    disableRequestLogging: opts.env.NODE_ENV === 'production',
+    // Per-request access logs cost more than the work on the hot paths (ingest batches, metric
+    // polls, probes); errors are still logged by the error handler.
+    logController: new LogController({
+      disableRequestLogging: (req) => opts.env.NODE_ENV === 'production' || quietPaths.test(req.url),
+    }),
   });
   app.decorate('env', opts.env);
   app.decorate('config', opts.config);
