@@ -138,4 +138,25 @@ describe('alert lifecycle on the real engine', () => {
     // 21:00 local: closed, the silence clears
     expect((await h.evaluateAt(T + min(11 * 60))).resolved).toBe(1);
   });
+
+  it('not-ready too long: one alert per agent and reason, resolved when the agent leaves the state', async () => {
+    const h = await setup({
+      config: baseConfig({ rules: [{ id: 'break', metric: 'notReadySec', reason: 'break', comparator: 'gt', warning: 900, critical: 1200, sustainedForSec: 0 }] }),
+    });
+    const state = (id: string, agentId: string, st: 'not_ready' | 'available', reason?: string) => ({
+      id, type: 'agent.state' as const, ts: h.clock.now(), agentId, state: st, team: 't1', queues: ['q1'], ...(reason ? { reason } : {}),
+    });
+    await h.ingest([state('a1', 'A1', 'not_ready', 'break'), state('a2', 'A2', 'not_ready', 'meal'), state('a3', 'A3', 'available')]);
+    expect((await h.evaluateAt(T + min(15))).raised).toBe(0);
+    expect((await h.evaluateAt(T + min(16))).raised).toBe(1);
+    let [a] = await list(h);
+    expect(a).toMatchObject({ severity: 'warning', scope: { center: 'default', agent: 'A1', reason: 'break', team: 't1' } });
+    expect(a!.message.zh).toContain('座席 A1');
+    expect((await h.evaluateAt(T + min(21))).raised).toBe(0);
+    [a] = await list(h);
+    expect(a).toMatchObject({ severity: 'critical', value: 1260 });
+    await h.ingest([state('a4', 'A1', 'available')]);
+    expect((await h.evaluateAt(T + min(22))).resolved).toBe(1);
+    expect(await list(h)).toEqual([]);
+  });
 });
