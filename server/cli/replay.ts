@@ -17,6 +17,14 @@ async function main(): Promise<number> {
   return outcome.exitCode;
 }
 
+// Ids are deterministic, so an interrupted replay is finished by running it again.
+process.once('SIGINT', () => {
+  process.stderr.write(
+    '\nreplay: interrupted. Run the same command again: events already stored come back as "duplicate", nothing is counted twice.\n',
+  );
+  process.exit(130);
+});
+
 main().then(
   (code) => {
     process.exitCode = code;

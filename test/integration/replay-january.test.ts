@@ -32,11 +32,13 @@ const zero = (): Totals => ({ offered: 0, answered: 0, abandoned: 0, answeredInT
  * starts, a reading more than 12 h before the IVR entry being on the next day.
  * Returns totals per queue type for calls leaving the queue on the day itself and on the next.
  */
-function countFromRawFile(): { sameDay: Map<string, Totals>; nextDay: Map<string, Totals>; lastLeftAt: number } {
+function countFromRawFile() {
   const yymmdd = sourceDay.slice(2).replaceAll('-', '');
   const sameDay = new Map<string, Totals>();
   const nextDay = new Map<string, Totals>();
   let lastLeftAt = 0;
+  /** talk (ser_exit − answer) of calls whose service ends on the day itself, by queue */
+  const talkSameDay = new Map<string, { count: number; sumSec: number }>();
   const lines = readFileSync(file, 'utf8').split('\n');
   const col = lines[0]!.split('\t');
   for (const line of lines.slice(1)) {
@@ -61,6 +63,15 @@ function countFromRawFile(): { sameDay: Map<string, Totals>; nextDay: Map<string
       add.answered = 1;
       add.answeredInThreshold = leftAt - queued <= 20 ? 1 : 0;
       add.waitSec = leftAt - queued;
+      if (v('ser_start') !== '0:00:00') {
+        const end = Math.max(t('ser_exit'), leftAt);
+        for (const key of end < 86_400 ? [v('type'), 'ALL'] : []) {
+          const talk = talkSameDay.get(key) ?? { count: 0, sumSec: 0 };
+          talk.count += 1;
+          talk.sumSec += end - leftAt;
+          talkSameDay.set(key, talk);
+        }
+      }
     } else {
       leftAt = Math.max(t('q_exit'), queued);
       add.abandoned = 1;
@@ -73,7 +84,7 @@ function countFromRawFile(): { sameDay: Map<string, Totals>; nextDay: Map<string
       target.set(key, totals);
     }
   }
-  return { sameDay, nextDay, lastLeftAt };
+  return { sameDay, nextDay, lastLeftAt, talkSameDay };
 }
 
 function secondsOf(hms: string): number {
@@ -136,7 +147,7 @@ describe('replay of a January 1999 day through the HTTP API', () => {
     expect(first.send).toMatchObject({ sent: first.parse!.events.length, accepted: first.parse!.events.length, duplicate: 0, rejected: 0 });
   });
 
-  it("matches the raw file's offered/answered/abandoned/answered-within-20 s and ASA for the shifted day", async () => {
+  it("matches the raw file's offered/answered/abandoned/answered-within-20 s, ASA and talk time for the shifted day", async () => {
     expect(expected.sameDay.get('ALL')!.offered).toBeGreaterThan(1000);
     for (const [queue, { waitSec, ...want }] of expected.sameDay) {
       const got = await totals(dayStart, dayEnd, queue === 'ALL' ? undefined : queue);
@@ -146,6 +157,10 @@ describe('replay of a January 1999 day through the HTTP API', () => {
       });
       if (want.answered === 0) expect(got.asaSec).toBeNull();
       else expect(got.asaSec as number).toBeCloseTo(waitSec / want.answered, 6);
+      // the log has no after-call work: talk and handle time are both ser_exit − answer
+      const talk = expected.talkSameDay.get(queue);
+      expect(got.avgTalkSec as number).toBeCloseTo(talk!.sumSec / talk!.count, 6);
+      expect(got.ahtSec as number).toBeCloseTo(talk!.sumSec / talk!.count, 6);
     }
   });
 
