@@ -46,7 +46,7 @@ export const waitingRule = (over: Partial<AlertRuleInput> = {}): AlertRuleInput 
 });
 
 /** The whole app (real engine, real Redis, private prefix, fake clock), background loops off. */
-export async function alertsApp(opts: { config?: AppConfigInput; prefix?: string; clock?: FakeClock; listen?: boolean } = {}) {
+export async function alertsApp(opts: { config?: AppConfigInput; prefix?: string; clock?: FakeClock; background?: boolean } = {}) {
   const clock = opts.clock ?? new FakeClock(T);
   const prefix = opts.prefix ?? uniquePrefix('alr');
   const app: FastifyInstance = await buildApp({
@@ -56,7 +56,7 @@ export async function alertsApp(opts: { config?: AppConfigInput; prefix?: string
     keyPrefix: prefix,
     clock,
     logger: false,
-    background: false,
+    background: opts.background ?? false,
   });
   const ingest = (events: ContractEventInput[]) => app.engine.ingest(events.map((e) => contractEvent.parse(e)), clock.now());
   let n = 0;

@@ -159,4 +159,15 @@ describe('alert lifecycle on the real engine', () => {
     expect((await h.evaluateAt(T + min(22))).resolved).toBe(1);
     expect(await list(h)).toEqual([]);
   });
+
+  it('with background on, the evaluator runs by itself (lease + timer) and stops on close', async () => {
+    const h = await setup({ config: baseConfig({ evaluateEverySec: 0.5, rules: [waitingRule({ sustainedForSec: 0 })] }), background: true });
+    await h.app.ready();
+    await h.queue('q1', 3);
+    const deadline = Date.now() + 5000;
+    while ((await list(h)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await list(h)).toHaveLength(1);
+    const holder = await h.app.redis.get(h.app.keys.alertLease());
+    expect(holder).toBe(h.app.alerts.holderId);
+  });
 });
