@@ -147,7 +147,7 @@ describe('POST /api/v1/events', () => {
 
   it('rejected and fuzzed payloads leave Redis unchanged', async () => {
     const h = await setup();
-    await h.ingest([queued('seed')]);
+    await h.ingest([{ ...queued('seed'), type: 'contact.queued', channel: 'voice' }]);
     const redis = testRedisClient();
     cleanup.push(async () => void (await redis.quit()));
     const before = await snapshot(redis, h.prefix);
