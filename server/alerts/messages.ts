@@ -14,17 +14,23 @@ const extraNames: Record<string, LocalizedText> = {
   botResolutionRate: { zh: '机器人问题解决率', en: 'Bot resolution rate' },
 };
 
+/** the registry entry of an alert metric (KPI pack figures are registered as `kpi.<id>`) */
+function definitionOf(metric: string) {
+  const aliases: Record<string, string> = { fcr: 'firstContactResolution' };
+  return metricDefinition(metric) ?? metricDefinition(`kpi.${aliases[metric] ?? metric}`);
+}
+
 export function metricName(metric: string): LocalizedText {
-  return extraNames[metric] ?? metricDefinition(metric)?.name ?? { zh: metric, en: metric };
+  return extraNames[metric] ?? definitionOf(metric)?.name ?? { zh: metric, en: metric };
 }
 
 type Unit = 'ratio' | 'seconds' | 'count' | 'times';
 export function unitOf(metric: string): Unit {
   if (metric === 'arrivalsVsBaseline' || metric === 'arrivalsVsForecast') return 'times';
-  if (metric === 'csat' || metric === 'botResolutionRate' || metric === 'fcr' || metric === 'complaintRate') return 'ratio';
   if (metric.endsWith('Sec')) return 'seconds';
-  const d = metricDefinition(metric);
+  const d = definitionOf(metric);
   if (d) return d.unit;
+  if (/(Rate|Share)$/.test(metric) || metric === 'csat' || metric === 'fcr') return 'ratio';
   return 'count';
 }
 
@@ -38,7 +44,7 @@ export function formatValue(metric: string, v: number | null): string {
     case 'times':
       return `${v.toFixed(2)}×`;
     default:
-      return Number.isInteger(v) ? String(v) : v.toFixed(1);
+      return Number.isInteger(v) ? String(v) : v.toFixed(metric === 'csatMeanScore' ? 2 : 1);
   }
 }
 

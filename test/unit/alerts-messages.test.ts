@@ -32,3 +32,15 @@ describe('alert messages (zh-CN + en)', () => {
     expect(waitingPerAvailable(null, 3)).toBeNull();
   });
 });
+
+describe('KPI pack metrics in messages', () => {
+  it('names and formats KPI figures from the registry', () => {
+    expect(formatValue('csat', 0.834)).toBe('83.4%');
+    expect(formatValue('botResolutionRate', 0.45)).toBe('45.0%');
+    expect(formatValue('fcr', 0.7)).toBe('70.0%');
+    expect(formatValue('csatMeanScore', 4.333)).toBe('4.33');
+    const rule = alertRule.parse({ id: 'c', metric: 'csat', comparator: 'lt', warning: 0.85 });
+    const m = alertMessage(rule, { key: '', value: 0.8, scope: { center: 'default' } }, 'warning', 0.85);
+    expect(m.zh).toBe('【预警】客户满意度 80.0%，低于阈值 85.0% — 中心 default');
+  });
+});
