@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
   console.log(`simulating the demo bank center → ${cli.url} (seed ${params.seed}, rate ${params.rate}); Ctrl-C stops`);
-  const poster = await runLive({
+  const live = runLive({
     params,
     url: cli.url,
     ...(cli.token ? { token: cli.token } : {}),
@@ -109,6 +109,12 @@ async function main(): Promise<void> {
       if (prefilledEvents) console.log(`posted ${prefilledEvents} events of history; now live`);
     },
   });
+  const poster = await live.catch((err: unknown) => {
+    // Ctrl-C while waiting for the server is a normal stop, not an error
+    if (abort.signal.aborted) return undefined;
+    throw err;
+  });
+  if (!poster) return;
   const t = poster.totals;
   console.log(`stopped: ${t.accepted} accepted, ${t.duplicate} duplicate, ${t.rejected} rejected in ${t.requests} requests`);
 }
