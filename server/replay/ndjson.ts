@@ -1,7 +1,7 @@
 import { contractEvent } from '../../shared/contract/events.ts';
-import { applyShift } from './asterisk.ts';
 import { dayNumber, localDateOf } from './time.ts';
 import {
+  applyShift,
   compareEvents,
   inSelection,
   Tally,

@@ -1,4 +1,5 @@
 import type { ContractEventInput, EventType } from '../../shared/contract/events.ts';
+import { shiftInstant } from './time.ts';
 
 /** A contract event as the replay builds it: time already in epoch ms, center always set. */
 export type ReplayEvent = ContractEventInput & { ts: number; center: string };
@@ -107,4 +108,15 @@ export function shiftSuffix(shiftTo: string | undefined): string {
 
 export function inSelection(day: string, from?: string, to?: string): boolean {
   return (from === undefined || day >= from) && (to === undefined || day <= to);
+}
+
+/** Shared by the formats whose times are absolute instants: same local time, `days` later. */
+export function applyShift(events: ReplayEvent[], days: number, opts: ParseOptions, renameIds: boolean): ReplayEvent[] {
+  if (!opts.shiftTo) return events;
+  const suffix = renameIds ? shiftSuffix(opts.shiftTo) : '';
+  return events.map((e) => {
+    const moved = { ...e, id: e.id + suffix, ts: shiftInstant(e.ts, days, opts.timeZone) };
+    if ('contactId' in moved) moved.contactId += suffix;
+    return moved;
+  });
 }
