@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { buildPlan, decompose, fineRetentionMs, futureSlackMs } from '../../server/metrics/plan.ts';
+
+const T = Date.parse('2026-03-02T02:00:00Z');
+const sizeMs = { 1: 1000, 10: 10_000, 60: 60_000, 900: 900_000 } as const;
+
+describe('bucket decomposition', () => {
+  it('covers [a, b) exactly with aligned buckets, greedy from the largest level', () => {
+    const pieces = decompose(T - 30 * 60_000 + 7000, T + 3000, T + 3000);
+    let x = T - 30 * 60_000 + 7000;
+    for (const p of pieces) {
+      expect(p.startMs).toBe(x);
+      expect(p.startMs % sizeMs[p.level]).toBe(0);
+      x += sizeMs[p.level];
+    }
+    expect(x).toBe(T + 3000);
+    // 3 × 1 s, 5 × 10 s, 14 × 60 s, 1 × 900 s, then 0 × 60 s ... 3 × 1 s
+    expect(pieces.length).toBeLessThanOrEqual(30);
+  });
+
+  it('stays within ~60 reads for any rolling window position', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 86_400 }), fc.constantFrom(15, 30, 60), (offsetSec, minutes) => {
+        const asOf = T + offsetSec * 1000;
+        const n = decompose(asOf - minutes * 60_000, asOf, asOf).length + decompose(asOf, asOf + futureSlackMs, asOf).length;
+        expect(n).toBeLessThanOrEqual(70);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('uses only 900 s buckets where fine buckets have expired, and refuses an impossible range', () => {
+    const now = T;
+    const old = decompose(now - 24 * 3_600_000, now - 2 * 3_600_000, now);
+    expect(old.every((p) => p.level === 900)).toBe(true);
+    expect(() => decompose(now - 2 * 3_600_000 + 1000, now - 90 * 60_000, now)).toThrow(/expired/);
+    // a 1 s bucket lives until its end + 61 min
+    expect(decompose(now - fineRetentionMs, now - fineRetentionMs + 1000, now)).toHaveLength(1);
+    expect(() => decompose(now - fineRetentionMs - 1000, now - fineRetentionMs, now)).toThrow(/expired/);
+    expect(() => decompose(now + 1, now + 1000, now)).toThrow(/whole seconds/);
+  });
+
+  it('plans consecutive rows with agent time clipped at asOf and a tail to asOf + 61 s', () => {
+    const asOf = T + 6 * 60_000;
+    const plan = buildPlan([{ a: T - 900_000, b: T }, { a: T, b: T + 900_000 }], asOf, asOf);
+    expect(plan.rows[0]!.timeEnd).toBe(T);
+    expect(plan.rows[0]!.untimed).toEqual([]);
+    expect(plan.rows[1]!.timeEnd).toBe(asOf);
+    const span = (idx: number[], p = plan) => idx.reduce((s, i) => s + sizeMs[p.pieces[i]!.level], 0);
+    expect(span(plan.rows[1]!.timed)).toBe(6 * 60_000);
+    expect(span(plan.rows[1]!.untimed)).toBe(9 * 60_000);
+    // the rows already reach past asOf + 61 s: no tail
+    expect(plan.tail).toEqual([]);
+    const live = buildPlan([{ a: asOf - 900_000, b: asOf }], asOf, asOf + 500);
+    expect(span(live.tail, live)).toBe(futureSlackMs);
+    expect(() => buildPlan([{ a: 0, b: 900_000 }, { a: 1_800_000, b: 2_700_000 }], asOf, asOf)).toThrow(/consecutive/);
+  });
+});
