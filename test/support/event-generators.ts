@@ -149,6 +149,8 @@ const contactPlan = fc.record({
   secondWait: waitMs,
   /** semantic duplicates: re-send event #i with a new id, shifted by shiftMs */
   dupes: fc.array(fc.record({ index: fc.nat(), shiftMs: fc.constantFrom(0, 0, 1, 500, 5_000) }), { maxLength: 2 }),
+  /** a conflicting exit at the very same ms (customer hangs up as the agent answers) */
+  race: fc.constantFrom(false, false, false, false, true),
   /** rare clock skew: move one event earlier */
   skew: fc.option(fc.record({ index: fc.nat(), byMs: fc.integer({ min: 1, max: 30_000 }) }), { nil: undefined, freq: 12 }),
 });
@@ -248,6 +250,11 @@ function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
       finish(c.secondOutcome, requeueAt, c.secondWait);
     } else {
       finish(c.outcome, t, c.wait);
+    }
+    if (c.race) {
+      const exit = own.find((e) => e.type === 'contact.answered' || e.type === 'contact.abandoned');
+      if (exit?.type === 'contact.answered') own.push({ id: `${contactId}-race`, type: 'contact.abandoned', ts: exit.ts, center, contactId });
+      if (exit?.type === 'contact.abandoned') own.push({ id: `${contactId}-race`, type: 'contact.answered', ts: exit.ts, center, contactId, agentId });
     }
     for (const d of c.dupes) {
       const orig = own[d.index % own.length]!;

@@ -274,8 +274,11 @@ class CenterModel {
     return dims;
   }
 
+  /** SEMANTICS.md: "a team filter narrows the agent figures to dimension t:<team>". Read
+   * literally (and as the engine does), the team dimension then replaces the scope's dimension
+   * for agent figures; there is no queue×team dimension. */
   matchesAgent(p: AgentPoint, q: ModelQuery): boolean {
-    if (q.team !== undefined && p.team !== q.team) return false;
+    if (q.team !== undefined) return p.team === q.team;
     return this.agentDims(p).has(scopeDim(q.scope));
   }
 
@@ -411,9 +414,15 @@ export class ReferenceModel {
     }
     return {
       waiting,
-      longestWaitSec: waiting > 0 ? (asOfMs - oldest) / 1000 : null,
+      // SEMANTICS.md leaves the empty case open; a live figure is present (0), null is for history
+      longestWaitSec: waiting > 0 ? (asOfMs - oldest) / 1000 : 0,
       agents: agentCountsFromStates(byState),
     };
+  }
+
+  /** Contacts still in a queue after all their events (whether or not past the waiting timeout). */
+  openLegs(center = 'default'): { contactId: string; queue: string; queuedAt: number }[] {
+    return [...this.center(center).openLegs].map(([contactId, leg]) => ({ contactId, queue: leg.queue, queuedAt: leg.queuedAt }));
   }
 
   /** Thresholds of the queues a scope includes: one value, or null when they differ / none. */

@@ -140,7 +140,7 @@ describe('reference model: contact figures (hand-computed)', () => {
     expect(r.thresholdSec).toBe(30);
     expect(r.arrivals).toBe(3); // c5 c6 c7
     expect(r.waiting).toBe(0);
-    expect(r.longestWaitSec).toBeNull();
+    expect(r.longestWaitSec).toBe(0); // live figure: nobody waiting, 0 (null only for history ranges)
   });
 
   it('aggregates groups, channels and the center', () => {
@@ -172,7 +172,7 @@ describe('reference model: contact figures (hand-computed)', () => {
     expect(r.occupancy).toBeNull();
     expect(r.utilization).toBeNull();
     expect(r.waiting).toBe(0);
-    expect(r.longestWaitSec).toBeNull();
+    expect(r.longestWaitSec).toBe(0); // live: present, not null
     expect(r.agents).toEqual({ loggedIn: 0, available: 0, ringing: 0, onContact: 0, hold: 0, acw: 0, notReady: 0 });
   });
 
@@ -217,6 +217,10 @@ describe('reference model: agent figures (hand-computed)', () => {
     const cardsB = model.query({ ...cards, team: 'B' }, '15m', now);
     expect(cardsB.stateTimeMs.available).toBe(160_000); // a2 only
     expect(cardsB.agents).toMatchObject({ loggedIn: 1, notReady: 1 });
+    // the team dimension replaces the scope's for agent figures: team A on chat is still a1 + a3
+    const chatA = model.query({ scope: { kind: 'queue', queue: 'chat' }, team: 'A' }, '15m', now);
+    expect(chatA.occupancy).toBe(810 / 1200);
+    expect(chatA.offered).toBe(0);
   });
 
   it('attributes agents to the queues, channels and groups they serve', () => {
