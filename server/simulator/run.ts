@@ -3,6 +3,7 @@ import { runRealtime } from './feeder.ts';
 import { simulationOptions } from './generate.ts';
 import type { SimulatorParams } from './options.ts';
 import { Simulation } from './simulation.ts';
+import { kpiProducers } from './kpi-producers.ts';
 
 export interface LiveRunOptions {
   params: SimulatorParams;
@@ -26,7 +27,7 @@ export interface LiveRunOptions {
 export async function runLive(opts: LiveRunOptions): Promise<EventPoster> {
   const now = opts.now ?? Date.now;
   const start = now() - opts.prefillMin * 60_000;
-  const sim = new Simulation(simulationOptions(opts.params, start));
+  const sim = new Simulation(simulationOptions(opts.params, start, kpiProducers()));
   const poster = new EventPoster({
     url: opts.url,
     ...(opts.token ? { token: opts.token } : {}),
