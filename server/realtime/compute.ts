@@ -69,12 +69,20 @@ async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: Bo
 
 async function computeLead(app: FastifyInstance, engine: MetricEngine, spec: LeadViewSpec, nowMs: number) {
   const queues = (await knownQueues(app, spec.center)).filter((q) => !spec.queue || q.id === spec.queue);
-  const rowKeys: RowKey[] = spec.queue ? [] : [{ kind: 'center' }];
+  // center, then each channel followed by its queues (queues of unknown channel last)
+  const rowKeys: RowKey[] = [];
   if (!spec.queue) {
-    for (const c of channels) if (queues.some((q) => q.channel === c)) rowKeys.push({ kind: 'channel', channel: c });
+    rowKeys.push({ kind: 'center' });
+    for (const c of channels) {
+      const own = queues.filter((q) => q.channel === c);
+      if (own.length === 0) continue;
+      rowKeys.push({ kind: 'channel', channel: c });
+      for (const q of own) rowKeys.push({ kind: 'queue', queue: q.id, channel: c });
+    }
+    for (const q of queues) if (q.channel === null) rowKeys.push({ kind: 'queue', queue: q.id, channel: null });
+  } else {
+    rowKeys.push({ kind: 'queue', queue: spec.queue, channel: queues[0]?.channel ?? null });
   }
-  for (const q of queues) rowKeys.push({ kind: 'queue', queue: q.id, channel: q.channel });
-  if (spec.queue && queues.length === 0) rowKeys.push({ kind: 'queue', queue: spec.queue, channel: null });
   const team = spec.team ? { team: spec.team } : {};
   const [rows, agents] = await Promise.all([
     engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k), ...team })), spec.window, nowMs),

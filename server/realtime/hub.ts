@@ -29,6 +29,8 @@ class LiveView {
   lastComputedAt = 0;
   lastSentAt = 0;
   dirty = false;
+  /** when the oldest not-yet-pushed ingest notice arrived (push-latency metric) */
+  pendingSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<ViewPayload> | null = null;
   readonly trend: TrendSeries | null;
@@ -64,11 +66,14 @@ class LiveView {
     this.timer = null;
     this.dirty = false;
     this.lastComputedAt = performance.now();
+    // notices arriving from here on are covered by the next run, not this one
+    const noticeSince = this.pendingSince;
+    this.pendingSince = null;
     const started = (async () => {
       try {
         const full = await computeView(this.hub.app, this.id, this.spec, this.trend);
         this.last = full;
-        this.broadcast(full);
+        this.broadcast(full, noticeSince);
         return full;
       } finally {
         this.inFlight = null;
@@ -98,7 +103,7 @@ class LiveView {
     this.timer = null;
   }
 
-  private broadcast(full: ViewPayload): void {
+  private broadcast(full: ViewPayload, noticeSince: number | null): void {
     if (this.closed) return;
     // updates carry only the current minute of the trend; screens merge by minute
     const update = full.trend ? { ...full, trend: full.trend.slice(-1) } : full;
@@ -106,6 +111,7 @@ class LiveView {
     // Redis adapter added later must not fan the same update out a second time.
     this.hub.io.local.to(this.id).emit('view:updated', update);
     this.lastSentAt = performance.now();
+    if (noticeSince !== null) this.hub.observePushLatency(this.spec.kind, (this.lastSentAt - noticeSince) / 1000);
   }
 }
 
@@ -149,7 +155,18 @@ export class ViewHub {
 
   /** the engine accepted events for a center (any server process): every view of it recomputes */
   centerChanged(center: string): void {
-    for (const v of this.views.values()) if (v.spec.center === center) v.request();
+    const at = performance.now();
+    for (const v of this.views.values()) {
+      if (v.spec.center !== center) continue;
+      v.pendingSince ??= at;
+      v.request();
+    }
+  }
+
+  /** ingest notice → update emitted (the ops plugin's histogram, when present) */
+  observePushLatency(kind: 'board' | 'lead', seconds: number): void {
+    const m = (this.app as unknown as { promMetrics?: { pushLatency?: { observe(l: { kind: string }, v: number): void } } }).promMetrics;
+    m?.pushLatency?.observe({ kind }, seconds);
   }
 
   /** heartbeat: a view that has sent nothing for 5 s recomputes (asOf moves, live figures age) */

@@ -165,8 +165,8 @@ export const realtimePlugin = fp(
 
     app.addHook('preClose', async () => {
       hub.close();
-      io.local.disconnectSockets(true);
-      // engine.io only; the HTTP server itself is closed by Fastify
+      // closing the transports (not a server-side disconnect) makes screens reconnect by themselves,
+      // to this process when it is back or to another one behind the load balancer
       io.engine.close();
     });
     app.addHook('onClose', async () => {

@@ -45,7 +45,11 @@ export class SocketClient {
       handlers.onConnected();
       for (const l of this.listeners) this.subscribe(l);
     });
-    this.socket.on('disconnect', () => handlers.onDisconnected());
+    this.socket.on('disconnect', (reason) => {
+      handlers.onDisconnected();
+      // a server shutting down disconnects its sockets; Socket.IO leaves those to the app to retry
+      if (reason === 'io server disconnect') setTimeout(() => this.socket.connect(), 1000);
+    });
     this.socket.on('connect_error', (err) => {
       handlers.onDisconnected();
       if (err.message === 'unauthorized' || err.message === 'forbidden') handlers.onAuthError(err.message);

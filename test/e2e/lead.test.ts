@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { FakeClock } from '../../server/clock.ts';
+import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { columnDefs, formatFigure } from '../../client/src/lib/tiles.ts';
+import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
+import { agentEvents, contactEvents, displayToken, ingestToken, leadToken, scenarioConfig } from './scenario.ts';
+
+const t0 = Date.parse('2026-03-16T02:30:00Z');
+const clock = new FakeClock(t0);
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  ensureClientBuilt();
+  server = await TestServer.start({ config: scenarioConfig, clock });
+  await server.postEvents([...agentEvents(t0), ...contactEvents(t0)], ingestToken);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop().catch(() => undefined);
+});
+
+const metrics = (q: string) => server.getJson<MetricsResult>(`/api/v1/metrics?${q}`, leadToken);
+
+async function openLead(opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {}) {
+  const opened = await openPage(browser, server, '/lead', { token: leadToken, ...opts });
+  await opened.page.waitForSelector('section.queues[data-stale="false"] [data-queue-table]', { timeout: 15_000 });
+  return opened;
+}
+
+async function rowTexts(page: Page, rowId: string): Promise<Record<string, string>> {
+  return page.$$eval(`[data-queue-table] tr[data-row="${rowId}"] td[data-col]`, (tds) =>
+    Object.fromEntries(tds.map((td) => [td.getAttribute('data-col')!, td.firstChild!.textContent!.trim()])),
+  );
+}
+
+function expected(result: MetricsResult, locale: 'zh-CN' | 'en'): Record<string, string> {
+  return Object.fromEntries(columnDefs.map((c) => [c.id, formatFigure(c, result, locale)]));
+}
+
+describe('/lead', () => {
+  it('shows every engine figure per queue and channel exactly as the metrics API, in each window', async () => {
+    const { page, context } = await openLead();
+    expect(await rowTexts(page, 'center')).toEqual(expected(await metrics('window=30m'), 'zh-CN'));
+    for (const q of ['retail', 'credit', 'chat', 'vtm']) {
+      expect(await rowTexts(page, `queue:${q}`)).toEqual(expected(await metrics(`queue=${q}&window=30m`), 'zh-CN'));
+    }
+    expect(await rowTexts(page, 'channel:voice')).toEqual(expected(await metrics('channel=voice&window=30m'), 'zh-CN'));
+    // window switch: the table follows the 15-minute window
+    await page.click('[data-window="15m"]');
+    const want = expected(await metrics('queue=credit&window=15m'), 'zh-CN');
+    await page.waitForFunction(
+      (v) => document.querySelector('tr[data-row="queue:credit"] td[data-col="offered"]')?.firstChild?.textContent?.trim() === v,
+      want.offered,
+      { timeout: 5000 },
+    );
+    expect(await rowTexts(page, 'queue:credit')).toEqual(want);
+    await context.close();
+  });
+
+  it('sorts, drills down into a queue and exports the intervals as CSV', async () => {
+    const { page, context } = await openLead();
+    await page.click('[data-sort="offered"]');
+    const order = await page.$$eval('[data-queue-table] tbody tr.queue', (trs) => trs.map((tr) => Number(tr.querySelector('td[data-col="offered"]')!.textContent!.replace(/\D/g, ''))));
+    expect(order).toEqual([...order].sort((a, b) => b - a));
+
+    await page.click('tr[data-row="queue:retail"]');
+    await page.waitForSelector('[data-drilldown="retail"]');
+    const api = await metrics('queue=retail&window=30m');
+    expect(await page.textContent('[data-drilldown="retail"] dd[data-col="serviceLevel"]')).toBe(formatFigure(columnDefs.find((c) => c.id === 'serviceLevel')!, api, 'zh-CN'));
+    // only agents serving the queue
+    const agents = await server.getJson<AgentRow[]>('/api/v1/agents?queue=retail', leadToken);
+    const inGrid = await page.$$eval('[data-drilldown] [data-agent]', (els) => els.map((e) => e.getAttribute('data-agent')).sort());
+    expect(inGrid).toEqual(agents.filter((a) => a.state !== 'logged_out').map((a) => a.agentId).sort());
+    await page.waitForSelector('[data-drilldown] [data-intervals]:not([data-intervals="0"])', { timeout: 5000 });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-drilldown] [data-export-csv]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/^from,to,arrivals,offered,answered/);
+    expect(csv.trim().split('\n').length).toBeGreaterThan(1);
+    await screenshot(page, 'lead-drilldown-1920x1080.png');
+    await context.close();
+  });
+
+  it('switches language between zh-CN and English', async () => {
+    const { page, context } = await openLead();
+    expect(await page.textContent('h1')).toContain('班组长控制台');
+    await page.click('[data-locale="en"]');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('Team-lead console'));
+    expect(await page.textContent('[data-sort="serviceLevel"]')).toContain('Service level');
+    expect(await rowTexts(page, 'queue:chat')).toEqual(expected(await metrics('queue=chat&window=30m'), 'en'));
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.click('[data-locale="zh-CN"]');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent?.includes('班组长控制台'));
+    await context.close();
+  });
+
+  it('shows the agent grid with filters, and re-renders 200 agents in ≤ 16 ms', async () => {
+    const { page, context } = await openLead();
+    const agents = (await server.getJson<AgentRow[]>('/api/v1/agents', leadToken)).filter((a) => a.state !== 'logged_out');
+    expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.length);
+    await page.selectOption('.lower [data-filter="team"]', 'red');
+    expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.filter((a) => a.team === 'red').length);
+    await page.selectOption('.lower [data-filter="team"]', '');
+    await page.selectOption('.lower [data-filter="state"]', 'acw');
+    expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.filter((a) => a.state === 'acw').length);
+    await page.selectOption('.lower [data-filter="state"]', '');
+
+    const timings = await page.evaluate((base) => {
+      const states = ['available', 'on_contact', 'acw', 'not_ready', 'hold', 'ringing'];
+      const make = (round: number) =>
+        Array.from({ length: 200 }, (_, i) => ({
+          agentId: `B${i}`,
+          name: `座席${i}`,
+          state: states[(i + round) % states.length]!,
+          reason: (i + round) % states.length === 3 ? 'break' : null,
+          since: new Date(base - ((i * 37 + round * 11) % 1800) * 1000).toISOString(),
+          team: ['red', 'blue', 'green'][i % 3]!,
+          queues: ['retail'],
+          handledToday: i + round,
+        }));
+      const hook = (window as unknown as { __wallboard: { measureAgentUpdate(rows: unknown[]): number } }).__wallboard;
+      hook.measureAgentUpdate(make(0)); // first render creates the 200 cards
+      const out: number[] = [];
+      for (let round = 1; round <= 9; round++) out.push(hook.measureAgentUpdate(make(round)));
+      return { out, cards: document.querySelectorAll('.lower [data-agent]').length };
+    }, t0);
+    expect(timings.cards).toBe(200);
+    const sorted = [...timings.out].sort((a, b) => a - b);
+    // the median of 9 updates: one slow frame on a shared machine does not decide it
+    console.log(`200-agent grid update: min ${sorted[0]!.toFixed(1)} ms, median ${sorted[4]!.toFixed(1)} ms`);
+    expect(sorted[4]).toBeLessThanOrEqual(16);
+    await context.close();
+  });
+
+  it('turns STALE within 10 s when the connection drops and resyncs after', async () => {
+    const { page, context } = await openLead();
+    await server.stop();
+    const dropped = Date.now();
+    await page.waitForSelector('section.queues[data-stale="true"]', { timeout: 10_000 });
+    expect(Date.now() - dropped).toBeLessThan(10_000);
+    expect(await page.textContent('[data-stale-banner]')).toContain('数据已过期');
+    await server.resume();
+    await server.postEvents([{ id: 'lead-after-restart', type: 'contact.queued', ts: t0 - 200, contactId: 'lead-after-restart', queue: 'retail', channel: 'voice' }], ingestToken);
+    await page.waitForSelector('section.queues[data-stale="false"]', { timeout: 15_000 });
+    const want = expected(await metrics('queue=retail&window=30m'), 'zh-CN');
+    await page.waitForFunction(
+      (v) => document.querySelector('tr[data-row="queue:retail"] td[data-col="waiting"]')?.firstChild?.textContent?.trim() === v,
+      want.waiting,
+      { timeout: 5000 },
+    );
+    expect(await rowTexts(page, 'queue:retail')).toEqual(want);
+    await context.close();
+  }, 40_000);
+
+  it('asks for a token, refuses a display token, and signs in with a lead token', async () => {
+    const { page, context } = await openPage(browser, server, '/lead');
+    await page.waitForSelector('[data-token-input]');
+    await page.fill('[data-token-input]', displayToken);
+    await page.click('form.signin button[type="submit"]');
+    await page.waitForSelector('form.signin .err', { timeout: 10_000 });
+    await page.fill('[data-token-input]', leadToken);
+    await page.click('form.signin button[type="submit"]');
+    await page.waitForSelector('section.queues[data-stale="false"]', { timeout: 15_000 });
+    await context.close();
+  }, 40_000);
+
+  it('fits a laptop and a 4K screen (screenshots in test-artifacts/)', async () => {
+    for (const [w, h, scale] of [
+      [1920, 1080, 1],
+      [1920, 1080, 2],
+    ] as const) {
+      const { page, context } = await openLead({ viewport: { width: w, height: h }, deviceScaleFactor: scale });
+      await page.waitForSelector('[data-intervals]:not([data-intervals="0"])', { timeout: 5000 });
+      await page.waitForTimeout(300);
+      const overflowX = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
+      await screenshot(page, `lead-${w * scale}x${h * scale}.png`);
+      expect(overflowX).toBe(false);
+      await context.close();
+    }
+  }, 90_000);
+});
