@@ -224,3 +224,35 @@ describe('client messages are validated', () => {
     expect(got).toBe(0);
   });
 });
+
+describe('several server processes sharing Redis', () => {
+  it('a screen on one process sees events ingested through another', async () => {
+    const other = await TestServer.start({ config, keyPrefix: server.keyPrefix });
+    try {
+      const s: ClientSocket = connect(other.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: displayToken } });
+      sockets.push(s);
+      await connected(s);
+      const { snapshot } = await subscribe(s, { kind: 'board', board: 'default' });
+      const before = snapshot.rows[1]!.waiting ?? 0;
+      const posted = (await server.postEvents([queued('chat', 'text')], ingestToken)) as unknown as { seq: Record<string, number> };
+      const update = await next(s, 'view:updated', (p) => p.seq >= posted.seq.default!, 1000);
+      expect(update.rows[1]!.waiting).toBe(before + 1);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('operations', () => {
+  it('gauges connected screens per role and records push latency on /metrics', async () => {
+    const s = open({ token: leadToken });
+    await connected(s);
+    await subscribe(s, { kind: 'board', board: 'default' });
+    await server.postEvents([queued('retail', 'voice')], ingestToken);
+    await next(s, 'view:updated');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/wallboard_connected_screens\{role="lead"\} [1-9]/);
+    expect(text).toMatch(/wallboard_live_views [1-9]/);
+    expect(text).toMatch(/wallboard_push_latency_seconds_count\{kind="board"\} [1-9]/);
+  });
+});
