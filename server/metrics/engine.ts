@@ -79,12 +79,17 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly redis: Redis & ScriptCommands;
   private readonly midnightCache = new Map<string, [number, string][]>();
 
+  /** how long 1/10/60 s buckets live after their end; only tests shorten it */
+  private readonly fineRetentionMs: number;
+
   constructor(
     redis: Redis,
     private readonly keys: Keys,
     private readonly config: AppConfig,
+    opts: { fineRetentionMs?: number } = {},
   ) {
     this.redis = redis as Redis & ScriptCommands;
+    this.fineRetentionMs = opts.fineRetentionMs ?? fineRetentionMs;
   }
 
   private get lateMs(): number {
@@ -183,7 +188,7 @@ export class RedisMetricEngine implements MetricEngine {
     return JSON.stringify({
       now: nowMs,
       late: this.lateMs,
-      fret: fineRetentionMs,
+      fret: this.fineRetentionMs,
       iret: this.intervalRetentionMs,
       sl: {
         voice: d.serviceLevelThresholdSec.voice * 1000,
@@ -231,7 +236,7 @@ export class RedisMetricEngine implements MetricEngine {
   ): Promise<MetricsResult[]> {
     const asOf = asOfSecond(nowMs);
     const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
-    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs);
+    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetentionMs);
     const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
     const read = await this.read(center, plan, queries, true, waitFrom);
     return queries.map((qq, i) => {
@@ -249,7 +254,7 @@ export class RedisMetricEngine implements MetricEngine {
   async history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult> {
     this.checkRange(fromMs, toMs, nowMs);
     const asOf = asOfSecond(nowMs);
-    const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs);
+    const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.fineRetentionMs);
     const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.result(q.center, qq, null, fromMs, toMs, asOf, this.sumsFor(plan, read, qq)[0]!, read, undefined);
@@ -260,7 +265,7 @@ export class RedisMetricEngine implements MetricEngine {
     const asOf = asOfSecond(nowMs);
     const rows: { a: number; b: number }[] = [];
     for (let a = fromMs; a < toMs; a += intervalMs) rows.push({ a, b: a + intervalMs });
-    const plan = buildPlan(rows, asOf, nowMs);
+    const plan = buildPlan(rows, asOf, nowMs, this.fineRetentionMs);
     const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.sumsFor(plan, read, qq).map((sums, i) =>

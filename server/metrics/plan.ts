@@ -27,13 +27,13 @@ export class PlanError extends Error {
 
 /** Greedy decomposition of [a, b) (whole seconds). A fine bucket is used only while alive
  * (its end + 61 min > now), matching what the ingest script writes. */
-export function decompose(a: number, b: number, nowMs: number): Piece[] {
+export function decompose(a: number, b: number, nowMs: number, fineRetention = fineRetentionMs): Piece[] {
   if (a % 1000 !== 0 || b % 1000 !== 0) throw new PlanError(`range [${a}, ${b}) is not whole seconds`);
   const out: Piece[] = [];
   let x = a;
   while (x < b) {
     const lvl = levelsDesc.find(
-      (l) => x % l.ms === 0 && x + l.ms <= b && (l.sec === 900 || x + l.ms + fineRetentionMs > nowMs),
+      (l) => x % l.ms === 0 && x + l.ms <= b && (l.sec === 900 || x + l.ms + fineRetention > nowMs),
     );
     if (!lvl) throw new PlanError(`[${new Date(a).toISOString()}, ${new Date(b).toISOString()}) needs fine buckets that have expired`);
     out.push({ level: lvl.sec, startMs: x });
@@ -64,10 +64,15 @@ export interface Plan {
   tail: number[];
 }
 
-export function buildPlan(rows: { a: number; b: number }[], asOf: number, nowMs: number): Plan {
+export function buildPlan(
+  rows: { a: number; b: number }[],
+  asOf: number,
+  nowMs: number,
+  fineRetention = fineRetentionMs,
+): Plan {
   const pieces: Piece[] = [];
   const add = (a: number, b: number): number[] =>
-    decompose(a, b, nowMs).map((p) => pieces.push(p) - 1);
+    decompose(a, b, nowMs, fineRetention).map((p) => pieces.push(p) - 1);
   const planned: PlannedRow[] = [];
   let prevEnd: number | undefined;
   for (const { a, b } of rows) {
