@@ -1,0 +1,210 @@
+import { Agent, request } from 'node:http';
+import { generateBatches } from '../../server/simulator/generate.ts';
+
+/**
+ * Load from the simulator: a pool of simulated events (the demo center's model, generated fast
+ * offline) serialized once, then replayed as many times as a scenario needs. Each pass renames
+ * the simulation tag (event and contact ids) and the agents, so every pass is a new set of
+ * contacts and the engine never sees a duplicate; the center is renamed per scenario so every
+ * scenario's figures can be checked on their own.
+ */
+const typeIndex = {
+  'contact.queued': 0,
+  'contact.answered': 1,
+  'contact.abandoned': 2,
+  'contact.transferred': 3,
+  'contact.ended': 4,
+  'contact.wrapped': 5,
+  'agent.state': 6,
+} as const;
+export type TypeCounts = [queued: number, answered: number, abandoned: number, transferred: number, ended: number, wrapped: number, agent: number];
+
+export interface EventPool {
+  events: string[];
+  types: Uint8Array;
+  tag: string;
+  minTs: number;
+  maxTs: number;
+  /** the queues the events use, with their channel (the bench writes them into its config) */
+  queueList: { id: string; channel: 'voice' | 'text' | 'video' }[];
+}
+
+const poolCenter = 'benchpool';
+
+/** About `size` events of `queues` queues whose times span the `spanMin` minutes before `endMs`. */
+export function buildPool(opts: { size: number; queues: number; spanMin: number; endMs: number; agents?: number; seed?: number; rate?: number }): EventPool {
+  // ≈ 13,250 events per queue per simulated day at rate 1 (measured with the default model)
+  const rate = opts.rate ?? Math.min(1000, Math.max(0.01, opts.size / (13_250 * opts.queues * (opts.spanMin / 1440))));
+  const queueList = new Map<string, 'voice' | 'text' | 'video'>();
+  const events: string[] = [];
+  const types: number[] = [];
+  let tag = '';
+  let minTs = Number.POSITIVE_INFINITY;
+  let maxTs = 0;
+  for (const batch of generateBatches({
+    from: opts.endMs - opts.spanMin * 60_000,
+    to: opts.endMs,
+    rate,
+    queues: opts.queues,
+    seed: opts.seed ?? 7,
+    center: poolCenter,
+    spikeEvery: 0,
+    ...(opts.agents ? { agents: opts.agents } : {}),
+    batchSize: 5000,
+  })) {
+    for (const e of batch) {
+      if (!tag) tag = e.id.slice(0, e.id.indexOf('-'));
+      events.push(JSON.stringify(e));
+      types.push(typeIndex[e.type as keyof typeof typeIndex] ?? 6);
+      if (e.ts < minTs) minTs = e.ts;
+      if (e.ts > maxTs) maxTs = e.ts;
+      if (e.type === 'contact.queued' && !queueList.has(e.queue)) queueList.set(e.queue, e.channel);
+    }
+  }
+  return { events, types: Uint8Array.from(types), tag, minTs, maxTs, queueList: [...queueList].map(([id, channel]) => ({ id, channel })) };
+}
+
+/** An endless stream of request bodies from a pool, for one center. */
+export class EventStream {
+  private pos = 0;
+  private pass = 0;
+  readonly sentTypes: TypeCounts = [0, 0, 0, 0, 0, 0, 0];
+  sent = 0;
+  /** accepted by the server, as its replies said (the producer adds them up) */
+  accepted = 0;
+
+  constructor(
+    private readonly pool: EventPool,
+    readonly center: string,
+    /** distinguishes streams that share a center */
+    private readonly label = 'p',
+  ) {}
+
+  /** the next `n` events as a JSON array body (one event: a bare object, as batch-1 producers send) */
+  next(n: number): { body: string; count: number } {
+    const parts: string[] = [];
+    let count = 0;
+    while (count < n) {
+      const take = Math.min(n - count, this.pool.events.length - this.pos);
+      parts.push(this.rename(this.pool.events.slice(this.pos, this.pos + take).join(',')));
+      for (let i = this.pos; i < this.pos + take; i++) this.sentTypes[this.pool.types[i]!]!++;
+      this.pos += take;
+      count += take;
+      if (this.pos >= this.pool.events.length) {
+        this.pos = 0;
+        this.pass++;
+      }
+    }
+    this.sent += count;
+    const joined = parts.join(',');
+    return { body: n === 1 ? joined : `[${joined}]`, count };
+  }
+
+  private rename(json: string): string {
+    const p = `${this.label}${this.pass}`;
+    return json
+      .replaceAll(`"${this.pool.tag}-`, `"${this.pool.tag}${p}-`)
+      .replaceAll('"agentId":"', `"agentId":"${p}`)
+      .replaceAll(`"center":"${poolCenter}"`, `"center":"${this.center}"`);
+  }
+}
+
+export interface PostResult {
+  status: number;
+  accepted: number;
+  duplicate: number;
+  rejected: number;
+  /** the center's ingest sequence after this request (undefined when nothing was accepted) */
+  seq: number | undefined;
+  sentAt: number;
+  doneAt: number;
+  firstRejection?: string;
+}
+
+/** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Keep-alive HTTP producer on loopback. The reply is read with regular expressions, not
+ * JSON.parse: a 1,000-event reply carries 1,000 per-event results the load generator does not
+ * need, and parsing them would steal CPU from the server on a 2-core machine.
+ */
+export class Producer {
+  readonly agent: Agent;
+  private tokenIndex = 0;
+
+  constructor(
+    private readonly port: number,
+    private readonly tokens: readonly string[],
+    connections: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  }
+
+  post(body: string, center: string): Promise<PostResult> {
+    const token = this.tokens[this.tokenIndex++ % this.tokens.length]!;
+    const sentAt = wallNow();
+    return new Promise((resolvePost, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method: 'POST',
+          path: '/api/v1/events',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            const doneAt = wallNow();
+            const num = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+            const seqMatch = new RegExp(`"seq":\\{[^}]*"${center}":(\\d+)`).exec(text);
+            const rejection = /"reason":"((?:[^"\\]|\\.)*)"/.exec(text)?.[1];
+            resolvePost({
+              status: res.statusCode ?? 0,
+              accepted: num(/"accepted":(\d+)/),
+              duplicate: num(/"duplicate":(\d+)/),
+              rejected: num(/"rejected":(\d+)/),
+              seq: seqMatch ? Number(seqMatch[1]) : undefined,
+              sentAt,
+              doneAt,
+              ...(res.statusCode !== 200 ? { firstRejection: text.slice(0, 300) } : rejection ? { firstRejection: rejection } : {}),
+            });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Keep-alive GET with a display token; returns parsed JSON and the request's duration. */
+export function getJson<T>(agent: Agent, port: number, path: string, token: string): Promise<{ status: number; body: T; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolveGet, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const ms = performance.now() - t0;
+        try {
+          resolveGet({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as T, ms });
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

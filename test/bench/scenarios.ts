@@ -1,0 +1,377 @@
+import { spawnSync } from 'node:child_process';
+import { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
+import type { RowKey } from '../../shared/realtime/events.ts';
+import { EventStream, Producer, getJson, wallNow, type EventPool, type PostResult, type TypeCounts } from './load.ts';
+import { CpuMeter, rssBytes } from './proc.ts';
+import { ScreenFleet } from './screens.ts';
+import { commandStats, displayToken, ingestTokens, type Stack } from './stack.ts';
+import { Keys } from '../../server/redis/keys.ts';
+import { median, percentile, spreadOf, type Spread } from './stats.ts';
+import type { IngestRun, LatencyRow } from './summary.ts';
+
+export interface Correctness {
+  scenario: string;
+  sent: number;
+  accepted: number;
+  lost: number;
+  doubleCounted: number;
+  notes: string[];
+}
+
+export type Log = (msg: string) => void;
+
+/** the server runs with the default key prefix */
+const serverKeys = new Keys('wb');
+
+// ------------------------------------------------------------------------------------ ceiling
+
+/** What Redis alone does here: redis-benchmark, pipelined HINCRBY, on the very same redis-server. */
+export function redisCeiling(port: number, reps: number, requests: number): Spread {
+  const runs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const r = spawnSync(
+      'redis-benchmark',
+      ['-h', '127.0.0.1', '-p', String(port), '-c', '8', '-P', '32', '-n', String(requests), '-r', '1000', '--csv', 'HINCRBY', 'benchceiling', '__rand_int__', '1'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const line = r.stdout?.split('\n').find((l) => l.startsWith('"HINCRBY'));
+    if (!line) throw new Error(`redis-benchmark failed: ${r.stderr || r.error?.message}`);
+    runs.push(Number(line.split(',')[1]!.replaceAll('"', '')));
+  }
+  return spreadOf(runs);
+}
+
+// ------------------------------------------------------------------------------------ ingest
+
+export interface IngestOutcome {
+  run: IngestRun;
+  correctness: Correctness;
+  /** event types sent by each repetition (for the center-wide count check) */
+  sentTypes: TypeCounts[];
+}
+
+/**
+ * Closed-loop saturation: `connections` producers each post a batch, wait for the answer, post
+ * the next, for `seconds`; repeated `reps` times, each repetition with fresh contacts.
+ */
+export async function ingestThroughput(
+  stack: Stack,
+  pool: EventPool,
+  opts: { batch: number; connections: number; seconds: number; reps: number; ceiling: number; center: string },
+  log: Log,
+): Promise<IngestOutcome> {
+  const rates: number[] = [];
+  const cpu: Record<string, number>[] = [];
+  const usecPerEvent: number[] = [];
+  const requestMs: number[] = [];
+  let sent = 0;
+  let accepted = 0;
+  let highestSeq = 0;
+  const notes: string[] = [];
+  const sentTypes: TypeCounts[] = [];
+  const seqBefore = await centerSeq(stack, opts.center);
+  for (let rep = 0; rep < opts.reps; rep++) {
+    const stream = new EventStream(pool, opts.center, `b${opts.batch}r${rep}x`);
+    const producer = new Producer(stack.port, ingestTokens, opts.connections);
+    // warm-up: open the keep-alive connections and let V8 optimise the path
+    await Promise.all(Array.from({ length: opts.connections }, () => postChecked(producer, stream, opts.batch, opts.center, notes)));
+    const stats0 = await commandStats(stack.redisClient);
+    const meter = new CpuMeter({ server: stack.serverPid, redis: stack.redisPid, load: process.pid });
+    const t0 = wallNow();
+    const end = t0 + opts.seconds * 1000;
+    let counted = 0;
+    await Promise.all(
+      Array.from({ length: opts.connections }, async () => {
+        while (wallNow() < end) {
+          const r = await postChecked(producer, stream, opts.batch, opts.center, notes);
+          counted += r.accepted;
+          requestMs.push(r.doneAt - r.sentAt);
+          if (r.seq !== undefined && r.seq > highestSeq) highestSeq = r.seq;
+        }
+      }),
+    );
+    const elapsed = (wallNow() - t0) / 1000;
+    cpu.push(meter.stop());
+    const stats1 = await commandStats(stack.redisClient);
+    const scriptUsec = ['evalsha', 'eval'].reduce((a, c) => a + ((stats1[c]?.usec ?? 0) - (stats0[c]?.usec ?? 0)), 0);
+    usecPerEvent.push(counted > 0 ? scriptUsec / counted : 0);
+    rates.push(counted / elapsed);
+    sent += stream.sent;
+    accepted += stream.accepted;
+    sentTypes.push(stream.sentTypes);
+    producer.close();
+    log(`  ingest batch ${opts.batch} rep ${rep + 1}/${opts.reps}: ${Math.round(counted / elapsed).toLocaleString('en-US')} events/s`);
+  }
+  const seqAfter = await centerSeq(stack, opts.center);
+  const rate = spreadOf(rates);
+  const lost = Math.max(0, sent - accepted) + Math.max(0, accepted - (seqAfter - seqBefore));
+  const doubleCounted = Math.max(0, seqAfter - seqBefore - accepted);
+  if (highestSeq > seqAfter) notes.push(`a reply carried seq ${highestSeq} above the final ${seqAfter}`);
+  return {
+    run: {
+      batch: opts.batch,
+      connections: opts.connections,
+      eventsPerSec: rate,
+      serverCpu: median(cpu.map((c) => c.server!)),
+      redisCpu: median(cpu.map((c) => c.redis!)),
+      loadCpu: median(cpu.map((c) => c.load!)),
+      redisUsecPerEvent: median(usecPerEvent),
+      requestP50Ms: percentile(requestMs, 50),
+      requestP99Ms: percentile(requestMs, 99),
+      fractionOfCeiling: rate.median / opts.ceiling,
+    },
+    correctness: { scenario: `ingest batch ${opts.batch}`, sent, accepted, lost, doubleCounted, notes: [...new Set(notes)].slice(0, 5) },
+    sentTypes,
+  };
+}
+
+/** posts the stream's next batch; anything but 200 with every event accepted is a finding */
+async function postChecked(producer: Producer, stream: EventStream, batch: number, center: string, notes: string[]): Promise<PostResult> {
+  const { body } = stream.next(batch);
+  const r = await producer.post(body, center);
+  stream.accepted += r.accepted;
+  if (r.status !== 200) notes.push(`HTTP ${r.status}: ${r.firstRejection ?? ''}`);
+  else if (r.rejected > 0 || r.duplicate > 0) notes.push(`${r.rejected} rejected, ${r.duplicate} duplicate: ${r.firstRejection ?? ''}`);
+  return r;
+}
+
+async function centerSeq(stack: Stack, center: string): Promise<number> {
+  return Number((await stack.redisClient.hget(serverKeys.meta(center), 'seq')) ?? 0);
+}
+
+// ------------------------------------------------------------------------------------ one day
+
+/** Posts a whole pool (a simulated day) in batches of 1,000 over 4 connections. */
+export async function ingestAll(stack: Stack, pool: EventPool, center: string): Promise<{ eventsPerSec: number; correctness: Correctness }> {
+  const stream = new EventStream(pool, center, 'd');
+  const producer = new Producer(stack.port, ingestTokens, 4);
+  const notes: string[] = [];
+  const t0 = wallNow();
+  const total = pool.events.length;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (stream.sent < total) await postChecked(producer, stream, Math.min(1000, total - stream.sent), center, notes);
+    }),
+  );
+  const elapsed = (wallNow() - t0) / 1000;
+  producer.close();
+  const seq = await centerSeq(stack, center);
+  const check = await checkCounts(stack, center, pool, stream);
+  return {
+    eventsPerSec: stream.sent / elapsed,
+    correctness: {
+      scenario: 'one simulated day',
+      sent: stream.sent,
+      accepted: stream.accepted,
+      lost: Math.max(0, stream.sent - stream.accepted) + check.lost + Math.max(0, stream.accepted - seq),
+      doubleCounted: check.doubleCounted + Math.max(0, seq - stream.accepted),
+      notes: [...new Set([...notes, ...check.notes])].slice(0, 8),
+    },
+  };
+}
+
+/**
+ * Every contact event sent must be counted exactly once: over a history range covering all the
+ * stream's event times, arrivals = queued events, answered = answered events, abandoned =
+ * abandoned events and transferredOut = transfer events (the simulator sends each once).
+ */
+export async function checkCounts(stack: Stack, center: string, pool: EventPool, stream: { sentTypes: TypeCounts }): Promise<{ lost: number; doubleCounted: number; notes: string[] }> {
+  const q = 15 * 60_000;
+  const from = new Date(Math.floor(pool.minTs / q) * q).toISOString();
+  const to = new Date(Math.ceil(Date.now() / q) * q).toISOString();
+  const agent = new Agent({ keepAlive: false });
+  const r = await getJson<MetricsResult>(agent, stack.port, `/api/v1/metrics?center=${center}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, displayToken);
+  agent.destroy();
+  if (r.status !== 200) return { lost: 0, doubleCounted: 0, notes: [`history query answered ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`] };
+  const [queued, answered, abandoned, transferred] = stream.sentTypes;
+  const pairs: [string, number, number][] = [
+    ['arrivals', queued, r.body.arrivals],
+    ['answered', answered, r.body.answered],
+    ['abandoned', abandoned, r.body.abandoned + r.body.shortAbandoned],
+    ['transferredOut', transferred, r.body.transferredOut],
+  ];
+  let lost = 0;
+  let doubleCounted = 0;
+  const notes: string[] = [];
+  for (const [name, expected, got] of pairs) {
+    if (got < expected) lost += expected - got;
+    if (got > expected) doubleCounted += got - expected;
+    if (got !== expected) notes.push(`${name}: sent ${expected}, counted ${got}`);
+  }
+  return { lost, doubleCounted, notes };
+}
+
+// ------------------------------------------------------------------------------------ metrics query
+
+export async function metricsQueryLatency(stack: Stack, center: string, queues: string[], requests: number): Promise<{ p50: number; p95: number; p99: number; max: number; errors: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const windows = ['15m', '30m', '60m', 'today'];
+  const paths = [
+    ...windows.map((w) => `center=${center}&window=${w}`),
+    ...windows.map((w) => `center=${center}&channel=voice&window=${w}`),
+    ...queues.flatMap((qu, i) => [`center=${center}&queue=${encodeURIComponent(qu)}&window=${windows[i % windows.length]}`]),
+  ].map((p) => `/api/v1/metrics?${p}`);
+  for (let i = 0; i < 50; i++) await getJson(agent, stack.port, paths[i % paths.length]!, displayToken); // warm-up
+  const times: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < requests; i++) {
+    const r = await getJson(agent, stack.port, paths[i % paths.length]!, displayToken);
+    if (r.status !== 200) errors++;
+    times.push(r.ms);
+  }
+  agent.destroy();
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: Math.max(...times), errors };
+}
+
+// ------------------------------------------------------------------------------------ latency
+
+export interface LatencyOutcome {
+  rows: LatencyRow[];
+  correctness: Correctness;
+}
+
+/**
+ * Event-to-screen latency: `screens` real Socket.IO clients watch the center's wall board
+ * while a producer posts the simulator's events at each target rate (every 10 ms, the events
+ * due by then, open loop). A batch reached a screen with the first payload whose `seq` is at
+ * least the seq the ingest reply gave the batch.
+ */
+export async function eventToScreen(
+  stack: Stack,
+  pool: EventPool,
+  opts: { center: string; screens: number; rates: number[]; seconds: number },
+  log: Log,
+): Promise<LatencyOutcome> {
+  const rssBefore = rssBytes(stack.serverPid);
+  const processes = Math.min(3, Math.max(1, Math.ceil(opts.screens / 1000)));
+  const t0 = performance.now();
+  const fleet = await ScreenFleet.start(opts.screens, { url: stack.baseUrl, token: displayToken, center: opts.center, board: 'wall', processes });
+  await sleep(1000);
+  const rssPerScreenKiB = (rssBytes(stack.serverPid) - rssBefore) / opts.screens / 1024;
+  log(`  ${opts.screens} screens connected in ${((performance.now() - t0) / 1000).toFixed(1)} s (${processes} client processes), +${rssPerScreenKiB.toFixed(1)} KiB RSS per screen`);
+  const stream = new EventStream(pool, opts.center, 'l');
+  const notes: string[] = [];
+  const rows: LatencyRow[] = [];
+  const producer = new Producer(stack.port, ingestTokens, 64);
+  let highestSeq = 0;
+  try {
+    for (const rate of opts.rates) {
+      await fleet.reset();
+      const meter = new CpuMeter({ server: stack.serverPid, redis: stack.redisPid });
+      const batches: { seq: number; sentAt: number; events: number }[] = [];
+      const inFlight = new Set<Promise<void>>();
+      const start = wallNow();
+      const end = start + opts.seconds * 1000;
+      let due = 0;
+      let sentHere = 0;
+      while (wallNow() < end) {
+        due = Math.floor(((wallNow() - start) / 1000) * rate);
+        const n = Math.min(5000, due - sentHere);
+        if (n > 0 && inFlight.size < 64) {
+          sentHere += n;
+          const p = postChecked(producer, stream, n, opts.center, notes).then((r) => {
+            if (r.seq !== undefined && r.accepted > 0) {
+              batches.push({ seq: r.seq, sentAt: r.sentAt, events: r.accepted });
+              if (r.seq > highestSeq) highestSeq = r.seq;
+            }
+            inFlight.delete(p);
+          });
+          inFlight.add(p);
+        }
+        await sleep(10);
+      }
+      await Promise.all(inFlight);
+      const achieved = sentHere / ((wallNow() - start) / 1000);
+      // drain: wait until every screen shows the last batch (bounded)
+      const drainUntil = wallNow() + 15_000;
+      while (wallNow() < drainUntil && (await fleet.status()).minLastSeq < highestSeq) await sleep(100);
+      const cpu = meter.stop();
+      const c = await fleet.collect(batches);
+      if (c.disconnected > 0) notes.push(`${c.disconnected} screens disconnected`);
+      const match = await clientsMatchApi(stack, opts.center, c.lasts, c.disagreeing, notes);
+      const row: LatencyRow = {
+        screens: opts.screens,
+        eventsPerSec: rate,
+        p50: c.hist.percentile(50),
+        p95: c.hist.percentile(95),
+        p99: c.hist.percentile(99),
+        max: c.hist.max,
+        achievedEventsPerSec: achieved,
+        samples: c.samples,
+        undelivered: c.undelivered,
+        serverCpu: cpu.server!,
+        redisCpu: cpu.redis!,
+        rssPerScreenKiB,
+        clientsMatchApi: match,
+      };
+      rows.push(row);
+      log(
+        `  ${opts.screens} screens @ ${rate} ev/s (sent ${Math.round(achieved)}): p50 ${row.p50.toFixed(1)} p95 ${row.p95.toFixed(1)} p99 ${row.p99.toFixed(1)} max ${row.max.toFixed(1)} ms; ` +
+          `server ${Math.round(row.serverCpu * 100)} % redis ${Math.round(row.redisCpu * 100)} %; clients = API: ${match}`,
+      );
+    }
+  } finally {
+    producer.close();
+    await fleet.close();
+  }
+  const seq = await centerSeq(stack, opts.center);
+  const check = await checkCounts(stack, opts.center, pool, stream);
+  return {
+    rows,
+    correctness: {
+      scenario: `event-to-screen, ${opts.screens} screens`,
+      sent: stream.sent,
+      accepted: stream.accepted,
+      lost: Math.max(0, stream.sent - stream.accepted) + check.lost + Math.max(0, stream.accepted - seq),
+      doubleCounted: check.doubleCounted + Math.max(0, seq - stream.accepted),
+      notes: [...new Set([...notes, ...check.notes])].slice(0, 8),
+    },
+  };
+}
+
+/** count-type fields: stable once the producer stops (live ages and time shares move with the clock) */
+const comparedFields = ['offered', 'answered', 'answeredInThreshold', 'abandoned', 'shortAbandoned', 'transferredOut', 'arrivals', 'waiting'] as const;
+
+/** The figures every screen holds equal each other and `GET /api/v1/metrics` for the same rows. */
+async function clientsMatchApi(stack: Stack, center: string, lasts: ({ rowKeys: RowKey[]; rows: MetricsResult[]; window: string } | null)[], disagreeing: number, notes: string[]): Promise<boolean> {
+  if (disagreeing > 0) notes.push(`${disagreeing} screens hold figures different from their worker's first screen`);
+  const first = lasts[0];
+  if (!first) {
+    notes.push('no payload reached the screens');
+    return false;
+  }
+  for (const other of lasts.slice(1)) {
+    if (JSON.stringify(other?.rows.map(pick)) !== JSON.stringify(first.rows.map(pick))) {
+      notes.push('screens of different client processes hold different figures');
+      return false;
+    }
+  }
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let ok = disagreeing === 0;
+  try {
+    for (let i = 0; i < first.rowKeys.length; i++) {
+      const key = first.rowKeys[i]!;
+      const scope = key.kind === 'channel' ? `&channel=${key.channel}` : key.kind === 'queue' ? `&queue=${key.queue}` : key.kind === 'group' ? `&group=${key.group}` : '';
+      const r = await getJson<MetricsResult>(agent, stack.port, `/api/v1/metrics?center=${center}${scope}&window=${first.window}`, displayToken);
+      const api = pick(r.body);
+      const screen = pick(first.rows[i]!);
+      if (JSON.stringify(api) !== JSON.stringify(screen)) {
+        ok = false;
+        notes.push(`row ${JSON.stringify(key)}: screen ${JSON.stringify(screen)} ≠ API ${JSON.stringify(api)}`);
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  return ok;
+}
+
+function pick(r: MetricsResult | undefined): Record<string, unknown> {
+  if (!r) return {};
+  const out: Record<string, unknown> = {};
+  for (const f of comparedFields) out[f] = r[f];
+  out.agents = r.agents;
+  return out;
+}
