@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { FakeClock } from '../../server/clock.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { tileIds } from '../../shared/contract/config.ts';
+import { staleAfterMs } from '../../shared/realtime/events.ts';
 import { tileDefs, formatFigure } from '../../client/src/lib/tiles.ts';
 import { Keys } from '../../server/redis/keys.ts';
 import { testRedisClient } from '../support/redis.ts';
@@ -128,6 +129,30 @@ describe('/wall', () => {
       { timeout: 3000 },
     );
     expect(await rowTexts(page, 'channel:text')).toEqual(expected(api, 'zh-CN'));
+    await context.close();
+  }, 40_000);
+
+  it('turns STALE when updates stop arriving on an open connection, and recovers with the next one', async () => {
+    // frames from the server are held back while the socket itself stays open
+    let forward = true;
+    const { page, context } = await openPage(browser, server, '/wall', {
+      token: displayToken,
+      beforeGoto: (p) =>
+        p.routeWebSocket(/\/socket\.io\//, (ws) => {
+          const upstream = ws.connectToServer();
+          upstream.onMessage((m) => forward && ws.send(m));
+          ws.onMessage((m) => upstream.send(m));
+        }),
+    });
+    await waitLive(page);
+    forward = false;
+    const held = Date.now();
+    await page.waitForSelector('section.board[data-stale="true"]', { timeout: 13_000 });
+    // not before 10 s of silence (heartbeats come every 5 s, so nothing for 10 s means trouble)
+    expect(Date.now() - held).toBeGreaterThanOrEqual(staleAfterMs - 5_000);
+    expect(await page.textContent('[data-stale-banner]')).toMatch(/STALE\s*·\s*\d+ 秒 前/);
+    forward = true;
+    await page.waitForSelector('section.board[data-stale="false"]', { timeout: 8_000 });
     await context.close();
   }, 40_000);
 

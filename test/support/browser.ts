@@ -111,6 +111,8 @@ export interface OpenPageOptions {
   viewport?: { width: number; height: number };
   /** device scale: 3840×2160 screenshots are taken at 1920×1080 CSS px × 2 when set to 2 */
   deviceScaleFactor?: number;
+  /** runs before navigation (e.g. page.routeWebSocket to hold back server frames) */
+  beforeGoto?: (page: Page) => Promise<void>;
 }
 
 /** Opens `path` in a fresh context; the token travels in the URL fragment as a kiosk link would. */
@@ -120,6 +122,7 @@ export async function openPage(browser: Browser, server: TestServer, path: strin
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
   });
   const page = await context.newPage();
+  await opts.beforeGoto?.(page);
   await page.goto(`${server.url}${path}${opts.token ? `#token=${encodeURIComponent(opts.token)}` : ''}`);
   return { page, context };
 }
