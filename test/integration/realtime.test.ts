@@ -243,6 +243,23 @@ describe('several server processes sharing Redis', () => {
   });
 });
 
+describe('demo data', () => {
+  it('marks payloads demo while the simulator feeds the center', async () => {
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { snapshot } = await subscribe(s, { kind: 'board', board: 'default' });
+    expect(snapshot.demo).toBe(false);
+    const res = await fetch(`${server.url}/api/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestToken}`, 'x-wallboard-source': 'simulator' },
+      body: JSON.stringify([queued('retail', 'voice')]),
+    });
+    expect(res.status).toBe(200);
+    const update = await next(s, 'view:updated', (p) => p.demo, 2000);
+    expect(update.demo).toBe(true);
+  });
+});
+
 describe('operations', () => {
   it('gauges connected screens per role and records push latency on /metrics', async () => {
     const s = open({ token: leadToken });
