@@ -52,14 +52,17 @@ const dayMs = 86_400_000;
  */
 export class KpiMetricEngine extends RedisMetricEngine {
   private readonly kpiRedis: Redis & KpiScripts;
+  private readonly kpiFineRetentionMs: number;
 
   constructor(
     redis: Redis,
     private readonly kpiKeys: Keys,
     private readonly kpiConfig: AppConfig,
+    opts: { fineRetentionMs?: number } = {},
   ) {
-    super(redis, kpiKeys, kpiConfig);
+    super(redis, kpiKeys, kpiConfig, opts);
     this.kpiRedis = redis as Redis & KpiScripts;
+    this.kpiFineRetentionMs = opts.fineRetentionMs ?? fineRetentionMs;
   }
 
   get standardDayHours(): number {
@@ -129,7 +132,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     return JSON.stringify({
       now: nowMs,
       late: r.lateEventHours * 3_600_000,
-      fret: fineRetentionMs,
+      fret: this.kpiFineRetentionMs,
       iret: r.intervalDays * dayMs,
       mid: this.midnights(center, nowMs),
       chan: this.kpiKeys.ingested(center),
@@ -149,7 +152,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const asOf = asOfSecond(nowMs);
     const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
     const day = localDate(asOf, this.timeZone(center));
-    const kpi = await this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs), queries, day);
+    const kpi = await this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetentionMs), queries, day);
     return results.map((r, i) => this.withKpi(r, queries[i]!, kpi.sums.get(contactDim(queries[i]!.scope))![0]!, kpi.fcr.get(contactDim(queries[i]!.scope)) ?? null));
   }
 
@@ -159,7 +162,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const tz = this.timeZone(q.center);
     // FCR is a per-day figure: reported when the range is exactly one local day
     const wholeDay = localMidnight(fromMs, tz) === fromMs && localMidnight(fromMs + 30 * 3_600_000, tz) === toMs;
-    const kpi = await this.readKpi(q.center, buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs), [q], wholeDay ? localDate(fromMs, tz) : null);
+    const kpi = await this.readKpi(q.center, buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.kpiFineRetentionMs), [q], wholeDay ? localDate(fromMs, tz) : null);
     const dim = contactDim(q.scope);
     return this.withKpi(r, q, kpi.sums.get(dim)![0]!, kpi.fcr.get(dim) ?? null);
   }
@@ -169,7 +172,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const asOf = asOfSecond(nowMs);
     const planRows = rows.map((r) => ({ a: Date.parse(r.from), b: Date.parse(r.to) }));
     if (planRows.length === 0) return rows;
-    const kpi = await this.readKpi(q.center, buildPlan(planRows, asOf, nowMs), [q], null);
+    const kpi = await this.readKpi(q.center, buildPlan(planRows, asOf, nowMs, this.kpiFineRetentionMs), [q], null);
     const sums = kpi.sums.get(contactDim(q.scope))!;
     return rows.map((r, i) => this.withKpi(r, q, sums[i]!, null));
   }
