@@ -17,7 +17,19 @@ const typeIndex = {
   'contact.wrapped': 5,
   'agent.state': 6,
 } as const;
-export type TypeCounts = [queued: number, answered: number, abandoned: number, transferred: number, ended: number, wrapped: number, agent: number];
+/** index 7: a transfer after the answer (blind transfer), which closes no queue leg and is no transferredOut */
+const transferAfterAnswer = 7;
+export type TypeCounts = [
+  queued: number,
+  answered: number,
+  abandoned: number,
+  transferredWhileWaiting: number,
+  ended: number,
+  wrapped: number,
+  agent: number,
+  transferredAfterAnswer: number,
+];
+export const emptyTypeCounts = (): TypeCounts => [0, 0, 0, 0, 0, 0, 0, 0];
 
 export interface EventPool {
   events: string[];
@@ -36,6 +48,8 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
   // ≈ 13,250 events per queue per simulated day at rate 1 (measured with the default model)
   const rate = opts.rate ?? Math.min(1000, Math.max(0.01, opts.size / (13_250 * opts.queues * (opts.spanMin / 1440))));
   const queueList = new Map<string, 'voice' | 'text' | 'video'>();
+  // contacts with a queue leg open (queued, not yet answered/abandoned/transferred)
+  const waiting = new Set<string>();
   const events: string[] = [];
   const types: number[] = [];
   let tag = '';
@@ -55,7 +69,13 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
     for (const e of batch) {
       if (!tag) tag = e.id.slice(0, e.id.indexOf('-'));
       events.push(JSON.stringify(e));
-      types.push(typeIndex[e.type as keyof typeof typeIndex] ?? 6);
+      let t: number = typeIndex[e.type as keyof typeof typeIndex] ?? 6;
+      if ('contactId' in e) {
+        if (e.type === 'contact.queued') waiting.add(e.contactId);
+        else if (e.type === 'contact.transferred' && !waiting.delete(e.contactId)) t = transferAfterAnswer;
+        else if (e.type === 'contact.answered' || e.type === 'contact.abandoned') waiting.delete(e.contactId);
+      }
+      types.push(t);
       if (e.ts < minTs) minTs = e.ts;
       if (e.ts > maxTs) maxTs = e.ts;
       if (e.type === 'contact.queued' && !queueList.has(e.queue)) queueList.set(e.queue, e.channel);
@@ -68,7 +88,7 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
 export class EventStream {
   private pos = 0;
   private pass = 0;
-  readonly sentTypes: TypeCounts = [0, 0, 0, 0, 0, 0, 0];
+  readonly sentTypes: TypeCounts = emptyTypeCounts();
   sent = 0;
   /** accepted by the server, as its replies said (the producer adds them up) */
   accepted = 0;

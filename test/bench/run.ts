@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { parseBenchArgs, type BenchArgs } from './args.ts';
-import { buildPool, type TypeCounts } from './load.ts';
+import { buildPool, emptyTypeCounts, type TypeCounts } from './load.ts';
 import { machineInfo, rssBytes } from './proc.ts';
 import { topSelfTime, type CpuProfile } from './profile.ts';
 import { checkCounts, eventToScreen, ingestAll, ingestThroughput, metricsQueryLatency, redisCeiling, type Correctness } from './scenarios.ts';
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
 }
 
 function sumTypes(list: TypeCounts[]): TypeCounts {
-  const out: TypeCounts = [0, 0, 0, 0, 0, 0, 0];
+  const out = emptyTypeCounts();
   for (const t of list) t.forEach((v, i) => (out[i] = out[i]! + v));
   return out;
 }

@@ -65,6 +65,7 @@ export async function ingestThroughput(
   const rates: number[] = [];
   const cpu: Record<string, number>[] = [];
   const usecPerEvent: number[] = [];
+  const callsPerEvent: Record<string, number>[] = [];
   const requestMs: number[] = [];
   let sent = 0;
   let accepted = 0;
@@ -97,6 +98,9 @@ export async function ingestThroughput(
     const stats1 = await commandStats(stack.redisClient);
     const scriptUsec = ['evalsha', 'eval'].reduce((a, c) => a + ((stats1[c]?.usec ?? 0) - (stats0[c]?.usec ?? 0)), 0);
     usecPerEvent.push(counted > 0 ? scriptUsec / counted : 0);
+    callsPerEvent.push(
+      Object.fromEntries(Object.entries(stats1).map(([cmd, st]) => [cmd, counted > 0 ? (st.calls - (stats0[cmd]?.calls ?? 0)) / counted : 0])),
+    );
     rates.push(counted / elapsed);
     sent += stream.sent;
     accepted += stream.accepted;
@@ -118,6 +122,12 @@ export async function ingestThroughput(
       redisCpu: median(cpu.map((c) => c.redis!)),
       loadCpu: median(cpu.map((c) => c.load!)),
       redisUsecPerEvent: median(usecPerEvent),
+      redisCallsPerEvent: Object.fromEntries(
+        Object.keys(callsPerEvent.at(-1) ?? {})
+          .map((cmd): [string, number] => [cmd, Math.round(median(callsPerEvent.map((c) => c[cmd] ?? 0)) * 1000) / 1000])
+          .filter(([, n]) => n > 0)
+          .sort((a, b) => b[1] - a[1]),
+      ),
       requestP50Ms: percentile(requestMs, 50),
       requestP99Ms: percentile(requestMs, 99),
       fractionOfCeiling: rate.median / opts.ceiling,
@@ -175,7 +185,8 @@ export async function ingestAll(stack: Stack, pool: EventPool, center: string): 
 /**
  * Every contact event sent must be counted exactly once: over a history range covering all the
  * stream's event times, arrivals = queued events, answered = answered events, abandoned =
- * abandoned events and transferredOut = transfer events (the simulator sends each once).
+ * abandoned events and transferredOut = transfers of contacts still waiting (a blind transfer after
+ * the answer closes no queue leg; the simulator sends each event once).
  */
 export async function checkCounts(stack: Stack, center: string, pool: EventPool, stream: { sentTypes: TypeCounts }): Promise<{ lost: number; doubleCounted: number; notes: string[] }> {
   const q = 15 * 60_000;

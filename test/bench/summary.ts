@@ -44,6 +44,8 @@ export const ingestRun = z.object({
   loadCpu: z.number().nonnegative(),
   /** Redis time inside EVALSHA/EVAL per event (INFO commandstats), µs */
   redisUsecPerEvent: z.number().nullable(),
+  /** Redis commands per accepted event (INFO commandstats; commands run inside the script count too) */
+  redisCallsPerEvent: z.record(z.string(), z.number()).optional(),
   requestP50Ms: ms,
   requestP99Ms: ms,
   fractionOfCeiling: z.number().nonnegative(),
