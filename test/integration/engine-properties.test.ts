@@ -29,6 +29,8 @@ const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
 const SEED = Number(process.env.PROPERTY_SEED ?? 20260310);
 const PATH = process.env.PROPERTY_PATH;
 const SHRINK = process.env.PROPERTY_SHRINK === '1';
+/** ~1.5 s per run on the 2-core box; generous so only a real slowdown trips it */
+const TIME_LIMIT_MS = Math.max(240_000, NUM_RUNS * 8_000);
 
 interface Run {
   h: History;
@@ -416,11 +418,11 @@ describe('metric engine vs reference model (property-based)', () => {
         // PROPERTY_SHRINK=1 when hunting a minimal case.
         endOnFailure: !SHRINK,
         // running out of time counts as a failure, so a slow engine cannot pass on fewer runs
-        interruptAfterTimeLimit: 240_000,
+        interruptAfterTimeLimit: TIME_LIMIT_MS,
         markInterruptAsFailure: true,
       });
     },
-    280_000,
+    TIME_LIMIT_MS + 40_000,
   );
 
   it('accepts exact re-sends as duplicates and leaves the figures unchanged', async () => {

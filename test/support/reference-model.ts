@@ -38,6 +38,11 @@ import {
  * - live figures assume no accepted event lies after the query's asOf;
  * - an `agent.state` without `team`/`queues` inherits them from the previous point in time order
  *   (the engine inherits in ingest order, which is the same only when events arrive in order).
+ * Readings of points SEMANTICS.md leaves open (the engine agrees with each):
+ * - `longestWaitSec` is 0, not null, when nobody waits (null is kept for history ranges);
+ * - a team filter replaces the scope's dimension for agent figures (dimension `t:<team>`);
+ * - "waited longer than waitingTimeoutMin" is strict: at exactly the timeout a contact still waits;
+ * - `since` is the start of the current run of points with the same state and reason.
  */
 
 export type ModelScope =
