@@ -6,6 +6,7 @@ import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.
 import { columnDefs, formatFigure } from '../../client/src/lib/tiles.ts';
 import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
 import { agentEvents, contactEvents, displayToken, ingestToken, leadToken, scenarioConfig } from './scenario.ts';
+import { kpiColumns } from '../../client/src/lib/kpi/columns.ts';
 
 const t0 = Date.parse('2026-03-16T02:30:00Z');
 const clock = new FakeClock(t0);
@@ -39,7 +40,8 @@ async function rowTexts(page: Page, rowId: string): Promise<Record<string, strin
 }
 
 function expected(result: MetricsResult, locale: 'zh-CN' | 'en'): Record<string, string> {
-  return Object.fromEntries(columnDefs.map((c) => [c.id, formatFigure(c, result, locale)]));
+  // the KPI pack's columns (client/src/lib/kpi/columns.ts) follow the engine's
+  return Object.fromEntries([...columnDefs, ...kpiColumns].map((c) => [c.id, formatFigure(c, result, locale)]));
 }
 
 describe('/lead', () => {
