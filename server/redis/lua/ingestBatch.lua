@@ -140,27 +140,20 @@ local function eventLess(x, y)
   return bytesLess(x.id, y.id)
 end
 
--- The SEMANTICS.md state machine over all of a contact's events. Returns the contribution as
--- GS-joined items (see applyItem; already classified with the queue's thresholds and dimensions,
--- so a later removal is exact even if the config changes) and the waiting leg "queue US queuedAt".
-local function derive(h)
-  local evs = {}
-  for f, v in pairs(h) do
-    if string.sub(f, 1, 2) == 'e:' then
-      local p = split(v, US)
-      evs[#evs + 1] = { t = tonumber(p[1]), ts = tonumber(p[2]), q = p[3], ag = p[5], id = string.sub(f, 3) }
-    end
-  end
-  table.sort(evs, eventLess)
-  local items, handled = {}, {}
-  local leg, conv
+-- The SEMANTICS.md state machine. `st` = {leg = {q, at}, conv = {q, at, ended}, last = sort key of
+-- the last event applied}; `run` feeds sorted events into it and appends the contribution items
+-- (already classified with the queue's thresholds and dimensions, so a later removal is exact even
+-- if the config changes) as strings "ts US dims US field US delta ..." / "@ US day US agent US dayEnd".
+local function run(st, evs, out)
+  local leg, conv = st.leg, st.conv
+  local function item(it) out[#out + 1] = table.concat(it, US) end
   for _, e in ipairs(evs) do
     local t = e.t
     if t == 0 then
       if not (leg and leg.q == e.q) then
-        if leg then items[#items + 1] = { e.ts, qinfo(leg.q).dims, 'xfr', 1 } end
+        if leg then item({ e.ts, qinfo(leg.q).dims, 'xfr', 1 }) end
         leg = { q = e.q, at = e.ts }
-        items[#items + 1] = { e.ts, qinfo(e.q).dims, 'arr', 1 }
+        item({ e.ts, qinfo(e.q).dims, 'arr', 1 })
       end
     elseif t == 1 then
       if leg then
@@ -168,9 +161,9 @@ local function derive(h)
         local wait = e.ts - leg.at
         local it = { e.ts, qi.dims, 'ans', 1, 'awm', wait }
         if qi.sl and wait <= qi.sl then it[#it + 1] = 'ait'; it[#it + 1] = 1 end
-        items[#items + 1] = it
+        item(it)
         local day, dayEnd = localDay(e.ts)
-        if day and e.ag ~= '' then handled[#handled + 1] = { day, e.ag, dayEnd } end
+        if day and e.ag ~= '' then out[#out + 1] = '@' .. US .. day .. US .. e.ag .. US .. dayEnd end
         conv = { q = leg.q, at = e.ts }
         leg = nil
       end
@@ -179,37 +172,72 @@ local function derive(h)
         local qi = qinfo(leg.q)
         local wait = e.ts - leg.at
         if wait < (qi.short or 0) then
-          items[#items + 1] = { e.ts, qi.dims, 'sab', 1 }
+          item({ e.ts, qi.dims, 'sab', 1 })
         else
           local it = { e.ts, qi.dims, 'abn', 1 }
           if qi.sl and wait <= qi.sl then it[#it + 1] = 'bit'; it[#it + 1] = 1 end
-          items[#items + 1] = it
+          item(it)
         end
         leg = nil
       end
     elseif t == 3 then
       if leg then
-        items[#items + 1] = { e.ts, qinfo(leg.q).dims, 'xfr', 1 }
+        item({ e.ts, qinfo(leg.q).dims, 'xfr', 1 })
         leg = nil
       end
     elseif t == 4 then
       if conv and not conv.ended then
-        items[#items + 1] = { e.ts, qinfo(conv.q).dims, 'tc', 1, 'tm', e.ts - conv.at }
+        item({ e.ts, qinfo(conv.q).dims, 'tc', 1, 'tm', e.ts - conv.at })
         conv.ended = true
       end
     elseif t == 5 then
       if conv then
-        items[#items + 1] = { e.ts, qinfo(conv.q).dims, 'hc', 1, 'hm', e.ts - conv.at }
+        item({ e.ts, qinfo(conv.q).dims, 'hc', 1, 'hm', e.ts - conv.at })
         conv = nil
       end
     end
+    st.last = e
   end
-  local waiting = ''
-  if leg then waiting = leg.q .. US .. leg.at end
-  local enc = {}
-  for k, it in ipairs(items) do enc[k] = table.concat(it, US) end
-  for _, hd in ipairs(handled) do enc[#enc + 1] = '@' .. US .. hd[1] .. US .. hd[2] .. US .. hd[3] end
-  return table.concat(enc, GS), waiting
+  st.leg, st.conv = leg, conv
+end
+
+local function parseEvent(f, v)
+  local p = split(v, US)
+  return { t = tonumber(p[1]), ts = tonumber(p[2]), q = p[3], ag = p[5], id = string.sub(f, 3) }
+end
+
+-- state field "s": lastTs US lastType US lastId US legQueue US legAt US convQueue US convAt US convEnded
+local function encodeState(st)
+  local l, leg, conv = st.last, st.leg, st.conv
+  return table.concat({
+    l.ts, l.t, l.id,
+    leg and leg.q or '', leg and leg.at or '',
+    conv and conv.q or '', conv and conv.at or '', conv and conv.ended and '1' or '',
+  }, US)
+end
+
+local function decodeState(v)
+  local p = split(v, US)
+  local st = { last = { ts = tonumber(p[1]), t = tonumber(p[2]), id = p[3] } }
+  if (p[4] or '') ~= '' then st.leg = { q = p[4], at = tonumber(p[5]) } end
+  if (p[6] or '') ~= '' then st.conv = { q = p[6], at = tonumber(p[7]), ended = p[8] == '1' } end
+  return st
+end
+
+-- The whole contribution from every stored event (out-of-order arrivals need this).
+local function derive(h)
+  local evs = {}
+  for f, v in pairs(h) do
+    if string.sub(f, 1, 2) == 'e:' then evs[#evs + 1] = parseEvent(f, v) end
+  end
+  table.sort(evs, eventLess)
+  local st, out = {}, {}
+  run(st, evs, out)
+  return table.concat(out, GS), st
+end
+
+local function waitingOf(st)
+  return st.leg and (st.leg.q .. US .. st.leg.at) or ''
 end
 
 -- One contribution item: "ts US dims(RS) US field US delta ..." (bucket sums) or
@@ -369,7 +397,7 @@ for i = 2, #ARGV do
       local raw = redis.call('HGETALL', P .. ':ct:' .. cid)
       local h = {}
       for k = 1, #raw, 2 do h[raw[k]] = raw[k + 1] end
-      c = { h = h, new = {}, maxTs = 0 }
+      c = { h = h, new = {}, added = {}, fresh = #raw == 0 }
       contacts[cid] = c
       contactOrder[#contactOrder + 1] = cid
     end
@@ -382,6 +410,7 @@ for i = 2, #ARGV do
       c.h[f] = v
       c.new[#c.new + 1] = f
       c.new[#c.new + 1] = v
+      c.added[#c.added + 1] = { t = tonumber(typ), ts = ts, q = q, ag = ag, id = id }
     end
   else
     local ts, ag, state, reason, team, hasQueues, queues, name =
@@ -459,13 +488,30 @@ for _, cid in ipairs(contactOrder) do
   local c = contacts[cid]
   if #c.new > 0 then
     local key = P .. ':ct:' .. cid
-    local enc, waiting = derive(c.h)
     local old = c.h.a or ''
+    -- Fast path (events arriving in order, the common case): resume the state machine from the
+    -- stored final state and append the new items; otherwise re-derive from every event and apply
+    -- the difference.
+    table.sort(c.added, eventLess)
+    local st = c.fresh and {} or (c.h.s and decodeState(c.h.s))
+    local enc
+    if st and (st.last == nil or eventLess(st.last, c.added[1])) then
+      local out = {}
+      run(st, c.added, out)
+      for _, item in ipairs(out) do applyItem(item, 1) end
+      local more = table.concat(out, GS)
+      enc = old == '' and more or (more == '' and old or old .. GS .. more)
+    else
+      enc, st = derive(c.h)
+      if enc ~= old then applyDiff(old, enc) end
+    end
     if enc ~= old then
-      applyDiff(old, enc)
       c.new[#c.new + 1] = 'a'
       c.new[#c.new + 1] = enc
     end
+    c.new[#c.new + 1] = 's'
+    c.new[#c.new + 1] = encodeState(st)
+    local waiting = waitingOf(st)
     local oldW = c.h.w or ''
     if waiting ~= oldW then
       if oldW ~= '' then redis.call('ZREM', P .. ':w:' .. split(oldW, US)[1], cid) end
@@ -478,13 +524,8 @@ for _, cid in ipairs(contactOrder) do
       c.new[#c.new + 1] = waiting
     end
     redis.call('HSET', key, unpack(c.new))
-    local maxTs = 0
-    for f, v in pairs(c.h) do
-      if string.sub(f, 1, 2) == 'e:' then
-        local ts = tonumber(split(v, US)[2])
-        if ts > maxTs then maxTs = ts end
-      end
-    end
+    -- events sort by ts first, so the last one applied carries the latest ts
+    local maxTs = st.last.ts
     local ttl = maxTs + LATE - NOW
     if ttl < 1000 then ttl = 1000 end
     redis.call('PEXPIRE', key, ttl)
