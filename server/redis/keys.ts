@@ -7,8 +7,10 @@
  *
  * | key                                   | type   | what                                                     | retention                 |
  * |---------------------------------------|--------|----------------------------------------------------------|---------------------------|
- * | {p:c}:ct:<contactId>                  | hash   | a contact's events (e:<eventId>) + applied contribution  | last event ts + lateEvent |
- * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 1s,10s,60s,900s) for one dimension| 1s–60s: end + 61 min; 900s: end + intervalDays |
+ * | {p:c}:ct:<contactId>                  | hash   | e:<eventId> events, a = applied contribution, s = state  | last event ts + lateEvent |
+ * |                                       |        | machine after the last event, w = waiting leg            |                           |
+ * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 10s,60s,900s) for one dimension   | 10s/60s: end + 61 min; 900s: end + intervalDays |
+ * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>     | end + 61 min              |
  * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
  * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent      |
  * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims           | trimmed with the timeline |
@@ -16,6 +18,12 @@
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
+ * | {p:c}:kc:<contactId>                  | hash   | KPI pack: a contact's leg events (with customerId) + surveys + contribution | last event ts + lateEvent |
+ * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event ts + lateEvent |
+ * | {p:c}:kb:<level>:<startSec>:<dim>     | hash   | KPI pack counter bucket (same levels as b:)              | as b:                     |
+ * | {p:c}:kad:<YYYY-MM-DD>                | hash   | KPI pack: agentId␟field → ratings of that local day      | day end + lateEvent       |
+ * | {p:c}:kfc:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: customerId → contacts that day (FCR; never read by an API) | day end + lateEvent |
+ * | {p:c}:kfs:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: FCR summary c (customers), o (one contact), n (no customerId) | day end + intervalDays |
  * | {p:c}:meta                            | hash   | seq (ingest sequence), lastEventAt, demoAt               | none (tiny)               |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
  * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |

@@ -10,9 +10,10 @@
 --     agent:   "a" US id US ts US agentId US state US reason US team US hasQueues(0|1) US queues(RS) US name
 -- Output: JSON {"seq": <center ingest sequence>, "r": "<one char per event: a = accepted, d = duplicate>"}
 --
--- Cost model: every bucket increment is accumulated in a Lua table and flushed once (HINCRBY per
--- non-zero field + one PEXPIRE per key), so a 1,000-event chunk touches a few hundred keys, not
--- 1,000 x levels x dims. Contacts are loaded once per chunk and re-derived once at the end.
+-- Cost model: every bucket increment is accumulated in a Lua table and flushed once per key (HINCRBY
+-- for one or two fields, else HMGET + HSET, plus one PEXPIRE), so a 1,000-event chunk touches a few
+-- hundred keys, not 1,000 x levels x dims. Contacts are loaded once per chunk; in-order events
+-- resume the stored state machine, late ones re-derive the contact and apply the difference.
 
 local GS = '\29'
 local P = KEYS[1]
