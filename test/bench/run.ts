@@ -14,7 +14,7 @@ import { benchSummary, checkTargets, renderMarkdown, type BenchSummary, type Ing
 /**
  * `npm run bench [-- --quick] [--json FILE] [--profile] [--reps N] [--seconds S]`: the whole
  * benchmark of issue 7 in one process tree (this orchestrator + producer, redis-server, the server,
- * 1–3 screen processes), loopback only. Prints progress, then markdown tables, and writes the JSON
+ * 1–3 screen processes (about 500 screens each)), loopback only. Prints progress, then markdown tables, and writes the JSON
  * summary to .bench/summary-<mode>.json (and --json FILE).
  */
 interface Plan {
@@ -54,7 +54,7 @@ function planFor(args: BenchArgs): Plan {
     pool: quick ? 40_000 : 100_000,
     // 50 queues and 500 agents (the metrics-query target); quick: a lighter day (same shape)
     day: { queues: 50, agents: 500, rate: quick ? 0.1 : 1 },
-    queryRequests: quick ? 1000 : 3000,
+    queryRequests: quick ? 500 : 2000,
     ceilingRequests: quick ? 200_000 : 500_000,
   };
 }

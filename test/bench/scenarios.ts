@@ -256,7 +256,7 @@ export async function eventToScreen(
   log: Log,
 ): Promise<LatencyOutcome> {
   const rssBefore = rssBytes(stack.serverPid);
-  const processes = Math.min(3, Math.max(1, Math.ceil(opts.screens / 1000)));
+  const processes = Math.min(3, Math.max(1, Math.ceil(opts.screens / 500)));
   const t0 = performance.now();
   const fleet = await ScreenFleet.start(opts.screens, { url: stack.baseUrl, token: displayToken, center: opts.center, board: 'wall', processes });
   await sleep(1000);
