@@ -167,9 +167,9 @@ describe('/lead', () => {
     await page.waitForSelector('form.signin .err', { timeout: 10_000 });
     await page.fill('[data-token-input]', leadToken);
     await page.click('form.signin button[type="submit"]');
-    await page.waitForSelector('section.queues[data-stale="false"]', { timeout: 15_000 });
+    await page.waitForSelector('section.queues[data-stale="false"]', { timeout: 30_000 });
     await context.close();
-  }, 40_000);
+  }, 60_000);
 
   it('fits a laptop and a 4K screen (screenshots in test-artifacts/)', async () => {
     for (const [w, h, scale] of [
