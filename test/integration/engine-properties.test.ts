@@ -43,7 +43,8 @@ interface Run {
   probePicks: number[];
 }
 
-const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: 28, maxAgentSteps: 12 }).chain((h) =>
+const MAX_CONTACTS = Number(process.env.PROPERTY_CONTACTS ?? 28);
+const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: MAX_CONTACTS, maxAgentSteps: 12 }).chain((h) =>
   fc.record({
     h: fc.constant(h),
     d: deliveryArb(h.events),
@@ -424,6 +425,40 @@ describe('metric engine vs reference model (property-based)', () => {
     },
     TIME_LIMIT_MS + 40_000,
   );
+
+  it('generates histories that reach the hard cases (so agreement means something)', () => {
+    const seen = new Map<string, number>();
+    const hit = (what: string, yes: boolean) => yes && seen.set(what, (seen.get(what) ?? 0) + 1);
+    for (const run of fc.sample(runArb, { numRuns: NUM_RUNS, seed: SEED })) {
+      const { h, d } = run;
+      const endNow = ceilSecond(Math.max(d.batches.at(-1)?.nowMs ?? 0, h.lastTs));
+      const model = new ReferenceModel(h.fixture.config, h.events);
+      const today = model.query({ scope: { kind: 'all' } }, 'today', endNow);
+      const day = model.history({ scope: { kind: 'all' } }, floorInterval(h.midnightMs - 4 * 3_600_000), floorInterval(h.midnightMs + 4 * 3_600_000), endNow);
+      hit('answered', day.answered > 0);
+      hit('abandoned', day.abandoned > 0);
+      hit('short abandon', day.shortAbandoned > 0);
+      hit('transferred out', day.transferredOut > 0);
+      hit('missed threshold', day.answered > day.answeredInThreshold);
+      hit('talk and handle', day.sums.talkCount > 0 && day.sums.handleCount > 0);
+      hit('waiting at the end', (today.waiting ?? 0) > 0);
+      hit('lost exit timed out', model.openLegs().length > (today.waiting ?? 0));
+      hit('events on both sides of midnight', h.events.some((e) => e.ts < h.midnightMs) && h.events.some((e) => e.ts >= h.midnightMs));
+      hit('exact re-sends', d.batches.flatMap((b) => b.events).length > h.events.length);
+      hit('semantic duplicates', h.events.some((e) => e.id.includes('-dup')));
+      hit('same-ms exit race', h.events.some((e) => e.id.endsWith('-race')));
+      hit('delivered out of order', d.batches.flatMap((b) => b.events).some((e, i, all) => i > 0 && e.ts < all[i - 1]!.ts));
+      hit('edge probes', edgeProbes(run, endNow).length > 1);
+      hit('agent in every state', new Set(h.events.flatMap((e) => (e.type === 'agent.state' ? [e.state] : []))).size === 7);
+    }
+    const expected = [
+      'answered', 'abandoned', 'short abandon', 'transferred out', 'missed threshold', 'talk and handle',
+      'waiting at the end', 'lost exit timed out', 'events on both sides of midnight', 'exact re-sends',
+      'semantic duplicates', 'same-ms exit race', 'delivered out of order', 'edge probes', 'agent in every state',
+    ];
+    // each hard case must show up in at least a few runs of the fixed seed
+    expect(Object.fromEntries(expected.map((k) => [k, (seen.get(k) ?? 0) >= 3]))).toEqual(Object.fromEntries(expected.map((k) => [k, true])));
+  });
 
   it('accepts exact re-sends as duplicates and leaves the figures unchanged', async () => {
     const [run] = fc.sample(runArb, { numRuns: 1, seed: SEED + 1 });

@@ -129,6 +129,7 @@ const jitter = fc.oneof(
 
 const waitMs = fc.oneof(
   fc.integer({ min: 0, max: 120_000 }),
+  fc.integer({ min: 0, max: 6_000 }), // around the short-abandon thresholds
   fc.constantFrom(0, 2_999, 3_000, 5_000, 10_000, 20_000, 20_001, 30_000, 60_000),
 );
 
@@ -137,8 +138,8 @@ type Outcome = 'answered' | 'abandoned' | 'waiting' | 'transferred' | 'requeued'
 const contactPlan = fc.record({
   queueIndex: fc.nat(),
   startMs: fc.integer({ min: 0, max: 1_000_000_000 }), // scaled into the span later
-  snapSeconds: fc.boolean(),
-  outcome: fc.constantFrom<Outcome>('answered', 'answered', 'answered', 'abandoned', 'waiting', 'transferred', 'requeued'),
+  snapSeconds: fc.constantFrom(true, true, false),
+  outcome: fc.constantFrom<Outcome>('answered', 'answered', 'answered', 'abandoned', 'abandoned', 'waiting', 'waiting', 'transferred', 'requeued'),
   wait: waitMs,
   agentIndex: fc.nat(),
   talkMs: fc.option(fc.integer({ min: 0, max: 12 * minute }), { nil: undefined, freq: 4 }),
@@ -219,7 +220,8 @@ function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
     const queue = queues[c.queueIndex % queues.length]!;
     const agentId = fixture.agents[c.agentIndex % fixture.agents.length]!.id;
     let t = spanStart + Math.floor((c.startMs / 1_000_000_000) * spanMs);
-    if (c.snapSeconds) t = Math.floor(t / 1000) * 1000;
+    // lost-exit contacts always start on a whole second so the timeout edge can be probed exactly
+    if (c.snapSeconds || c.outcome === 'waiting') t = Math.floor(t / 1000) * 1000;
 
     const queueAt = (q: QueueSpec, at: number) =>
       own.push({ id: id(), type: 'contact.queued', ts: at, center, contactId, queue: q.id, channel: q.channel });
@@ -311,18 +313,18 @@ export interface Delivery {
 
 /**
  * Delivers a history late and out of order: each event (and each exact re-send) arrives after a
- * random delay (mostly seconds, sometimes up to an hour), in batches of 1–40. A batch is ingested
+ * random delay (mostly seconds, sometimes up to 20 minutes), in batches of 1–40. A batch is ingested
  * at a clock reading no earlier than any of its events, so nothing is "from the future".
  */
 export function deliveryArb(events: readonly ContractEvent[]): fc.Arbitrary<Delivery> {
   const n = events.length;
   return fc
     .record({
-      delays: fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 60 * minute }) }), {
+      delays: fc.array(fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 20 * minute }) }), {
         minLength: n,
         maxLength: n,
       }),
-      resends: fc.array(fc.record({ index: fc.nat(), delayMs: fc.integer({ min: 0, max: 30 * minute }) }), {
+      resends: fc.array(fc.record({ index: fc.nat(), delayMs: fc.integer({ min: 0, max: 10 * minute }) }), {
         maxLength: Math.max(1, Math.ceil(n / 5)),
       }),
       batchSizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
