@@ -68,7 +68,7 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
       return;
     case 'collect': {
       const batches = [...msg.batches].sort((a, b) => a.seq - b.seq);
-      const hist = new LatencyHistogram(0.5, 20_000);
+      const hist = new LatencyHistogram(0.5, 60_000);
       let undelivered = 0;
       let samples = 0;
       for (const s of screens) {

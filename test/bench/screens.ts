@@ -43,7 +43,7 @@ export class ScreenFleet {
 
   async collect(batches: { seq: number; sentAt: number; events: number }[]) {
     type Collected = {
-      histogram: { bins: number[]; over: number[]; count: number; max: number };
+      histogram: { bins: number[]; over: [number, number][]; count: number; max: number };
       undelivered: number;
       samples: number;
       disagreeing: number;
@@ -52,7 +52,7 @@ export class ScreenFleet {
       disconnected: number;
     };
     const all = await Promise.all(this.workers.map((w) => request<Collected>(w, { kind: 'collect', batches }, 'collected')));
-    const hist = new LatencyHistogram(0.5, 20_000);
+    const hist = new LatencyHistogram(0.5, 60_000);
     for (const c of all) hist.merge(c.histogram);
     return {
       hist,

@@ -48,7 +48,8 @@ export function spreadOf(runs: readonly number[]): Spread {
  */
 export class LatencyHistogram {
   readonly bins: Uint32Array;
-  readonly over: number[] = [];
+  /** [value, weight] of samples above the limit */
+  readonly over: [number, number][] = [];
   count = 0;
   max = Number.NEGATIVE_INFINITY;
 
@@ -65,13 +66,13 @@ export class LatencyHistogram {
     this.count += weight;
     const bin = Math.floor(v / this.resolutionMs);
     if (bin < this.bins.length) this.bins[bin]! += weight;
-    else for (let i = 0; i < weight; i++) this.over.push(v);
+    else this.over.push([v, weight]);
   }
 
-  merge(other: { bins: ArrayLike<number>; over: readonly number[]; count: number; max: number }): void {
+  merge(other: { bins: ArrayLike<number>; over: readonly (readonly [number, number])[]; count: number; max: number }): void {
     if (other.bins.length !== this.bins.length) throw new Error('histograms of different shapes');
     for (let i = 0; i < other.bins.length; i++) this.bins[i]! += other.bins[i]!;
-    this.over.push(...other.over);
+    for (const [v, w] of other.over) this.over.push([v, w]);
     this.count += other.count;
     if (other.max > this.max) this.max = other.max;
   }
@@ -86,11 +87,14 @@ export class LatencyHistogram {
       seen += this.bins[i]!;
       if (seen >= rank) return Math.min((i + 1) * this.resolutionMs, this.max);
     }
-    const over = [...this.over].sort((a, b) => a - b);
-    return over[rank - seen - 1]!;
+    for (const [v, w] of [...this.over].sort((a, b) => a[0] - b[0])) {
+      seen += w;
+      if (seen >= rank) return v;
+    }
+    return this.max;
   }
 
-  toJSON(): { bins: number[]; over: number[]; count: number; max: number } {
+  toJSON(): { bins: number[]; over: [number, number][]; count: number; max: number } {
     return { bins: Array.from(this.bins), over: this.over, count: this.count, max: this.max };
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * Engine micro-benchmark (a tool, not part of `npm test`): Redis CPU per ingested event and per
+ * queryMany, measured with `INFO commandstats` (usec of evalsha), which a shared noisy machine does
+ * not distort the way wall time does. Node CPU (process.cpuUsage) is reported beside it.
+ *
+ *   npx tsx test/bench/engine-micro.ts [--queues 50] [--agents 500] [--minutes 30] [--rate 2] [--queries 40]
+ *
+ * Prints one JSON line per phase: ingest (fresh in-order chunks of 1,000 at the simulator's pace),
+ * re-send (all duplicates), queryMany over every queue + all + channels for 15m/60m/today.
+ */
+import { Redis } from 'ioredis';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KpiMetricEngine } from '../../server/kpi/engine.ts';
+import { EmbeddedRedis } from '../../server/redis/launcher.ts';
+import { Keys } from '../../server/redis/keys.ts';
+import { defineScripts } from '../../server/redis/scripts.ts';
+import { generateBatches } from '../../server/simulator/generate.ts';
+import { checkEvent } from '../../server/ingest/validate.ts';
+import { appConfig } from '../../shared/contract/config.ts';
+import type { ContractEvent } from '../../shared/contract/events.ts';
+import type { Scope } from '../../server/metrics/types.ts';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const queues = arg('queues', 50);
+const agents = arg('agents', 500);
+const minutes = arg('minutes', 30);
+const rate = arg('rate', 2);
+const queryRounds = arg('queries', 40);
+
+/** Redis process CPU (INFO cpu: getrusage of redis-server, user + sys) in µs. On a loaded machine
+ * commandstats' usec is elapsed time inside the command (descheduling included); this is not. */
+async function evalStats(redis: Redis): Promise<{ usec: number }> {
+  const info = await redis.info('cpu');
+  const f = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return { usec: Math.round((f('used_cpu_user') + f('used_cpu_sys')) * 1e6) };
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+async function main() {
+  const server = new EmbeddedRedis({ dataDir: join(tmpdir(), `wb-micro-${process.pid}`), ephemeral: true, supervise: false });
+  await server.start();
+  const redis = new Redis({ ...server.connection, lazyConnect: false });
+  defineScripts(redis);
+  const config = appConfig.parse({});
+  const keys = new Keys('micro');
+  const engine = new KpiMetricEngine(redis, keys, config);
+  await engine.init();
+
+  const end = Math.floor(Date.now() / 1000) * 1000;
+  const from = end - minutes * 60_000;
+  const raw: unknown[][] = [];
+  for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000 })) {
+    raw.push(b.map((e) => JSON.parse(JSON.stringify(e))));
+  }
+  const total = raw.reduce((s, b) => s + b.length, 0);
+
+  // validation (the API's zod check) on its own
+  let c0 = process.cpuUsage();
+  const batches: ContractEvent[][] = raw.map((b) =>
+    b.map((e) => {
+      const r = checkEvent(e);
+      if (!r.ok) throw new Error(r.reason);
+      return r.event;
+    }),
+  );
+  const validateUsPerEvent = (cpuMs(process.cpuUsage(c0)) * 1000) / total;
+
+  // --split: contacts first, then agents (per-entity order kept), to see which family costs what
+  if (process.argv.includes('--split')) {
+    for (const kind of ['contact', 'agent']) {
+      const part = batches.map((b) => b.filter((e) => e.type.startsWith(kind))).filter((b) => b.length > 0);
+      const n = part.reduce((s, b) => s + b.length, 0);
+      const a0 = await evalStats(redis);
+      for (const b of part) await engine.ingest(b, b[b.length - 1]!.ts + 500);
+      const a1 = await evalStats(redis);
+      console.log(JSON.stringify({ phase: `ingest ${kind} only`, events: n, redisUsPerEvent: +((a1.usec - a0.usec) / n).toFixed(2) }));
+    }
+  }
+  // fresh in-order ingest, `now` just after each chunk like a live feed
+  let s0 = await evalStats(redis);
+  c0 = process.cpuUsage();
+  let t0 = performance.now();
+  for (const b of batches) await engine.ingest(b, b[b.length - 1]!.ts + 500);
+  let wall = performance.now() - t0;
+  let s1 = await evalStats(redis);
+  const nodeIngest = cpuMs(process.cpuUsage(c0));
+  console.log(
+    JSON.stringify({
+      phase: 'ingest',
+      events: total,
+      redisUsPerEvent: +((s1.usec - s0.usec) / total).toFixed(2),
+      redisEventsPerCpuSec: Math.round(total / ((s1.usec - s0.usec) / 1e6)),
+      nodeUsPerEvent: +((nodeIngest * 1000) / total).toFixed(2),
+      validateUsPerEvent: +validateUsPerEvent.toFixed(2),
+      wallEventsPerSec: Math.round(total / (wall / 1000)),
+    }),
+  );
+
+  // the same events again: all duplicates
+  s0 = await evalStats(redis);
+  for (const b of batches.slice(0, 10)) await engine.ingest(b, end + 500);
+  s1 = await evalStats(redis);
+  const dupN = batches.slice(0, 10).reduce((s, b) => s + b.length, 0);
+  console.log(JSON.stringify({ phase: 'resend', events: dupN, redisUsPerEvent: +((s1.usec - s0.usec) / dupN).toFixed(2) }));
+
+  // queryMany over a whole board: every queue, all, each channel
+  const qmap = await redis.hgetall(keys.queueMap('default'));
+  const scopes: { scope: Scope }[] = [
+    { scope: { kind: 'all' } },
+    ...Object.keys(qmap).map((q) => ({ scope: { kind: 'queue', queue: q } as Scope })),
+    ...(['voice', 'text', 'video'] as const).map((c) => ({ scope: { kind: 'channel', channel: c } as Scope })),
+  ];
+  for (const window of ['15m', '60m', 'today'] as const) {
+    await engine.queryMany('default', scopes, window, end + 1000); // warm
+    s0 = await evalStats(redis);
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+    for (let i = 0; i < queryRounds; i++) await engine.queryMany('default', scopes, window, end + 1000 + i * 250);
+    wall = performance.now() - t0;
+    s1 = await evalStats(redis);
+    const node = cpuMs(process.cpuUsage(c0));
+    const single: number[] = [];
+    const ss0 = await evalStats(redis);
+    for (let i = 0; i < queryRounds; i++) {
+      const t = performance.now();
+      await engine.queryMany('default', [scopes[1 + (i % (scopes.length - 4))]!], window, end + 1000 + i * 250);
+      single.push(performance.now() - t);
+    }
+    const ss1 = await evalStats(redis);
+    single.sort((x, y) => x - y);
+    console.log(
+      JSON.stringify({
+        phase: `queryMany ${window}`,
+        scopes: scopes.length,
+        redisMsPerCall: +((s1.usec - s0.usec) / 1000 / queryRounds).toFixed(2),
+        nodeMsPerCall: +(node / queryRounds).toFixed(2),
+        wallMsPerCall: +(wall / queryRounds).toFixed(2),
+        oneScopeRedisMs: +((ss1.usec - ss0.usec) / 1000 / queryRounds).toFixed(3),
+        oneScopeWallP50: +single[Math.floor(single.length / 2)]!.toFixed(2),
+        oneScopeWallP99: +single[Math.min(single.length - 1, Math.floor(single.length * 0.99))]!.toFixed(2),
+      }),
+    );
+  }
+  const mem = await redis.info('memory');
+  console.log(JSON.stringify({ phase: 'memory', usedMemory: /used_memory:(\d+)/.exec(mem)?.[1], keys: await redis.dbsize() }));
+  redis.disconnect();
+  await server.stop();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
