@@ -127,11 +127,21 @@ const jitter = fc.oneof(
   { weight: 1, arbitrary: fc.constant(0) },
 );
 
-const waitMs = fc.oneof(
-  fc.integer({ min: 0, max: 120_000 }),
-  fc.integer({ min: 0, max: 6_000 }), // around the short-abandon thresholds
-  fc.constantFrom(0, 2_999, 3_000, 5_000, 10_000, 20_000, 20_001, 30_000, 60_000),
+/** A wait in ms, or "exactly at the queue's threshold ± 1 ms" (resolved once the queue is known). */
+type WaitSpec = number | { edge: 'sl' | 'short'; deltaMs: -1 | 0 | 1 };
+const waitMs: fc.Arbitrary<WaitSpec> = fc.oneof(
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 120_000 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 6_000 }) }, // around the short-abandon thresholds
+  { weight: 1, arbitrary: fc.constantFrom(0, 1_000, 60_000) },
+  { weight: 2, arbitrary: fc.record({ edge: fc.constantFrom('sl' as const, 'short' as const), deltaMs: fc.constantFrom(-1 as const, 0 as const, 1 as const) }) },
 );
+
+function resolveWait(spec: WaitSpec, fixture: CenterFixture, q: QueueSpec): number {
+  if (typeof spec === 'number') return spec;
+  const d = fixture.config.defaults;
+  const sec = spec.edge === 'sl' ? (q.slSec ?? d.serviceLevelThresholdSec[q.channel]) : (q.shortSec ?? d.shortAbandonThresholdSec);
+  return Math.max(0, sec * 1000 + spec.deltaMs);
+}
 
 type Outcome = 'answered' | 'abandoned' | 'waiting' | 'transferred' | 'requeued';
 
@@ -139,7 +149,7 @@ const contactPlan = fc.record({
   queueIndex: fc.nat(),
   startMs: fc.integer({ min: 0, max: 1_000_000_000 }), // scaled into the span later
   snapSeconds: fc.constantFrom(true, true, false),
-  outcome: fc.constantFrom<Outcome>('answered', 'answered', 'answered', 'abandoned', 'abandoned', 'waiting', 'waiting', 'transferred', 'requeued'),
+  outcome: fc.constantFrom<Outcome>('answered', 'answered', 'answered', 'abandoned', 'abandoned', 'abandoned', 'waiting', 'waiting', 'transferred', 'requeued'),
   wait: waitMs,
   agentIndex: fc.nat(),
   talkMs: fc.option(fc.integer({ min: 0, max: 12 * minute }), { nil: undefined, freq: 4 }),
@@ -158,7 +168,8 @@ const contactPlan = fc.record({
 
 const agentStep = fc.record({
   gapMs: fc.oneof(fc.integer({ min: 0, max: 10 * minute }), fc.constantFrom(0, minute, 15 * minute)),
-  state: fc.constantFrom<AgentState>(...agentStates, 'available', 'on_contact', 'acw'),
+  // not_ready twice more: consecutive not-ready points with a new reason restart `since`
+  state: fc.constantFrom<AgentState>(...agentStates, 'available', 'on_contact', 'acw', 'not_ready', 'not_ready'),
   reason: fc.constantFrom('break', 'meal', 'training'),
   changeTeam: fc.boolean(),
   changeQueues: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined, freq: 6 }),
@@ -225,8 +236,9 @@ function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
 
     const queueAt = (q: QueueSpec, at: number) =>
       own.push({ id: id(), type: 'contact.queued', ts: at, center, contactId, queue: q.id, channel: q.channel });
-    const finish = (outcome: Exclude<Outcome, 'transferred' | 'requeued'>, from: number, wait: number) => {
+    const finish = (outcome: Exclude<Outcome, 'transferred' | 'requeued'>, from: number, q: QueueSpec, spec: WaitSpec) => {
       if (outcome === 'waiting') return;
+      const wait = resolveWait(spec, fixture, q);
       const leave = from + wait;
       if (outcome === 'abandoned') {
         own.push({ id: id(), type: 'contact.abandoned', ts: leave, center, contactId });
@@ -243,15 +255,15 @@ function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
     queueAt(queue, t);
     if (c.outcome === 'transferred' || c.outcome === 'requeued') {
       const other = queues[(c.queueIndex + 1) % queues.length]!;
-      const leave = t + c.wait;
+      const leave = t + resolveWait(c.wait, fixture, queue);
       if (c.outcome === 'transferred') {
         own.push({ id: id(), type: 'contact.transferred', ts: leave, center, contactId, toQueue: other.id });
       }
       const requeueAt = leave + (c.outcome === 'transferred' ? c.transferGapMs : 0);
       queueAt(other, requeueAt);
-      finish(c.secondOutcome, requeueAt, c.secondWait);
+      finish(c.secondOutcome, requeueAt, other, c.secondWait);
     } else {
-      finish(c.outcome, t, c.wait);
+      finish(c.outcome, t, queue, c.wait);
     }
     if (c.race) {
       const exit = own.find((e) => e.type === 'contact.answered' || e.type === 'contact.abandoned');
