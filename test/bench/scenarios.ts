@@ -301,7 +301,20 @@ export async function eventToScreen(
       const cpu = meter.stop();
       const c = await fleet.collect(batches);
       if (c.disconnected > 0) notes.push(`${c.disconnected} screens disconnected`);
-      const match = await clientsMatchApi(stack, opts.center, c.lasts, c.disagreeing, notes);
+      let match = false;
+      // rolling windows move: compare a screen's figures with the API at the same asOf second; the
+      // 5 s heartbeat brings a fresh payload when the first pair straddles a second
+      for (let attempt = 0; attempt < 8 && !match; attempt++) {
+        const lasts = attempt === 0 ? c.lasts : (await fleet.status()).lasts;
+        const attemptNotes: string[] = [];
+        const r = await clientsMatchApi(stack, opts.center, lasts, c.disagreeing, attemptNotes);
+        match = r.ok;
+        if (!match && (!r.sameAsOf || attempt === 7)) {
+          notes.push(...attemptNotes);
+          break;
+        }
+        if (!match) await sleep(1000);
+      }
       const row: LatencyRow = {
         screens: opts.screens,
         eventsPerSec: rate,
@@ -346,26 +359,34 @@ export async function eventToScreen(
 const comparedFields = ['offered', 'answered', 'answeredInThreshold', 'abandoned', 'shortAbandoned', 'transferredOut', 'arrivals', 'waiting'] as const;
 
 /** The figures every screen holds equal each other and `GET /api/v1/metrics` for the same rows. */
-async function clientsMatchApi(stack: Stack, center: string, lasts: ({ rowKeys: RowKey[]; rows: MetricsResult[]; window: string } | null)[], disagreeing: number, notes: string[]): Promise<boolean> {
+async function clientsMatchApi(
+  stack: Stack,
+  center: string,
+  lasts: ({ rowKeys: RowKey[]; rows: MetricsResult[]; window: string; asOf: string } | null)[],
+  disagreeing: number,
+  notes: string[],
+): Promise<{ ok: boolean; sameAsOf: boolean }> {
   if (disagreeing > 0) notes.push(`${disagreeing} screens hold figures different from their worker's first screen`);
   const first = lasts[0];
   if (!first) {
     notes.push('no payload reached the screens');
-    return false;
+    return { ok: false, sameAsOf: true };
   }
   for (const other of lasts.slice(1)) {
     if (JSON.stringify(other?.rows.map(pick)) !== JSON.stringify(first.rows.map(pick))) {
       notes.push('screens of different client processes hold different figures');
-      return false;
+      return { ok: false, sameAsOf: other?.asOf === first.asOf };
     }
   }
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let ok = disagreeing === 0;
+  let sameAsOf = true;
   try {
     for (let i = 0; i < first.rowKeys.length; i++) {
       const key = first.rowKeys[i]!;
       const scope = key.kind === 'channel' ? `&channel=${key.channel}` : key.kind === 'queue' ? `&queue=${key.queue}` : key.kind === 'group' ? `&group=${key.group}` : '';
       const r = await getJson<MetricsResult>(agent, stack.port, `/api/v1/metrics?center=${center}${scope}&window=${first.window}`, displayToken);
+      if (r.body.asOf !== first.asOf) sameAsOf = false;
       const api = pick(r.body);
       const screen = pick(first.rows[i]!);
       if (JSON.stringify(api) !== JSON.stringify(screen)) {
@@ -376,7 +397,7 @@ async function clientsMatchApi(stack: Stack, center: string, lasts: ({ rowKeys: 
   } finally {
     agent.destroy();
   }
-  return ok;
+  return { ok, sameAsOf };
 }
 
 function pick(r: MetricsResult | undefined): Record<string, unknown> {

@@ -64,7 +64,12 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
       send({ kind: 'reset' });
       return;
     case 'status':
-      send({ kind: 'status', minLastSeq: Math.min(...screens.map((s) => s.last?.seq ?? -1)), disconnected: screens.filter((s) => !s.socket.connected).length });
+      send({
+        kind: 'status',
+        minLastSeq: Math.min(...screens.map((s) => s.last?.seq ?? -1)),
+        disconnected: screens.filter((s) => !s.socket.connected).length,
+        last: screens[0]?.last ?? null,
+      });
       return;
     case 'collect': {
       const batches = [...msg.batches].sort((a, b) => a.seq - b.seq);

@@ -36,9 +36,10 @@ export class ScreenFleet {
     await Promise.all(this.workers.map((w) => request(w, { kind: 'reset' }, 'reset')));
   }
 
-  async status(): Promise<{ minLastSeq: number; disconnected: number }> {
-    const all = await Promise.all(this.workers.map((w) => request<{ minLastSeq: number; disconnected: number }>(w, { kind: 'status' }, 'status')));
-    return { minLastSeq: Math.min(...all.map((s) => s.minLastSeq)), disconnected: all.reduce((a, s) => a + s.disconnected, 0) };
+  async status(): Promise<{ minLastSeq: number; disconnected: number; lasts: (ViewPayload | null)[] }> {
+    type Status = { minLastSeq: number; disconnected: number; last: ViewPayload | null };
+    const all = await Promise.all(this.workers.map((w) => request<Status>(w, { kind: 'status' }, 'status')));
+    return { minLastSeq: Math.min(...all.map((s) => s.minLastSeq)), disconnected: all.reduce((a, s) => a + s.disconnected, 0), lasts: all.map((s) => s.last) };
   }
 
   async collect(batches: { seq: number; sentAt: number; events: number }[]) {
