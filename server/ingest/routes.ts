@@ -64,14 +64,15 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
         throw err;
       }
     }
-    const count = (s: EventResult['status']) => results.filter((r) => r.status === s).length;
-    const response: IngestReply = {
-      accepted: count('accepted'),
-      duplicate: count('duplicate'),
-      rejected: count('rejected'),
-      results,
-      seq,
-    };
+    const counts = { accepted: 0, duplicate: 0, rejected: 0 };
+    for (const r of results) counts[r.status]++;
+    // wallboard_events_total (server/ops/prom.ts); request latency is observed by the ops plugin's hook
+    if (app.hasDecorator('promMetrics')) {
+      for (const result of ['accepted', 'duplicate', 'rejected'] as const) {
+        if (counts[result] > 0) app.promMetrics.eventsTotal.inc({ result }, counts[result]);
+      }
+    }
+    const response: IngestReply = { ...counts, results, seq };
     return response;
   });
 };

@@ -71,6 +71,16 @@ describe('POST /api/v1/events', () => {
     expect(await h.engine.sequence('default')).toBe(3);
   });
 
+  it('counts events by outcome in wallboard_events_total', async () => {
+    const h = await setup();
+    await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('p1'), queued('p2'), { ...queued('p3'), queue: '' }] });
+    await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('p1'), queued('p4')] });
+    const text = await h.app.promMetrics.registry.metrics();
+    expect(text).toMatch(/wallboard_events_total\{result="accepted"\} 3\n/);
+    expect(text).toMatch(/wallboard_events_total\{result="duplicate"\} 1\n/);
+    expect(text).toMatch(/wallboard_events_total\{result="rejected"\} 1\n/);
+  });
+
   it('rejects bad events one by one with a reason naming the field, and stores the good ones', async () => {
     const h = await setup();
     const bad: [unknown, string][] = [
