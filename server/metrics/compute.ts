@@ -31,34 +31,44 @@ export function rowSums(
   agentBuckets: (BucketFields | undefined)[],
   liveByState: Partial<Record<string, number>>,
 ): RowSums[] {
-  const nOf = (i: number, code: string) => agentBuckets[i]?.[`n:${code}`] ?? 0;
+  // Runs once per scope per board push (54 scopes × 4 pushes/s): field names are precomputed and
+  // pieces walked by index, no spread arrays or template strings in the loops (all sums are
+  // integers, so the order of additions cannot change a result).
   const before: Record<string, number> = {};
   for (const s of timedStates) {
-    const code = stateCode[s];
+    const nf = nField[s];
     let after = 0;
-    for (const row of plan.rows) for (const i of [...row.timed, ...row.untimed]) after += nOf(i, code);
-    for (const i of plan.tail) after += nOf(i, code);
+    for (let i = 0; i < agentBuckets.length; i++) after += agentBuckets[i]?.[nf] ?? 0;
     before[s] = (liveByState[s] ?? 0) - after;
   }
   return plan.rows.map((row) => {
     const contacts = emptyContactSums();
-    for (const i of [...row.timed, ...row.untimed]) {
+    const rowPieces = row.untimed.length === 0 ? row.timed : row.timed.concat(row.untimed);
+    for (const i of rowPieces) {
       const b = contactBuckets[i];
       if (!b) continue;
-      for (const k of contactSumKeys) contacts[k] += b[contactField[k]] ?? 0;
+      for (const [k, f] of contactFieldEntries) {
+        const v = b[f];
+        if (v !== undefined) contacts[k] += v;
+      }
     }
     const stateMs = emptyStateTime();
     for (const s of timedStates) {
-      const code = stateCode[s];
+      const nf = nField[s];
+      const mf = mField[s];
       let t = before[s]! * (row.timeEnd - row.a);
       for (const i of row.timed) {
         const b = agentBuckets[i];
         if (!b) continue;
-        t += (b[`n:${code}`] ?? 0) * (row.timeEnd - plan.pieces[i]!.startMs) - (b[`m:${code}`] ?? 0);
+        t += (b[nf] ?? 0) * (row.timeEnd - plan.pieces[i]!.startMs) - (b[mf] ?? 0);
       }
       stateMs[s] = t;
-      for (const i of [...row.timed, ...row.untimed]) before[s]! += nOf(i, code);
+      for (const i of rowPieces) before[s]! += agentBuckets[i]?.[nf] ?? 0;
     }
     return { contacts, stateMs };
   });
 }
+
+const nField = Object.fromEntries(timedStates.map((s) => [s, `n:${stateCode[s]}`])) as Record<(typeof timedStates)[number], string>;
+const mField = Object.fromEntries(timedStates.map((s) => [s, `m:${stateCode[s]}`])) as Record<(typeof timedStates)[number], string>;
+const contactFieldEntries = contactSumKeys.map((k) => [k, contactField[k]] as const);
