@@ -24,7 +24,7 @@ import { testRedisPort, uniquePrefix } from '../support/redis.ts';
  * query times, through the engine interface and, for a sample, through the HTTP API.
  */
 
-const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 25);
+const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 30);
 // Reproduce a reported failure with PROPERTY_SEED=<seed> PROPERTY_PATH=<path> (printed by fast-check).
 const SEED = Number(process.env.PROPERTY_SEED ?? 20260310);
 const PATH = process.env.PROPERTY_PATH;
