@@ -148,11 +148,15 @@ export class KpiMetricEngine extends RedisMetricEngine {
     window: WindowId,
     nowMs: number,
   ): Promise<MetricsResult[]> {
-    const results = await super.queryMany(center, queries, window, nowMs);
     const asOf = asOfSecond(nowMs);
     const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
     const day = localDate(asOf, this.timeZone(center));
-    const kpi = await this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetentionMs), queries, day);
+    // both scripts go out together (ioredis pipelines them on the one connection): one round trip
+    // per board push instead of two
+    const [results, kpi] = await Promise.all([
+      super.queryMany(center, queries, window, nowMs),
+      this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetentionMs), queries, day),
+    ]);
     return results.map((r, i) => this.withKpi(r, queries[i]!, kpi.sums.get(contactDim(queries[i]!.scope))![0]!, kpi.fcr.get(contactDim(queries[i]!.scope)) ?? null));
   }
 
