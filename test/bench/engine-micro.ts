@@ -9,6 +9,7 @@
  * re-send (all duplicates), queryMany over every queue + all + channels for 15m/60m/today.
  */
 import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KpiMetricEngine } from '../../server/kpi/engine.ts';
@@ -44,6 +45,8 @@ const calibrationLua =
   'local t = {} for i = 1, 20000 do local k = i % 100 t[k] = (t[k] or 0) + i end ' +
   'for i = 1, 500 do redis.call("HINCRBY", KEYS[1], "f" .. (i % 50), 1) end return 1';
 
+const calibrationQuietUs = 1200;
+
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 async function main() {
@@ -54,8 +57,15 @@ async function main() {
   // --patch 'from=>to': any textual experiment on the ingest script (results are then wrong: only for cost)
   const patches: [string, string][] = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--patch' ? [a.split('=>') as [string, string]] : []));
   if (process.argv.includes('noflush')) patches.push(['for _, base in ipairs(accOrder) do', 'for _, base in ipairs({}) do']);
+  // --rev REV: the ingest script as of a git revision (before/after comparisons in one tree)
+  const revIdx = process.argv.indexOf('--rev');
+  const ingestLua = (current: string) => {
+    if (revIdx < 0) return current;
+    const show = (path: string) => execFileSync('git', ['show', `${process.argv[revIdx + 1]}:${path}`], { encoding: 'utf8' });
+    return show('server/redis/lua/lib/common.lua') + '\n' + show('server/redis/lua/ingestBatch.lua');
+  };
   const scripts = loadScripts().map((sc) =>
-    sc.name === 'ingestBatch' ? { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, sc.lua) } : sc,
+    sc.name === 'ingestBatch' ? { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, ingestLua(sc.lua)) } : sc,
   );
   defineScripts(redis, scripts);
   const config = appConfig.parse({});
@@ -117,7 +127,9 @@ async function main() {
   }
   let wall = performance.now() - t0;
   let s1 = await evalStats(redis);
-  const calibrated = perChunk.reduce((s, c) => s + (c.ingest * calibMin) / c.calib, 0);
+  // per chunk: ingest CPU × (reference ÷ that chunk's calibration CPU); the reference is what the
+  // calibration script takes on this box when it is quiet, so runs at different loads compare
+  const calibrated = perChunk.reduce((s, c) => s + (c.ingest * calibrationQuietUs) / c.calib, 0);
   const nodeIngest = cpuMs(process.cpuUsage(c0));
   if (process.argv.includes('--commands')) {
     const st = await redis.info('commandstats');

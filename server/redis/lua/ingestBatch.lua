@@ -98,6 +98,8 @@ end
 
 -- ---------------------------------------------------------------- queues
 local qcache = {}
+-- agent dimension strings by team US queues, built from qcache: reset together with it
+local agentDimsMemo = {}
 local function qinfo(q)
   local qi = qcache[q]
   if qi then return qi end
@@ -122,6 +124,7 @@ local function learnQueue(q, ch)
     redis.call('HSET', key, q, ch .. US .. US .. US)
   end
   qcache[q] = nil
+  agentDimsMemo = {}
 end
 
 -- ---------------------------------------------------------------- contacts
@@ -145,9 +148,12 @@ end
 -- the last event applied}; `run` feeds sorted events into it and appends the contribution items
 -- (already classified with the queue's thresholds and dimensions, so a later removal is exact even
 -- if the config changes) as strings "ts US dims US field US delta ..." / "@ US day US agent US dayEnd".
-local function run(st, evs, out)
+local function run(st, evs, out, parsed)
   local leg, conv = st.leg, st.conv
-  local function item(it) out[#out + 1] = table.concat(it, US) end
+  local function item(it)
+    out[#out + 1] = table.concat(it, US)
+    if parsed then parsed[#parsed + 1] = it end
+  end
   for _, e in ipairs(evs) do
     local t = e.t
     if t == 0 then
@@ -164,7 +170,11 @@ local function run(st, evs, out)
         if qi.sl and wait <= qi.sl then it[#it + 1] = 'ait'; it[#it + 1] = 1 end
         item(it)
         local day, dayEnd = localDay(e.ts)
-        if day and e.ag ~= '' then out[#out + 1] = '@' .. US .. day .. US .. e.ag .. US .. dayEnd end
+        if day and e.ag ~= '' then
+          local h = '@' .. US .. day .. US .. e.ag .. US .. dayEnd
+          out[#out + 1] = h
+          if parsed then parsed[#parsed + 1] = h end
+        end
         conv = { q = leg.q, at = e.ts }
         leg = nil
       end
@@ -241,6 +251,28 @@ local function waitingOf(st)
   return st.leg and (st.leg.q .. US .. st.leg.at) or ''
 end
 
+-- A bucket item {ts, dims(RS), field, delta, ...} (numbers) added sign x into every live bucket.
+-- Field names are resolved once per level, not once per dimension.
+local function applyBuckets(it, sign)
+  local dims = dimList(it[2])
+  local nd, nf = #dims, #it
+  for _, lb in ipairs(liveBuckets(it[1])) do
+    local byDim, sfx = lb[1].d, lb[3]
+    for k = 3, nf, 2 do
+      local f = fieldName(it[k], sfx)
+      local dv = sign * it[k + 1]
+      for d = 1, nd do
+        local h = byDim[dims[d]]
+        if not h then
+          h = {}
+          byDim[dims[d]] = h
+        end
+        h[f] = (h[f] or 0) + dv
+      end
+    end
+  end
+end
+
 -- One contribution item: "ts US dims(RS) US field US delta ..." (bucket sums) or
 -- "@ US localDate US agentId US dayEndMs" (handledToday).
 local function applyItem(item, sign)
@@ -250,22 +282,9 @@ local function applyItem(item, sign)
     if ttl > 0 then bump(target(P .. ':ad:' .. it[2], ttl), '', it[3], sign) end
     return
   end
-  local dims = dimList(it[2])
-  for k = 4, #it, 2 do it[k] = sign * tonumber(it[k]) end
-  for _, lb in ipairs(liveBuckets(tonumber(it[1]))) do
-    local byDim, sfx = lb[1].d, lb[3]
-    for d = 1, #dims do
-      local h = byDim[dims[d]]
-      if not h then
-        h = {}
-        byDim[dims[d]] = h
-      end
-      for k = 3, #it, 2 do
-        local f = fieldName(it[k], sfx)
-        h[f] = (h[f] or 0) + it[k + 1]
-      end
-    end
-  end
+  it[1] = tonumber(it[1])
+  for k = 4, #it, 2 do it[k] = tonumber(it[k]) end
+  applyBuckets(it, sign)
 end
 
 -- Apply new − old item by item: a re-derivation usually only appends items (an answer after the
@@ -292,6 +311,9 @@ local function parsePoint(v)
 end
 
 local function agentDims(team, queues)
+  local memoKey = team .. US .. queues
+  local memo = agentDimsMemo[memoKey]
+  if memo then return memo end
   local dims, seen = { 'all' }, {}
   if team ~= '' then dims[#dims + 1] = 't:' .. team end
   local qs = split(queues, RS)
@@ -307,7 +329,9 @@ local function agentDims(team, queues)
       end
     end
   end
-  return table.concat(dims, RS)
+  memo = table.concat(dims, RS)
+  agentDimsMemo[memoKey] = memo
+  return memo
 end
 
 -- sign x (state, dims) at time ts: n = count change, m = count change x offset into the bucket
@@ -465,11 +489,14 @@ for i = 2, #ARGV do
       if name == '' and prev then name = prev.name end
       local pt = { state = state, reason = reason, team = team, queues = queues, name = name, dims = agentDims(team, queues) }
       redis.call('HSET', ap, id, table.concat({ state, reason, team, queues, name, pt.dims }, US))
-      if prev then transition(ts, prev.state, prev.dims, -1) end
-      transition(ts, state, pt.dims, 1)
-      if nextTs then
-        if prev then transition(nextTs, prev.state, prev.dims, 1) end
-        transition(nextTs, state, pt.dims, -1)
+      -- same timed state and dimensions as the point before: every bump below would cancel out
+      if not (prev and prev.state == state and prev.dims == pt.dims) then
+        if prev then transition(ts, prev.state, prev.dims, -1) end
+        transition(ts, state, pt.dims, 1)
+        if nextTs then
+          if prev then transition(nextTs, prev.state, prev.dims, 1) end
+          transition(nextTs, state, pt.dims, -1)
+        end
       end
       if appended then
         if not (prev and prev.state == state and prev.reason == reason) then
@@ -497,9 +524,11 @@ for _, cid in ipairs(contactOrder) do
     local st = c.fresh and {} or (c.h.s and decodeState(c.h.s))
     local enc
     if st and (st.last == nil or eventLess(st.last, c.added[1])) then
-      local out = {}
-      run(st, c.added, out)
-      for _, item in ipairs(out) do applyItem(item, 1) end
+      local out, parsed = {}, {}
+      run(st, c.added, out, parsed)
+      for _, it in ipairs(parsed) do
+        if type(it) == 'string' then applyItem(it, 1) else applyBuckets(it, 1) end
+      end
       local more = table.concat(out, GS)
       enc = old == '' and more or (more == '' and old or old .. GS .. more)
     else
