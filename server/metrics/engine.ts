@@ -15,7 +15,7 @@ import {
 import { BadRequestError, UnavailableError, isRedisConnectionError } from '../errors.ts';
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
-import { rowSums, type BucketFields, type RowSums } from './compute.ts';
+import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from './plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 
@@ -331,7 +331,7 @@ export class RedisMetricEngine implements MetricEngine {
     };
     const res = JSON.parse(await this.redis.readBuckets(this.keys.center(center), JSON.stringify(request))) as ReadResponse;
     const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d) => [d, new Array(plan.pieces.length)]));
-    for (const [di, pi, flat] of asArray(res.b)) buckets.get(dimList[di]!)![pi] = pairs(asArray(flat));
+    for (const [di, pi, flat] of asArray(res.b)) buckets.get(dimList[di]!)![pi] = bucketFromFlat(asArray(flat));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
     const queues = new Map<string, QueueInfo>();

@@ -68,6 +68,10 @@ async function main() {
     sc.name === 'ingestBatch' ? { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, ingestLua(sc.lua)) } : sc,
   );
   defineScripts(redis, scripts);
+  // --listpack-value N: CONFIG SET hash-max-listpack-value (contact hashes with a long `a` field
+  // otherwise convert to hashtables)
+  const lpIdx = process.argv.indexOf('--listpack-value');
+  if (lpIdx > 0) await redis.config('SET', 'hash-max-listpack-value', process.argv[lpIdx + 1]!);
   const config = appConfig.parse({});
   const keys = new Keys('micro');
   // --core: the core engine alone (no KPI pack script per chunk / per query)
@@ -150,6 +154,14 @@ async function main() {
     }),
   );
 
+  if (process.argv.includes('--inspect')) {
+    const [, sample] = await redis.scan('0', 'MATCH', `${keys.center('default')}:ct:*`, 'COUNT', 2000);
+    for (const k of sample.slice(0, 3)) {
+      console.error(k, await redis.object('ENCODING', k), await redis.memory('USAGE', k), JSON.stringify(await redis.hgetall(k)).length);
+    }
+    const [, bs] = await redis.scan('0', 'MATCH', `${keys.center('default')}:b:1:*`, 'COUNT', 5000);
+    for (const k of bs.slice(0, 3)) console.error(k, await redis.object('ENCODING', k), await redis.hlen(k), await redis.memory('USAGE', k));
+  }
   // the same events again: all duplicates
   s0 = await evalStats(redis);
   for (const b of batches.slice(0, 10)) await engine.ingest(b, end + 500);
