@@ -176,6 +176,15 @@ async function main() {
     ...Object.keys(qmap).map((q) => ({ scope: { kind: 'queue', queue: q } as Scope })),
     ...(['voice', 'text', 'video'] as const).map((c) => ({ scope: { kind: 'channel', channel: c } as Scope })),
   ];
+  // reply sizes of the read script (what Redis encodes and Node parses per board push)
+  const scriptRedis = redis as unknown as { readBuckets(tag: string, req: string): Promise<string> };
+  const readBuckets = scriptRedis.readBuckets.bind(redis);
+  let lastReplyBytes = 0;
+  scriptRedis.readBuckets = async (tag, req) => {
+    const r = await readBuckets(tag, req);
+    lastReplyBytes = Math.max(lastReplyBytes, r.length);
+    return r;
+  };
   for (const window of ['15m', '60m', 'today'] as const) {
     await engine.queryMany('default', scopes, window, end + 1000); // warm
     s0 = await evalStats(redis);
@@ -198,6 +207,7 @@ async function main() {
       JSON.stringify({
         phase: `queryMany ${window}`,
         scopes: scopes.length,
+        replyBytes: lastReplyBytes,
         redisMsPerCall: +((s1.usec - s0.usec) / 1000 / queryRounds).toFixed(2),
         nodeMsPerCall: +(node / queryRounds).toFixed(2),
         wallMsPerCall: +(wall / queryRounds).toFixed(2),

@@ -6,6 +6,12 @@
 --     d x p = the bucket hashes to read (server/metrics/plan.ts decides the pieces);
 --     l = dimensions whose live agent counts are wanted; w = waiting scopes (kind: all | q | ch | g),
 --     counted over entries with score >= wf (now - waitingTimeout).
+--   Optional ARGV[1].s = {t: [timed piece indices, 0-based], u: [untimed indices], e: timeEndMs,
+--     cf: [contact fields], sc: [state codes]}: sum mode for a single-row plan (windows). Instead of
+--     `b`, the reply then has S: [[c_1..c_n, rowN_1..rowN_k, timed_1..timed_k, tailN_1..tailN_k] per
+--     dim] as exact integer strings: contact sums over row pieces, Σ n:<code> over row pieces, Σ
+--     (n × (e − start) − m) over timed pieces, Σ n:<code> over the other (tail) pieces.
+--     (server/metrics/compute.ts rowSums does the same from `b`; a board push then gets ~10 KB, not ~100 KB.)
 -- Output: JSON {b: [[dimIndex, pieceIndex, [field, value, ...]], ...] (non-empty buckets only),
 --   l: [[state, count, ...] per live dim], w: [[count, oldestQueuedMs or -1] per waiting scope],
 --   q: [queue, qmapValue, ...], demoAt}
@@ -35,8 +41,58 @@ local function secondsOf(key)
 end
 
 local buckets = {}
+local S = {}
+local sum = req.s
+local kindOf, startOf, cIdx, nIdx, mIdx, NC, NS, E = {}, {}, {}, {}, {}, 0, 0, 0
+if sum then
+  for i = 1, #req.p do kindOf[i] = 'tail' end
+  for _, i in ipairs(sum.t) do kindOf[i + 1] = 't' end
+  for _, i in ipairs(sum.u) do kindOf[i + 1] = 'u' end
+  for i, piece in ipairs(req.p) do
+    local colon = string.find(piece, ':', 1, true)
+    startOf[i] = tonumber(string.sub(piece, colon + 1)) * 1000
+  end
+  NC, NS, E = #sum.cf, #sum.sc, sum.e
+  for i, f in ipairs(sum.cf) do cIdx[f] = i end
+  for i, c in ipairs(sum.sc) do
+    nIdx['n:' .. c] = i
+    mIdx['m:' .. c] = i
+  end
+end
+
+-- sum mode: fold one bucket's flat [field, value, ...] into acc (layout in the header)
+local function fold(acc, raw, pi)
+  local kind = kindOf[pi]
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    local ci = cIdx[f]
+    if ci then
+      if kind ~= 'tail' then acc[ci] = acc[ci] + tonumber(raw[i + 1]) end
+    else
+      local ns = nIdx[f]
+      if ns then
+        local v = tonumber(raw[i + 1])
+        if kind == 'tail' then
+          acc[NC + 2 * NS + ns] = acc[NC + 2 * NS + ns] + v
+        else
+          acc[NC + ns] = acc[NC + ns] + v
+          if kind == 't' then acc[NC + NS + ns] = acc[NC + NS + ns] + v * (E - startOf[pi]) end
+        end
+      elseif kind == 't' then
+        local ms = mIdx[f]
+        if ms then acc[NC + NS + ms] = acc[NC + NS + ms] - tonumber(raw[i + 1]) end
+      end
+    end
+  end
+end
+
 for di, dim in ipairs(req.d) do
   local tens = {}
+  local acc
+  if sum then
+    acc = {}
+    for i = 1, NC + 3 * NS do acc[i] = 0 end
+  end
   for pi, piece in ipairs(req.p) do
     local raw
     if string.sub(piece, 1, 2) == '1:' then
@@ -51,7 +107,14 @@ for di, dim in ipairs(req.d) do
     else
       raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
     end
-    if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
+    if #raw > 0 then
+      if acc then fold(acc, raw, pi) else buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
+    end
+  end
+  if acc then
+    -- integers below 2^53 are exact in a double; %.0f prints them exactly (cjson would round to 14 digits)
+    for i = 1, #acc do acc[i] = string.format('%.0f', acc[i]) end
+    S[di] = acc
   end
 end
 
@@ -102,4 +165,4 @@ if req.w and #req.w > 0 then
   end
 end
 
-return cjson.encode({ b = buckets, l = live, w = waiting, q = qraw, demoAt = redis.call('HGET', P .. ':meta', 'demoAt') })
+return cjson.encode({ b = buckets, S = S, l = live, w = waiting, q = qraw, demoAt = redis.call('HGET', P .. ':meta', 'demoAt') })
