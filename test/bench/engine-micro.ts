@@ -57,16 +57,18 @@ async function main() {
   // --patch 'from=>to': any textual experiment on the ingest script (results are then wrong: only for cost)
   const patches: [string, string][] = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--patch' ? [a.split('=>') as [string, string]] : []));
   if (process.argv.includes('noflush')) patches.push(['for _, base in ipairs(accOrder) do', 'for _, base in ipairs({}) do']);
-  // --rev REV: the ingest script as of a git revision (before/after comparisons in one tree)
+  // --rev REV: ingestBatch and readBuckets as of a git revision (before/after comparisons in one tree)
   const revIdx = process.argv.indexOf('--rev');
-  const ingestLua = (current: string) => {
-    if (revIdx < 0) return current;
+  const luaAt = (name: string, current: string) => {
+    if (revIdx < 0 || (name !== 'ingestBatch' && name !== 'readBuckets')) return current;
     const show = (path: string) => execFileSync('git', ['show', `${process.argv[revIdx + 1]}:${path}`], { encoding: 'utf8' });
-    return show('server/redis/lua/lib/common.lua') + '\n' + show('server/redis/lua/ingestBatch.lua');
+    return show('server/redis/lua/lib/common.lua') + '\n' + show(`server/redis/lua/${name}.lua`);
   };
-  const scripts = loadScripts().map((sc) =>
-    sc.name === 'ingestBatch' ? { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, ingestLua(sc.lua)) } : sc,
-  );
+  const scripts = loadScripts().map((sc) => {
+    const lua = luaAt(sc.name, sc.lua);
+    if (sc.name !== 'ingestBatch') return { ...sc, lua };
+    return { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, lua) };
+  });
   defineScripts(redis, scripts);
   // --listpack-value N: CONFIG SET hash-max-listpack-value (contact hashes with a long `a` field
   // otherwise convert to hashtables)
@@ -193,6 +195,16 @@ async function main() {
     for (let i = 0; i < queryRounds; i++) await engine.queryMany('default', scopes, window, end + 1000 + i * 250);
     wall = performance.now() - t0;
     s1 = await evalStats(redis);
+    // calibrated Redis cost (see ingest): each call followed by the calibration script
+    let qCalibrated = 0;
+    for (let i = 0; i < queryRounds; i++) {
+      const a0 = await evalStats(redis);
+      await engine.queryMany('default', scopes, window, end + 1000 + i * 250);
+      const a1 = await evalStats(redis);
+      await redis.eval(calibrationLua, 1, 'micro:calib');
+      const a2 = await evalStats(redis);
+      qCalibrated += ((a1.usec - a0.usec) * calibrationQuietUs) / (a2.usec - a1.usec);
+    }
     const node = cpuMs(process.cpuUsage(c0));
     const single: number[] = [];
     const ss0 = await evalStats(redis);
@@ -209,6 +221,7 @@ async function main() {
         scopes: scopes.length,
         replyBytes: lastReplyBytes,
         redisMsPerCall: +((s1.usec - s0.usec) / 1000 / queryRounds).toFixed(2),
+        redisCalibratedMs: +(qCalibrated / 1000 / queryRounds).toFixed(2),
         nodeMsPerCall: +(node / queryRounds).toFixed(2),
         wallMsPerCall: +(wall / queryRounds).toFixed(2),
         oneScopeRedisMs: +((ss1.usec - ss0.usec) / 1000 / queryRounds).toFixed(3),

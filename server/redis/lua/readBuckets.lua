@@ -60,28 +60,58 @@ if sum then
   end
 end
 
--- sum mode: fold one bucket's flat [field, value, ...] into acc (layout in the header)
-local function fold(acc, raw, pi)
+-- sum mode: fold one field of piece pi into acc (layout in the header)
+local function foldField(acc, f, value, pi)
   local kind = kindOf[pi]
-  for i = 1, #raw, 2 do
-    local f = raw[i]
-    local ci = cIdx[f]
-    if ci then
-      if kind ~= 'tail' then acc[ci] = acc[ci] + tonumber(raw[i + 1]) end
+  local ci = cIdx[f]
+  if ci then
+    if kind ~= 'tail' then acc[ci] = acc[ci] + tonumber(value) end
+    return
+  end
+  local ns = nIdx[f]
+  if ns then
+    local v = tonumber(value)
+    if kind == 'tail' then
+      acc[NC + 2 * NS + ns] = acc[NC + 2 * NS + ns] + v
     else
-      local ns = nIdx[f]
-      if ns then
-        local v = tonumber(raw[i + 1])
-        if kind == 'tail' then
-          acc[NC + 2 * NS + ns] = acc[NC + 2 * NS + ns] + v
-        else
-          acc[NC + ns] = acc[NC + ns] + v
-          if kind == 't' then acc[NC + NS + ns] = acc[NC + NS + ns] + v * (E - startOf[pi]) end
-        end
-      elseif kind == 't' then
-        local ms = mIdx[f]
-        if ms then acc[NC + NS + ms] = acc[NC + NS + ms] - tonumber(raw[i + 1]) end
+      acc[NC + ns] = acc[NC + ns] + v
+      if kind == 't' then acc[NC + NS + ns] = acc[NC + NS + ns] + v * (E - startOf[pi]) end
+    end
+  elseif kind == 't' then
+    local ms = mIdx[f]
+    if ms then acc[NC + NS + ms] = acc[NC + NS + ms] - tonumber(value) end
+  end
+end
+
+-- sum mode, 1 s level: the plan's 1 s pieces by start second, and every 10 s hash they live in;
+-- such a hash is folded field by field ("<field>.<second>", split once per distinct name) without
+-- regrouping it by second
+local oneSecPiece, tensNeeded, splitName = {}, {}, {}
+if sum then
+  for pi, piece in ipairs(req.p) do
+    if string.sub(piece, 1, 2) == '1:' then
+      local start = tonumber(string.sub(piece, 3))
+      oneSecPiece[start] = pi
+      local s10 = start - start % 10
+      if not tensNeeded[s10] then
+        tensNeeded[s10] = true
+        tensNeeded[#tensNeeded + 1] = s10
       end
+    end
+  end
+end
+local function foldTens(acc, dim)
+  for _, s10 in ipairs(tensNeeded) do
+    local raw = redis.call('HGETALL', P .. ':b:1:' .. s10 .. ':' .. dim)
+    for i = 1, #raw, 2 do
+      local f = raw[i]
+      local sp = splitName[f]
+      if not sp then
+        sp = { string.sub(f, 1, #f - 2), tonumber(string.sub(f, #f)) }
+        splitName[f] = sp
+      end
+      local pi = oneSecPiece[s10 + sp[2]]
+      if pi then foldField(acc, sp[1], raw[i + 1], pi) end
     end
   end
 end
@@ -93,9 +123,13 @@ for di, dim in ipairs(req.d) do
     acc = {}
     for i = 1, NC + 3 * NS do acc[i] = 0 end
   end
+  if acc then foldTens(acc, dim) end
   for pi, piece in ipairs(req.p) do
     local raw
-    if string.sub(piece, 1, 2) == '1:' then
+    if acc then
+      -- 1 s pieces were folded by foldTens
+      raw = string.sub(piece, 1, 2) == '1:' and {} or redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
+    elseif string.sub(piece, 1, 2) == '1:' then
       local start = tonumber(string.sub(piece, 3))
       local s10 = start - start % 10
       local group = tens[s10]
@@ -108,7 +142,11 @@ for di, dim in ipairs(req.d) do
       raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
     end
     if #raw > 0 then
-      if acc then fold(acc, raw, pi) else buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
+      if acc then
+        for i = 1, #raw, 2 do foldField(acc, raw[i], raw[i + 1], pi) end
+      else
+        buckets[#buckets + 1] = { di - 1, pi - 1, raw }
+      end
     end
   end
   if acc then
