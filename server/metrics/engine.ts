@@ -3,7 +3,7 @@ import type { AppConfig } from '../../shared/contract/config.ts';
 import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { agentTimeMetrics, contactMetrics } from '../../shared/metrics/formulas.ts';
-import { agentCountsFromStates, contactSumKeys, emptyContactSums, emptyStateTime, timedStates } from '../../shared/metrics/raw.ts';
+import { agentCountsFromStates } from '../../shared/metrics/raw.ts';
 import {
   asOfSecond,
   intervalMs,
@@ -14,7 +14,7 @@ import {
 } from '../../shared/metrics/windows.ts';
 import { BadRequestError, UnavailableError, isRedisConnectionError } from '../errors.ts';
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
-import { RS, US, contactField, encodeEvent, encodingProblem, stateCode } from './codec.ts';
+import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from './plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
@@ -42,8 +42,6 @@ interface ReadResponse {
   b: [number, number, string[]][] | Record<string, never>;
   l: (string[] | Record<string, never>)[] | Record<string, never>;
   w: [number, number][] | Record<string, never>;
-  /** sum mode: per requested dim, the integer strings described in readBuckets.lua */
-  S?: string[][] | Record<string, never>;
   q: string[] | Record<string, never>;
   demoAt: string | false;
 }
@@ -51,8 +49,6 @@ interface ReadResponse {
 interface ReadResult {
   /** per requested dim: bucket fields by piece index */
   buckets: Map<string, (BucketFields | undefined)[]>;
-  /** sum mode (single-row plans): per dim, the script's folded sums */
-  folded: Map<string, number[]>;
   live: Map<string, Record<string, number>>;
   waiting: { count: number; oldest: number | undefined }[];
   queues: Map<string, QueueInfo>;
@@ -70,9 +66,6 @@ export class IngestInterruptedError extends UnavailableError {
     this.cause = cause;
   }
 }
-
-const foldContactFields = contactSumKeys.map((k) => contactField[k]);
-const foldStateCodes = timedStates.map((s) => stateCode[s]);
 
 const asArray = <T>(x: T[] | Record<string, never>): T[] => (Array.isArray(x) ? x : []);
 
@@ -245,9 +238,9 @@ export class RedisMetricEngine implements MetricEngine {
     const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
     const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetentionMs);
     const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
-    const read = await this.read(center, plan, queries, true, waitFrom, true);
+    const read = await this.read(center, plan, queries, true, waitFrom);
     return queries.map((qq, i) => {
-      const sums = this.foldedSums(plan, read, qq);
+      const sums = this.sumsFor(plan, read, qq)[0]!;
       const w = read.waiting[i]!;
       const live = {
         waiting: w.count,
@@ -321,7 +314,6 @@ export class RedisMetricEngine implements MetricEngine {
     queries: { scope: Scope; team?: string }[],
     withLive: boolean,
     waitFrom: number,
-    fold = false,
   ): Promise<ReadResult> {
     const dimList = [...new Set(queries.flatMap((q) => [this.contactDim(q.scope), this.agentDim(q)]))];
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
@@ -336,10 +328,6 @@ export class RedisMetricEngine implements MetricEngine {
           })
         : [],
       wf: waitFrom,
-      // a window is one row: let the script sum the buckets (≈ 10× smaller reply to encode and parse)
-      ...(fold && plan.rows.length === 1
-        ? { s: { t: plan.rows[0]!.timed, u: plan.rows[0]!.untimed, e: plan.rows[0]!.timeEnd, cf: foldContactFields, sc: foldStateCodes } }
-        : {}),
     };
     const res = JSON.parse(await this.redis.readBuckets(this.keys.center(center), JSON.stringify(request))) as ReadResponse;
     const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d) => [d, new Array(plan.pieces.length)]));
@@ -357,9 +345,7 @@ export class RedisMetricEngine implements MetricEngine {
       });
     }
     const waiting = asArray(res.w).map(([count, oldest]) => ({ count, oldest: oldest >= 0 ? oldest : undefined }));
-    const folded = new Map<string, number[]>();
-    if (res.S) asArray(res.S).forEach((values, i) => folded.set(dimList[i]!, values.map(Number)));
-    return { buckets, folded, live, waiting, queues };
+    return { buckets, live, waiting, queues };
   }
 
   private sumsFor(plan: Plan, read: ReadResult, q: { scope: Scope; team?: string }): RowSums[] {
@@ -369,26 +355,6 @@ export class RedisMetricEngine implements MetricEngine {
       read.buckets.get(this.agentDim(q))!,
       read.live.get(this.agentDim(q)) ?? {},
     );
-  }
-
-  /** rowSums (compute.ts) of a one-row plan from the script's folded sums: the same integers, added
-   * in another order. */
-  private foldedSums(plan: Plan, read: ReadResult, q: { scope: Scope; team?: string }): RowSums {
-    const c = read.folded.get(this.contactDim(q.scope));
-    const g = read.folded.get(this.agentDim(q));
-    if (!c || !g || plan.rows.length !== 1) return this.sumsFor(plan, read, q)[0]!;
-    const row = plan.rows[0]!;
-    const live = read.live.get(this.agentDim(q)) ?? {};
-    const nc = foldContactFields.length;
-    const ns = foldStateCodes.length;
-    const contacts = emptyContactSums();
-    contactSumKeys.forEach((k, i) => (contacts[k] = c[i]!));
-    const stateMs = emptyStateTime();
-    timedStates.forEach((s, i) => {
-      const before = (live[s] ?? 0) - (g[nc + i]! + g[nc + 2 * ns + i]!);
-      stateMs[s] = before * (row.timeEnd - row.a) + g[nc + ns + i]!;
-    });
-    return { contacts, stateMs };
   }
 
   /** The service-level threshold shared by every queue in scope, or null when they differ. */
