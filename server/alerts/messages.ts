@@ -53,16 +53,51 @@ const severityText: Record<Severity, LocalizedText> = {
   critical: { zh: '严重', en: 'Critical' },
 };
 
-export function scopeText(s: AlertScope): LocalizedText {
-  const zh: string[] = [`中心 ${s.center}`];
-  const en: string[] = [`center ${s.center}`];
-  if (s.queue) zh.push(`队列 ${s.queue}`), en.push(`queue ${s.queue}`);
+/** Display names of configured centers, queues, groups and teams; ids stay the fallback. */
+export interface ScopeNames {
+  center(id: string): LocalizedText | undefined;
+  queue(center: string, id: string): LocalizedText | undefined;
+  group(center: string, id: string): LocalizedText | undefined;
+  team(center: string, id: string): LocalizedText | undefined;
+}
+
+export function scopeNamesFrom(config: {
+  centers: { id: string; name: LocalizedText }[];
+  queues: { id: string; center: string; name: LocalizedText }[];
+  groups: { id: string; center: string; name: LocalizedText }[];
+  teams: { id: string; center: string; name: LocalizedText }[];
+}): ScopeNames {
+  const find = (list: { id: string; center: string; name: LocalizedText }[]) => (center: string, id: string) =>
+    list.find((x) => x.center === center && x.id === id)?.name;
+  return {
+    center: (id) => config.centers.find((c) => c.id === id)?.name,
+    queue: find(config.queues),
+    group: find(config.groups),
+    team: find(config.teams),
+  };
+}
+
+export function scopeText(s: AlertScope, names?: ScopeNames): LocalizedText {
+  const label = (n: LocalizedText | undefined, id: string) => ({ zh: n?.zh ?? id, en: n?.en ?? id });
+  const centerName = names?.center(s.center);
+  const zh: string[] = [centerName?.zh ?? `中心 ${s.center}`];
+  const en: string[] = [centerName?.en ?? `center ${s.center}`];
+  if (s.queue) {
+    const q = label(names?.queue(s.center, s.queue), s.queue);
+    zh.push(`队列 ${q.zh}`), en.push(`queue ${q.en}`);
+  }
   if (s.channel) {
     const ch = { voice: ['语音', 'voice'], text: ['文本', 'text'], video: ['视频', 'video'] }[s.channel];
     zh.push(`${ch[0]}渠道`), en.push(`${ch[1]} channel`);
   }
-  if (s.group) zh.push(`技能组 ${s.group}`), en.push(`group ${s.group}`);
-  if (s.team) zh.push(`班组 ${s.team}`), en.push(`team ${s.team}`);
+  if (s.group) {
+    const g = label(names?.group(s.center, s.group), s.group);
+    zh.push(`队列组 ${g.zh}`), en.push(`group ${g.en}`);
+  }
+  if (s.team) {
+    const t = label(names?.team(s.center, s.team), s.team);
+    zh.push(`班组 ${t.zh}`), en.push(`team ${t.en}`);
+  }
   if (s.agent) zh.push(`座席 ${s.agent}`), en.push(`agent ${s.agent}`);
   if (s.reason) zh.push(`原因 ${s.reason}`), en.push(`reason ${s.reason}`);
   return { zh: zh.join('，'), en: en.join(', ') };
@@ -83,9 +118,10 @@ export function alertMessage(
   subject: Subject,
   severity: Severity,
   threshold: number,
+  names?: ScopeNames,
 ): LocalizedText {
   const sev = severityText[severity];
-  const where = scopeText(subject.scope);
+  const where = scopeText(subject.scope, names);
   const v = subject.value;
   if ((rule.metric === 'arrivalsVsBaseline' || rule.metric === 'arrivalsVsForecast') && v !== null) {
     const ref = subject.facts?.reference ?? '—';

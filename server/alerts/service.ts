@@ -19,7 +19,7 @@ import { AlertBus } from './bus.ts';
 import { defaultRules } from './defaults.ts';
 import { nextEscalation, type EscalationProgress } from './escalation.ts';
 import { initialTracker, step, type Tracker } from './hysteresis.ts';
-import { alertMessage } from './messages.ts';
+import { alertMessage, scopeNamesFrom, type ScopeNames } from './messages.ts';
 import { resolverFor, type ResolveContext, type Subject } from './metrics.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import type { NotificationKind } from './notify/payloads.ts';
@@ -62,7 +62,10 @@ export class AlertService {
   private running: Promise<unknown> | undefined;
   private evaluations = 0;
 
+  private readonly names: ScopeNames;
+
   constructor(private readonly deps: AlertServiceDeps) {
+    this.names = scopeNamesFrom(deps.config);
     this.cfg = deps.config.alerts;
     this.store = new AlertStore(deps.redis, deps.keys, this.cfg);
     this.bus = new AlertBus(deps.redis, deps.keys.alertChanges());
@@ -231,7 +234,7 @@ export class AlertService {
       startedAt: iso(nowMs),
       updatedAt: iso(nowMs),
       escalationLevel: 0,
-      message: alertMessage(rule, s, severity, threshold),
+      message: alertMessage(rule, s, severity, threshold, this.names),
     };
     const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs };
     if (!(await this.store.open(key, alert, progress))) return false;
@@ -245,7 +248,7 @@ export class AlertService {
       severity: 'critical',
       threshold,
       value: s.value,
-      message: alertMessage(rule, s, 'critical', threshold),
+      message: alertMessage(rule, s, 'critical', threshold, this.names),
       updatedAt: iso(nowMs),
     });
     if (!alert) return;

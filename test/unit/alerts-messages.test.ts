@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertRule } from '../../shared/contract/alerts.ts';
-import { alertMessage, formatValue, ratioPercent } from '../../server/alerts/messages.ts';
+import { alertMessage, formatValue, ratioPercent, scopeNamesFrom, scopeText } from '../../server/alerts/messages.ts';
 import { waitingPerAvailable } from '../../server/alerts/metrics.ts';
 
 describe('alert messages (zh-CN + en)', () => {
@@ -42,5 +42,19 @@ describe('KPI pack metrics in messages', () => {
     const rule = alertRule.parse({ id: 'c', metric: 'csat', comparator: 'lt', warning: 0.85 });
     const m = alertMessage(rule, { key: '', value: 0.8, scope: { center: 'default' } }, 'warning', 0.85);
     expect(m.zh).toBe('【预警】客户满意度 80.0%，低于阈值 85.0% — 中心 default');
+  });
+});
+
+describe('alert messages with configured names', () => {
+  it('names the center, queue and team as the screens do, falling back to ids', () => {
+    const names = scopeNamesFrom({
+      centers: [{ id: 'sh', name: { zh: '上海远程银行中心', en: 'Shanghai Remote Banking Center' } }],
+      queues: [{ id: 'cards', center: 'sh', name: { zh: '信用卡', en: 'Credit card' } }],
+      groups: [],
+      teams: [{ id: 'card-2', center: 'sh', name: { zh: '信用卡二组', en: 'Card team 2' } }],
+    });
+    const t = scopeText({ center: 'sh', queue: 'cards', team: 'card-2', group: 'unknown-group' }, names);
+    expect(t.zh).toBe('上海远程银行中心，队列 信用卡，队列组 unknown-group，班组 信用卡二组');
+    expect(t.en).toBe('Shanghai Remote Banking Center, queue Credit card, group unknown-group, team Card team 2');
   });
 });
