@@ -4,6 +4,7 @@ import { agentState, centerId, identifier } from '../../shared/contract/events.t
 import { agentRow, metricsQuery, metricsResult, type MetricsQuery, type MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { metricRegistry, windowSemanticsText } from '../../shared/metrics/registry.ts';
 import { timedStates } from '../../shared/metrics/raw.ts';
+import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Scope, ScopeQuery } from './types.ts';
 
@@ -32,6 +33,23 @@ function range(q: MetricsQuery): { from: number; to: number } {
   return { from: Date.parse(q.from), to: Date.parse(q.to) };
 }
 
+const kpiCsvFigures = [
+  'ratings',
+  'csat',
+  'csatMeanScore',
+  'ivrSessions',
+  'ivrSelfServiceRate',
+  'botSessions',
+  'botDiversionRate',
+  'botRecognitionRate',
+  'botResolutionRate',
+  'intelligentShare',
+  'transfers',
+  'transferRate',
+  'transferSuccessRate',
+  'dailyCallsPerAgent',
+] as const satisfies readonly (keyof KpiFigures)[];
+
 const csvColumns: [string, (r: MetricsResult) => number | string | null][] = [
   ['from', (r) => r.from],
   ['to', (r) => r.to],
@@ -54,6 +72,8 @@ const csvColumns: [string, (r: MetricsResult) => number | string | null][] = [
   ['occupancy', (r) => r.occupancy],
   ['utilization', (r) => r.utilization],
   ...timedStates.map((s): [string, (r: MetricsResult) => number | null] => [`${s}Sec`, (r) => r.stateTimeSec[s] ?? 0]),
+  // the KPI pack's figures of each interval (empty when the row has none)
+  ...kpiCsvFigures.map((k): [string, (r: MetricsResult) => number | null] => [`kpi.${k}`, (r) => r.kpi?.[k] ?? null]),
 ];
 
 function csvCell(v: number | string | null): string {

@@ -98,6 +98,12 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     expect(header.slice(0, 5)).toEqual(['from', 'to', 'arrivals', 'offered', 'answered']);
     const first = Object.fromEntries(lines[1]!.split(',').map((v, i) => [header[i], v]));
     expect(first).toMatchObject({ from: '2026-03-02T01:00:00.000Z', offered: '1', answered: '1', serviceLevel: '1', asaSec: '10', avgTalkSec: '' });
+    // the KPI pack's figures ride along, as in the JSON rows (null → empty cell)
+    const jsonKpi = (json.json().rows as { kpi?: { transfers: number; transferRate: number | null; csat: number | null } }[])[0]!.kpi!;
+    expect(header).toEqual(expect.arrayContaining(['kpi.csat', 'kpi.transferRate', 'kpi.botResolutionRate']));
+    expect(first['kpi.transfers']).toBe(String(jsonKpi.transfers));
+    expect(first['kpi.transferRate']).toBe(jsonKpi.transferRate === null ? '' : String(jsonKpi.transferRate));
+    expect(first['kpi.csat']).toBe('');
     expect((await h.app.inject({ url: '/api/v1/intervals?queue=cards&window=15m' })).statusCode).toBe(400);
     expect((await h.app.inject({ url: `/api/v1/intervals?from=${from}&to=${to}&format=xml` })).statusCode).toBe(400);
   });
