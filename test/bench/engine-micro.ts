@@ -1,12 +1,19 @@
 /**
  * Engine micro-benchmark (a tool, not part of `npm test`): Redis CPU per ingested event and per
- * queryMany, measured with `INFO commandstats` (usec of evalsha), which a shared noisy machine does
- * not distort the way wall time does. Node CPU (process.cpuUsage) is reported beside it.
+ * queryMany (INFO cpu of redis-server, i.e. getrusage; commandstats' usec is elapsed time and
+ * includes descheduling on a loaded box). Node CPU (process.cpuUsage) is reported beside it.
  *
  *   npx tsx test/bench/engine-micro.ts [--queues 50] [--agents 500] [--minutes 30] [--rate 2] [--queries 40]
+ *     --core              the core engine only (default: with the KPI pack, as the server runs)
+ *     --rev REV           ingestBatch.lua and readBuckets.lua as of a git revision (paired before/after)
+ *     --patch 'a=>b'      textual experiment on ingestBatch.lua (results wrong; cost only); --variant noflush
+ *     --split / --commands / --inspect / --listpack-value N   cost by event family, Redis commands
+ *                         per event, contact hash encodings, hash-max-listpack-value
  *
  * Prints one JSON line per phase: ingest (fresh in-order chunks of 1,000 at the simulator's pace),
  * re-send (all duplicates), queryMany over every queue + all + channels for 15m/60m/today.
+ * Compare `calibratedUsPerEvent` / `redisCalibratedMs` (CPU rescaled by a fixed Lua workload run
+ * after every call); raw CPU and wall time swing ±50 % with the neighbours' load.
  */
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
