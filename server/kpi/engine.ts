@@ -15,9 +15,9 @@ import {
 } from '../../shared/metrics/kpi.ts';
 import { asOfSecond, localDate, localMidnight, rollingWindowMs, type WindowId } from '../../shared/metrics/windows.ts';
 import { isRedisConnectionError } from '../errors.ts';
-import { dims as dimOf, type Keys } from '../redis/keys.ts';
+import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
-import { IngestInterruptedError, RedisMetricEngine, ingestChunkSize } from '../metrics/engine.ts';
+import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
 import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from '../metrics/plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { encodeKpiEvent, mirroredContact } from './codec.ts';
@@ -300,15 +300,3 @@ function teamsOf(agents: ScorecardResult['agents'], ratings: Record<string, numb
     });
 }
 
-export function contactDim(scope: Scope): string {
-  switch (scope.kind) {
-    case 'all':
-      return dimOf.all;
-    case 'queue':
-      return dimOf.queue(scope.queue);
-    case 'channel':
-      return dimOf.channel(scope.channel);
-    case 'group':
-      return dimOf.group(scope.group);
-  }
-}

@@ -290,22 +290,11 @@ export class RedisMetricEngine implements MetricEngine {
     if (toMs > latest) throw new BadRequestError(`to: after the current interval (latest ${new Date(latest).toISOString()})`);
   }
 
-  private contactDim(scope: Scope): string {
-    switch (scope.kind) {
-      case 'all':
-        return dimOf.all;
-      case 'queue':
-        return dimOf.queue(scope.queue);
-      case 'channel':
-        return dimOf.channel(scope.channel);
-      case 'group':
-        return dimOf.group(scope.group);
-    }
-  }
+
 
   /** A team filter narrows agent figures to t:<team> (contacts have no team). */
   private agentDim(q: { scope: Scope; team?: string }): string {
-    return q.team ? dimOf.team(q.team) : this.contactDim(q.scope);
+    return q.team ? dimOf.team(q.team) : contactDim(q.scope);
   }
 
   private async read(
@@ -315,7 +304,7 @@ export class RedisMetricEngine implements MetricEngine {
     withLive: boolean,
     waitFrom: number,
   ): Promise<ReadResult> {
-    const dimList = [...new Set(queries.flatMap((q) => [this.contactDim(q.scope), this.agentDim(q)]))];
+    const dimList = [...new Set(queries.flatMap((q) => [contactDim(q.scope), this.agentDim(q)]))];
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
     const request = {
       d: dimList,
@@ -351,7 +340,7 @@ export class RedisMetricEngine implements MetricEngine {
   private sumsFor(plan: Plan, read: ReadResult, q: { scope: Scope; team?: string }): RowSums[] {
     return rowSums(
       plan,
-      read.buckets.get(this.contactDim(q.scope))!,
+      read.buckets.get(contactDim(q.scope))!,
       read.buckets.get(this.agentDim(q))!,
       read.live.get(this.agentDim(q)) ?? {},
     );
@@ -455,5 +444,19 @@ export class RedisMetricEngine implements MetricEngine {
   async lastEventAt(center: string): Promise<number | undefined> {
     const at = await this.redis.hget(this.keys.meta(center), 'lastEventAt');
     return at === null ? undefined : Number(at);
+  }
+}
+
+/** The bucket dimension that holds a scope's contact figures. */
+export function contactDim(scope: Scope): string {
+  switch (scope.kind) {
+    case 'all':
+      return dimOf.all;
+    case 'queue':
+      return dimOf.queue(scope.queue);
+    case 'channel':
+      return dimOf.channel(scope.channel);
+    case 'group':
+      return dimOf.group(scope.group);
   }
 }

@@ -3,6 +3,7 @@ import { runRealtime } from './feeder.ts';
 import { simulationOptions } from './generate.ts';
 import type { SimulatorParams } from './options.ts';
 import { Simulation } from './simulation.ts';
+import { offsetMs } from '../../shared/metrics/windows.ts';
 import { kpiProducers } from './kpi-producers.ts';
 
 export interface LiveRunOptions {
@@ -54,19 +55,7 @@ export async function runLive(opts: LiveRunOptions): Promise<EventPoster> {
 
 /** UTC offset of an IANA zone at an instant, in minutes (Asia/Shanghai → 480). */
 export function utcOffsetMinutes(timeZone: string, at = Date.now()): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 60_000);
+  return Math.round(offsetMs(at, timeZone) / 60_000);
 }
 
 /**

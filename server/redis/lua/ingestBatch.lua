@@ -131,13 +131,7 @@ end
 
 -- ---------------------------------------------------------------- contacts
 local function localDay(ts)
-  for i = #MID - 1, 1, -1 do
-    if MID[i][1] <= ts then
-      if ts < MID[i + 1][1] then return MID[i][2], MID[i + 1][1] end
-      return nil
-    end
-  end
-  return nil
+  return localDayOf(MID, ts)
 end
 
 local function eventLess(x, y)

@@ -55,3 +55,16 @@ local function parseQueueInfo(q, v, defaults)
   end
   return { q = q, ch = ch, sl = sl, short = short, groups = groups }
 end
+
+-- The local calendar day containing ts, from `mid` = {{midnightMs, "YYYY-MM-DD"}, ...} ascending
+-- (Node computes the center's midnights; Lua has no time-zone database). Returns the date and the
+-- next midnight, or nil outside the covered days.
+local function localDayOf(mid, ts)
+  for i = #mid - 1, 1, -1 do
+    if mid[i][1] <= ts then
+      if ts < mid[i + 1][1] then return mid[i][2], mid[i + 1][1] end
+      return nil
+    end
+  end
+  return nil
+end
