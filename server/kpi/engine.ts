@@ -13,7 +13,7 @@ import {
   type FcrFigure,
   type KpiSums,
 } from '../../shared/metrics/kpi.ts';
-import { asOfSecond, localDate, localMidnight, rollingWindowMs, type WindowId } from '../../shared/metrics/windows.ts';
+import { asOfSecond, localDate, localMidnight, type WindowId } from '../../shared/metrics/windows.ts';
 import { isRedisConnectionError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
@@ -149,7 +149,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     nowMs: number,
   ): Promise<MetricsResult[]> {
     const asOf = asOfSecond(nowMs);
-    const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
+    const a = this.windowStart(center, window, asOf);
     const day = localDate(asOf, this.timeZone(center));
     // both scripts go out together (ioredis pipelines them on the one connection): one round trip
     // per board push instead of two

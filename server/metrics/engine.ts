@@ -99,6 +99,11 @@ export class RedisMetricEngine implements MetricEngine {
     return this.config.retention.intervalDays * dayMs;
   }
 
+  /** Start of a window ending at `asOf`: local midnight for `today`, else asOf − its length. */
+  windowStart(center: string, window: WindowId, asOf: number): number {
+    return window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
+  }
+
   timeZone(center: string): string {
     return this.config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
   }
@@ -235,7 +240,7 @@ export class RedisMetricEngine implements MetricEngine {
     nowMs: number,
   ): Promise<MetricsResult[]> {
     const asOf = asOfSecond(nowMs);
-    const a = window === 'today' ? localMidnight(asOf, this.timeZone(center)) : asOf - rollingWindowMs[window];
+    const a = this.windowStart(center, window, asOf);
     const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetentionMs);
     const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
     const read = await this.read(center, plan, queries, true, waitFrom);
