@@ -4,8 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { FakeClock } from '../../server/clock.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { columnDefs, formatFigure } from '../../client/src/lib/tiles.ts';
-import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
-import { agentEvents, contactEvents, displayToken, ingestToken, leadToken, scenarioConfig } from './scenario.ts';
+import { TestServer, openPage, screenshot } from '../support/browser.ts';
+import { displayToken, ingestToken, leadToken, startScenario, stopScenario } from './scenario.ts';
 import { kpiColumns } from '../../client/src/lib/kpi/columns.ts';
 
 const t0 = Date.parse('2026-03-16T02:30:00Z');
@@ -14,16 +14,10 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureClientBuilt();
-  server = await TestServer.start({ config: scenarioConfig, clock });
-  await server.postEvents([...agentEvents(t0), ...contactEvents(t0)], ingestToken);
-  browser = await launchBrowser();
+  ({ server, browser } = await startScenario(t0, clock));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop().catch(() => undefined);
-});
+afterAll(() => stopScenario(server, browser));
 
 const metrics = (q: string) => server.getJson<MetricsResult>(`/api/v1/metrics?${q}`, leadToken);
 

@@ -1,5 +1,8 @@
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
+import type { Browser } from 'playwright-core';
+import type { FakeClock } from '../../server/clock.ts';
+import { TestServer, ensureClientBuilt, launchBrowser } from '../support/browser.ts';
 
 /**
  * A small, deterministic contact center for the browser tests: four queues over three channels,
@@ -113,3 +116,18 @@ export function contactEvents(endMs: number, opts: { strain?: number; prefix?: s
   }
   return out;
 }
+
+/** The shared scenario: a server on a fake clock with the scenario's agents and contacts ending
+ * at `t0` already ingested, and a browser. Every e2e file that checks figures starts from it. */
+export async function startScenario(t0: number, clock: FakeClock): Promise<{ server: TestServer; browser: Browser }> {
+  ensureClientBuilt();
+  const server = await TestServer.start({ config: scenarioConfig, clock });
+  await server.postEvents([...agentEvents(t0), ...contactEvents(t0)], ingestToken);
+  return { server, browser: await launchBrowser() };
+}
+
+export async function stopScenario(server: TestServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await server?.stop().catch(() => undefined);
+}
+

@@ -7,8 +7,8 @@ import { staleAfterMs } from '../../shared/realtime/events.ts';
 import { tileDefs, formatFigure } from '../../client/src/lib/tiles.ts';
 import { Keys } from '../../server/redis/keys.ts';
 import { testRedisClient } from '../support/redis.ts';
-import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
-import { agentEvents, contactEvents, displayToken, ingestToken, scenarioConfig } from './scenario.ts';
+import { TestServer, openPage, screenshot } from '../support/browser.ts';
+import { displayToken, ingestToken, startScenario, stopScenario } from './scenario.ts';
 
 // A fixed instant (10:30 Shanghai) so every figure on screen is deterministic.
 const t0 = Date.parse('2026-03-16T02:30:00Z');
@@ -17,16 +17,10 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureClientBuilt();
-  server = await TestServer.start({ config: scenarioConfig, clock });
-  await server.postEvents([...agentEvents(t0), ...contactEvents(t0)], ingestToken);
-  browser = await launchBrowser();
+  ({ server, browser } = await startScenario(t0, clock));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop().catch(() => undefined);
-});
+afterAll(() => stopScenario(server, browser));
 
 async function metrics(query: string): Promise<MetricsResult> {
   return server.getJson<MetricsResult>(`/api/v1/metrics?${query}`, displayToken);
