@@ -21,15 +21,20 @@ local cfg = cjson.decode(ARGV[1])
 local NOW, LATE, FRET, IRET = cfg.now, cfg.late, cfg.fret, cfg.iret
 local DEFAULTS = { sl = cfg.sl, short = cfg.short }
 local MID = cfg.mid
+local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
 
 -- ---------------------------------------------------------------- accumulator
--- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: a bump is three table lookups and never
--- builds a string (string creation dominates Lua time here); keys are concatenated once at flush.
+-- acc[keyBase] = {ttl, d = {[dims] = {[field] = delta}}}. Bucket targets (`expand`) accumulate per
+-- dimension LIST (the RS-joined dims of a queue, or of an agent's team + queues): every contact of a
+-- queue and every agent of a skill group shares one list, so an event costs levels x fields table
+-- updates, and the list is expanded into its dimensions once per chunk at flush. Other targets
+-- (live counts, handledToday) accumulate per single key part. A bump never builds a string (string
+-- creation dominates Lua time here); keys are concatenated once at flush.
 local acc, accOrder = {}, {}
-local function target(base, ttl)
+local function target(base, ttl, expand)
   local t = acc[base]
   if not t then
-    t = { ttl = ttl, d = {} }
+    t = { ttl = ttl, d = {}, expand = expand }
     acc[base] = t
     accOrder[#accOrder + 1] = base
   end
@@ -74,8 +79,10 @@ end
 -- The buckets an event at ts falls in: {target, start, fieldSuffix} per level. A bucket is
 -- written only while alive (end + retention > now): removals of an earlier contribution then hit
 -- exactly the buckets its addition hit, or buckets that already expired. The 1 s level lives as
--- fields "<field>.<second 0-9>" of one hash per 10 s ("b:1:<10 s start>"): ten times fewer keys
--- (memory, PEXPIREs) and one multi-field write per 10 s instead of one HINCRBY per second.
+-- fields "<field>.<second 0-9>" of one hash per 10 s ("b:1:<10 s start>"), written while that hash
+-- lives: ten times fewer keys than one hash per second. There is no stored 10 s level: readBuckets
+-- serves a 10 s piece by summing the ten seconds of that hash (one read either way), which saves
+-- a bucket update per field and about a third of the keys a chunk writes.
 -- Every level's bucket depends only on the event's second: memoised per second (a chunk spans about
 -- a minute, so ~60 computations instead of one per event).
 local bucketsAt = {}
@@ -84,15 +91,15 @@ local function liveBuckets(ts)
   local out = bucketsAt[start]
   if out then return out end
   out = {}
-  if start + 1000 + FRET > NOW then
-    local s10 = ts - ts % 10000
-    out[#out + 1] = { target(P .. ':b:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW), start, '.' .. ((start - s10) / 1000) }
+  local s10 = ts - ts % 10000
+  if s10 + 10000 + FRET > NOW then
+    out[#out + 1] = { target(P .. ':b:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW, true), start, '.' .. ((start - s10) / 1000) }
   end
-  for li = 2, 4 do
+  for li = 3, 4 do
     local size = LEVEL_MS[li]
     local st = ts - ts % size
     local ttl = st + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then out[#out + 1] = { target(P .. ':b:' .. LEVEL_TAG[li] .. ':' .. (st / 1000) .. ':', ttl), st, '' } end
+    if ttl > 0 then out[#out + 1] = { target(P .. ':b:' .. LEVEL_TAG[li] .. ':' .. (st / 1000) .. ':', ttl, true), st, '' } end
   end
   bucketsAt[start] = out
   return out
@@ -116,6 +123,7 @@ end
 
 -- A queue first named by a contact.queued gets its channel from the event and default thresholds.
 local function learnQueue(q, ch)
+  if qinfo(q).ch ~= '' then return end
   local key = P .. ':qmap'
   local v = redis.call('HGET', key, q)
   if v then
@@ -247,24 +255,20 @@ local function waitingOf(st)
   return st.leg and (st.leg.q .. US .. st.leg.at) or ''
 end
 
--- A bucket item {ts, dims(RS), field, delta, ...} (numbers) added sign x into every live bucket.
--- Field names are resolved once per level, not once per dimension.
+-- A bucket item {ts, dims(RS), field, delta, ...} (numbers) added sign x into every live bucket,
+-- accumulated per dimension list (expanded at flush).
 local function applyBuckets(it, sign)
-  local dims = dimList(it[2])
-  local nd, nf = #dims, #it
+  local dims, nf = it[2], #it
   for _, lb in ipairs(liveBuckets(it[1])) do
-    local byDim, sfx = lb[1].d, lb[3]
+    local byDims, sfx = lb[1].d, lb[3]
+    local h = byDims[dims]
+    if not h then
+      h = {}
+      byDims[dims] = h
+    end
     for k = 3, nf, 2 do
       local f = fieldName(it[k], sfx)
-      local dv = sign * it[k + 1]
-      for d = 1, nd do
-        local h = byDim[dims[d]]
-        if not h then
-          h = {}
-          byDim[dims[d]] = h
-        end
-        h[f] = (h[f] or 0) + dv
-      end
+      h[f] = (h[f] or 0) + sign * it[k + 1]
     end
   end
 end
@@ -338,22 +342,17 @@ end
 
 local function transition(ts, state, dims, sign)
   if not STATE_CODE[state] then return end
-  local ds = dimList(dims)
   local nf, mf = nFields[state], mFields[state]
   for _, lb in ipairs(liveBuckets(ts)) do
-    local byDim, sfx = lb[1].d, lb[3]
-    local n, m = fieldName(nf, sfx), fieldName(mf, sfx)
-    local off = sign * (ts - lb[2])
-    -- inlined bump(): this loop runs ~50 times per agent event
-    for d = 1, #ds do
-      local h = byDim[ds[d]]
-      if not h then
-        h = {}
-        byDim[ds[d]] = h
-      end
-      h[n] = (h[n] or 0) + sign
-      h[m] = (h[m] or 0) + off
+    local byDims, sfx = lb[1].d, lb[3]
+    local h = byDims[dims]
+    if not h then
+      h = {}
+      byDims[dims] = h
     end
+    local n, m = fieldName(nf, sfx), fieldName(mf, sfx)
+    h[n] = (h[n] or 0) + sign
+    h[m] = (h[m] or 0) + sign * (ts - lb[2])
   end
 end
 
@@ -407,12 +406,18 @@ local function loadAgent(ag, at, ap)
   return c
 end
 
+-- One string.match per event: a single C call instead of a Lua loop of find/sub per field (the
+-- argument split was the largest single Lua cost of the script).
+local F = '([^\31]*)'
+local CONTACT_ARG = '^c\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '$'
+local AGENT_ARG = '^a\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '\31' .. F .. '$'
+
 for i = 2, #ARGV do
-  local p = split(ARGV[i], US)
-  local id = p[2]
+  local arg = ARGV[i]
   local status = 'a'
-  if p[1] == 'c' then
-    local typ, ts, cid, q, ch, ag = p[3], tonumber(p[4]), p[5], p[6], p[7], p[8] or ''
+  local id, typ, tsS, cid, q, ch, ag = string.match(arg, CONTACT_ARG)
+  if id then
+    local ts = tonumber(tsS)
     local c = contacts[cid]
     if not c then
       local raw = redis.call('HGETALL', P .. ':ct:' .. cid)
@@ -434,8 +439,10 @@ for i = 2, #ARGV do
       c.added[#c.added + 1] = { t = tonumber(typ), ts = ts, q = q, ag = ag, id = id }
     end
   else
-    local ts, ag, state, reason, team, hasQueues, queues, name =
-      tonumber(p[3]), p[4], p[5], p[6] or '', p[7] or '', p[8], p[9] or '', p[10] or ''
+    local tsA, state, reason, team, hasQueues, queues, name
+    id, tsA, ag, state, reason, team, hasQueues, queues, name = string.match(arg, AGENT_ARG)
+    if not id then return redis.error_reply('ERR malformed event argument ' .. (i - 1)) end
+    local ts = tonumber(tsA)
     local at, ap = P .. ':at:' .. ag, P .. ':ap:' .. ag
     local cache = agentCache[ag]
     if not cache then
@@ -549,12 +556,22 @@ for _, cid in ipairs(contactOrder) do
       c.new[#c.new + 1] = 'w'
       c.new[#c.new + 1] = waiting
     end
+    -- events sort by ts first, so the last one applied carries the latest ts. The hash lives until
+    -- its last event + lateEvent, rounded up to a step (10 min, or lateEvent / 8 if shorter) and
+    -- stored as `x`, so an active contact is re-expired about once per step instead of once per
+    -- chunk that touches it; memory stays bounded by lateEvent + one step.
+    local deadline = st.last.ts + LATE
+    deadline = deadline - deadline % EXPIRY_STEP + EXPIRY_STEP
+    local expireIn, deadlineS = nil, string.format('%d', deadline)
+    if deadline - NOW < 1000 then
+      expireIn = 1000
+    elseif deadlineS ~= c.h.x then
+      expireIn = deadline - NOW
+      c.new[#c.new + 1] = 'x'
+      c.new[#c.new + 1] = deadlineS
+    end
     redis.call('HSET', key, unpack(c.new))
-    -- events sort by ts first, so the last one applied carries the latest ts
-    local maxTs = st.last.ts
-    local ttl = maxTs + LATE - NOW
-    if ttl < 1000 then ttl = 1000 end
-    redis.call('PEXPIRE', key, ttl)
+    if expireIn then redis.call('PEXPIRE', key, expireIn) end
   end
 end
 
@@ -601,11 +618,28 @@ for _, ag in ipairs(agentOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
--- Few changed fields: HINCRBY each. Many (a 10 s hash of per-second fields, a busy `all` bucket):
--- one HMGET + one HSET, whatever the field count.
+-- Bucket targets first fold their dimension lists into single dimensions. Then per key: few changed
+-- fields, HINCRBY each; many (a 10 s hash of per-second fields, a busy `all` bucket): one HMGET +
+-- one HSET, whatever the field count.
+local function expandDims(byDims)
+  local byDim = {}
+  for dims, h in pairs(byDims) do
+    for _, dim in ipairs(dimList(dims)) do
+      local out = byDim[dim]
+      if not out then
+        out = {}
+        byDim[dim] = out
+      end
+      for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
+    end
+  end
+  return byDim
+end
+
 for _, base in ipairs(accOrder) do
   local t = acc[base]
-  for dim, h in pairs(t.d) do
+  local byDim = t.expand and expandDims(t.d) or t.d
+  for dim, h in pairs(byDim) do
     local fields, n = {}, 0
     for f, d in pairs(h) do
       if d ~= 0 then

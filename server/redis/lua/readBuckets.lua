@@ -34,11 +34,43 @@ local function secondsOf(key)
   return bySecond
 end
 
+-- A 10 s piece is the sum of the ten seconds of its 1 s hash (the ingest script stores no 10 s level).
+-- Agent-time fields m:<state> hold count x offset into THEIR bucket, so a second k contributes
+-- m + n x k s to the 10 s bucket's m (n:<state> of the same second).
+local function tenSecondsOf(key)
+  local sums, order = {}, {}
+  local raw = redis.call('HGETALL', key)
+  local values = {}
+  for i = 1, #raw, 2 do values[raw[i]] = raw[i + 1] end
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    local name = string.sub(f, 1, #f - 2)
+    local v = tonumber(raw[i + 1])
+    if string.sub(name, 1, 2) == 'm:' then
+      local sec = tonumber(string.sub(f, #f))
+      local n = tonumber(values['n:' .. string.sub(name, 3) .. '.' .. sec] or '0')
+      v = v + n * sec * 1000
+    end
+    local sum = sums[name]
+    if sum == nil then order[#order + 1] = name end
+    sums[name] = (sum or 0) + v
+  end
+  local out = {}
+  for _, name in ipairs(order) do
+    if sums[name] ~= 0 then
+      out[#out + 1] = name
+      out[#out + 1] = string.format('%d', sums[name])
+    end
+  end
+  return out
+end
+
 local buckets = {}
 for di, dim in ipairs(req.d) do
   local tens = {}
   for pi, piece in ipairs(req.p) do
     local raw
+    local level = string.sub(piece, 1, 3)
     if string.sub(piece, 1, 2) == '1:' then
       local start = tonumber(string.sub(piece, 3))
       local s10 = start - start % 10
@@ -48,6 +80,8 @@ for di, dim in ipairs(req.d) do
         tens[s10] = group
       end
       raw = group[tostring(start - s10)] or {}
+    elseif level == '10:' then
+      raw = tenSecondsOf(P .. ':b:1:' .. string.sub(piece, 4) .. ':' .. dim)
     else
       raw = redis.call('HGETALL', P .. ':b:' .. piece .. ':' .. dim)
     end
