@@ -40,6 +40,16 @@ const sessionPlan = fc.record({
   secondExit: fc.option(fc.record({ shiftMs: fc.constantFrom(0, 1, 5_000) }), { nil: undefined, freq: 5 }),
 });
 
+/** An agent transfers an answered contact: it is queued again (another or the same queue) after
+ * the answer, so the answered leg becomes a transfer whose target leg then closes (or not). */
+const agentTransferPlan = fc.record({
+  contactIndex: fc.nat(),
+  queueShift: fc.integer({ min: 0, max: 2 }),
+  gapMs: fc.constantFrom(0, 1, 1_000, 30_000),
+  outcome: fc.constantFrom('answered' as const, 'abandoned' as const, 'transferred' as const, 'waiting' as const),
+  waitMs: fc.integer({ min: 0, max: 90_000 }),
+});
+
 export interface KpiHistory extends History {
   /** the history's events plus the KPI events (events of the core alone: core) */
   core: ContractEvent[];
@@ -53,6 +63,7 @@ export function kpiHistoryArb(opts: HistoryOptions & { maxSurveys?: number; maxS
         customers: fc.array(fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined, freq: 4 }), { minLength: 40, maxLength: 40 }),
         surveys: fc.array(surveyPlan, { maxLength: maxSurveys }),
         sessions: fc.array(sessionPlan, { maxLength: maxSessions }),
+        agentTransfers: fc.array(agentTransferPlan, { maxLength: 4 }),
       })
       .map((r) => build(h, r)),
   );
@@ -60,11 +71,31 @@ export function kpiHistoryArb(opts: HistoryOptions & { maxSurveys?: number; maxS
 
 type SurveyPlan = typeof surveyPlan extends fc.Arbitrary<infer T> ? T : never;
 type SessionPlan = typeof sessionPlan extends fc.Arbitrary<infer T> ? T : never;
+type AgentTransferPlan = typeof agentTransferPlan extends fc.Arbitrary<infer T> ? T : never;
 
-function build(h: History, r: { customers: (number | undefined)[]; surveys: SurveyPlan[]; sessions: SessionPlan[] }): KpiHistory {
+function build(
+  h: History,
+  r: { customers: (number | undefined)[]; surveys: SurveyPlan[]; sessions: SessionPlan[]; agentTransfers: AgentTransferPlan[] },
+): KpiHistory {
   const center = h.fixture.center;
   const customerOf = (contactId: string) => r.customers[Number(contactId.slice(1)) % r.customers.length];
-  const core = h.events.map((e): ContractEvent => {
+  const answers = h.events.filter((e) => e.type === 'contact.answered');
+  const transfers: ContractEvent[] = [];
+  r.agentTransfers.forEach((x, i) => {
+    const a = answers[x.contactIndex % Math.max(1, answers.length)];
+    if (a === undefined || a.type !== 'contact.answered') return;
+    const from = h.events.find((e) => e.type === 'contact.queued' && e.contactId === a.contactId);
+    const fromIndex = Math.max(0, h.fixture.queues.findIndex((q) => from?.type === 'contact.queued' && q.id === from.queue));
+    const q = h.fixture.queues[(fromIndex + x.queueShift) % h.fixture.queues.length]!;
+    const at = a.ts + x.gapMs;
+    const contactId = a.contactId;
+    transfers.push({ id: `ax${i}-q`, type: 'contact.queued', ts: at, center, contactId, queue: q.id, channel: q.channel });
+    const leave = at + x.waitMs;
+    if (x.outcome === 'answered') transfers.push({ id: `ax${i}-x`, type: 'contact.answered', ts: leave, center, contactId, agentId: a.agentId });
+    if (x.outcome === 'abandoned') transfers.push({ id: `ax${i}-x`, type: 'contact.abandoned', ts: leave, center, contactId });
+    if (x.outcome === 'transferred') transfers.push({ id: `ax${i}-x`, type: 'contact.transferred', ts: leave, center, contactId, toQueue: h.fixture.queues[(fromIndex + x.queueShift + 1) % h.fixture.queues.length]!.id });
+  });
+  const core = [...h.events, ...transfers].map((e): ContractEvent => {
     if (e.type !== 'contact.queued') return e;
     const n = customerOf(e.contactId);
     return n === undefined ? e : { ...e, customerId: `cust-${n}` };

@@ -14,54 +14,190 @@
 -- Output: JSON {"seq": <center ingest sequence>, "r": "<one char per event: a = accepted, d = duplicate>"}
 --
 -- Counting rules: shared/metrics/SEMANTICS-KPI.md. Like ingestBatch, every entity (contact, IVR
--- session, robot session) keeps its events and its applied contribution; a new event re-derives the
--- contribution from the whole set and applies the difference, so figures are a pure function of the
--- set of events whatever their order. Buckets: "kb:<level>:<startSec>:<dim>" at the engine's levels
--- and expiry (1/10/60 s: end + fret, 900 s: end + iret), kept apart from the core's "b:" buckets so
--- the core may change its bucket layout freely.
+-- session, robot session) keeps its events and its applied contribution, so figures are a pure
+-- function of the set of events whatever their order. Buckets: "kb:<level>:<startSec>:<dim>" at the
+-- engine's levels and expiry (1/10/60 s: end + fret, 900 s: end + iret), kept apart from the core's
+-- "b:" buckets so the core may change its bucket layout freely.
+--
+-- Entity hashes: events (e:<id> contact events, s:<id> surveys, x:<id> session events); a = applied
+-- contribution items joined by GS (contacts: the leg/FCR items of the state machine; sessions: the
+-- counted exit); v = a contact's applied survey items; z = a contact's state machine after its last
+-- contact event (see encodeState). Item strings:
+--   "ts US dims(RS) US field US delta ..."              bucket sums
+--   "@ US day US agentId US dayEndMs US field US delta ..." per-agent day ratings (kad)
+--   "% US day US dayEndMs US dim US customerId"          FCR membership ('' = no customerId)
+-- Cost model (as ingestBatch.lua): contact events arriving in order resume the stored state and only
+-- append items; a late one re-derives the contact from every event and applies new − old item by item
+-- (unchanged items cost a string compare). Bumps go to a Lua accumulator keyed by bucket base then dim
+-- and are flushed once per key (HINCRBY for one or two fields, else HMGET + HSET, plus one PEXPIRE).
+-- Entities written by the earlier format (a = JSON, no z) are re-derived once and migrate.
 
+local GS = '\29'
 local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
 local NOW, LATE, FRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.iret, cfg.mid
 
 -- ---------------------------------------------------------------- accumulators
-local acc, accTtl, accOrder = {}, {}, {}
-local function bump(key, field, delta, ttl)
-  local h = acc[key]
-  if not h then
-    h = {}
-    acc[key] = h
-    accTtl[key] = ttl
-    accOrder[#accOrder + 1] = key
+-- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: no string is built per bump
+local acc, accOrder = {}, {}
+local function target(base, ttl)
+  local t = acc[base]
+  if not t then
+    t = { ttl = ttl, d = {} }
+    acc[base] = t
+    accOrder[#accOrder + 1] = base
   end
-  h[field] = (h[field] or 0) + delta
+  return t
 end
 
--- net change of "customer contacted on day in dim" memberships: key "day US dim" -> customer -> delta
-local fcrDelta, fcrOrder, fcrTtl = {}, {}, {}
-local function bumpFcr(day, dim, customer, delta, dayEnd)
-  local k = day .. US .. dim
-  local h = fcrDelta[k]
+-- net change of "customer contacted on day in dim" memberships: fcrDelta[day][dim][customer] = delta
+local fcrDelta, fcrOrder = {}, {}
+local function bumpFcr(day, dayEnd, dim, customer, delta)
+  local byDay = fcrDelta[day]
+  if not byDay then
+    byDay = { dayEnd = dayEnd, d = {} }
+    fcrDelta[day] = byDay
+  end
+  local h = byDay.d[dim]
   if not h then
     h = {}
-    fcrDelta[k] = h
-    fcrOrder[#fcrOrder + 1] = k
-    fcrTtl[k] = dayEnd
+    byDay.d[dim] = h
+    fcrOrder[#fcrOrder + 1] = { day, dim }
   end
   h[customer] = (h[customer] or 0) + delta
 end
 
-local function forLiveBuckets(ts, fn)
+-- The live KPI buckets of an event at ts (a bucket is written only while end + retention > now, so
+-- a removal hits exactly the buckets its addition hit, or buckets that already expired); depends
+-- only on the second: memoised per second.
+local bucketsAt = {}
+local function liveBuckets(ts)
+  local sec = ts - ts % 1000
+  local out = bucketsAt[sec]
+  if out then return out end
+  out = {}
   for li = 1, 4 do
     local size = LEVEL_MS[li]
     local start = ts - ts % size
     local ttl = start + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then fn(P .. ':kb:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl) end
+    if ttl > 0 then out[#out + 1] = target(P .. ':kb:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl) end
   end
+  bucketsAt[sec] = out
+  return out
+end
+
+local dimLists = {}
+local function dimList(dims)
+  local l = dimLists[dims]
+  if not l then
+    l = split(dims, RS)
+    dimLists[dims] = l
+  end
+  return l
 end
 
 local function localDay(ts)
   return localDayOf(MID, ts)
+end
+
+-- ---------------------------------------------------------------- applying items
+-- parsed item: {ts, dims, field, delta, ...} | {'@', day, agent, dayEnd, field, delta, ...} |
+-- {'%', day, dayEnd, dim, customer}; numbers as numbers
+local function applyParsed(it, sign)
+  local k1 = it[1]
+  if k1 == '@' then
+    local ttl = it[4] + LATE - NOW
+    if ttl > 0 then
+      local byDim = target(P .. ':kad:' .. it[2], ttl).d
+      local h = byDim['']
+      if not h then
+        h = {}
+        byDim[''] = h
+      end
+      for k = 5, #it, 2 do
+        local f = it[3] .. US .. it[k]
+        h[f] = (h[f] or 0) + sign * it[k + 1]
+      end
+    end
+  elseif k1 == '%' then
+    bumpFcr(it[2], it[3], it[4], it[5], sign)
+  else
+    local dims = dimList(it[2])
+    local nd, nf = #dims, #it
+    for _, t in ipairs(liveBuckets(k1)) do
+      local byDim = t.d
+      for d = 1, nd do
+        local dim = dims[d]
+        local h = byDim[dim]
+        if not h then
+          h = {}
+          byDim[dim] = h
+        end
+        for k = 3, nf, 2 do
+          local f = it[k]
+          h[f] = (h[f] or 0) + sign * it[k + 1]
+        end
+      end
+    end
+  end
+end
+
+local function applyItem(item, sign)
+  local it = split(item, US)
+  local k1 = it[1]
+  if k1 == '@' then
+    it[4] = tonumber(it[4])
+    for k = 6, #it, 2 do it[k] = tonumber(it[k]) end
+  elseif k1 == '%' then
+    it[3] = tonumber(it[3])
+  else
+    it[1] = tonumber(k1)
+    for k = 4, #it, 2 do it[k] = tonumber(it[k]) end
+  end
+  applyParsed(it, sign)
+end
+
+-- Apply new − old item by item (lists of item strings).
+local function applyDiff(oldItems, newItems)
+  local count = {}
+  for _, item in ipairs(oldItems) do count[item] = (count[item] or 0) + 1 end
+  for _, item in ipairs(newItems) do
+    local n = count[item]
+    if n and n > 0 then
+      count[item] = n - 1
+    else
+      applyItem(item, 1)
+    end
+  end
+  for item, n in pairs(count) do
+    for _ = 1, n do applyItem(item, -1) end
+  end
+end
+
+local function append(list, enc)
+  if enc == nil or enc == '' then return list end
+  for _, item in ipairs(split(enc, GS)) do list[#list + 1] = item end
+  return list
+end
+
+-- the earlier format: a = cjson {i = {{ts, dims, field, delta, ...}}, a = {{day, agent, dayEnd, field, delta, ...}},
+-- f = {{day, dayEnd, dim, customer}}}, as item strings
+local function legacyItems(enc, list)
+  local c = cjson.decode(enc)
+  for _, it in ipairs(c.i or {}) do list[#list + 1] = table.concat(it, US) end
+  for _, a in ipairs(c.a or {}) do
+    local s = { '@', a[1], a[2], a[3] }
+    for k = 4, #a do s[#s + 1] = a[k] end
+    list[#list + 1] = table.concat(s, US)
+  end
+  for _, f in ipairs(c.f or {}) do list[#list + 1] = table.concat({ '%', f[1], f[2], f[3], f[4] }, US) end
+  return list
+end
+
+local function storedItems(h, list)
+  local a = h.a
+  if a and string.sub(a, 1, 1) == '{' then legacyItems(a, list) else append(list, a) end
+  return list
 end
 
 -- ---------------------------------------------------------------- queues (the core's qmap, read only)
@@ -84,178 +220,308 @@ local function eventLess(x, y)
   return bytesLess(x.id, y.id)
 end
 
-local function eventsOf(h, prefix)
-  local evs = {}
-  for f, v in pairs(h) do
-    if string.sub(f, 1, 2) == prefix then
-      local p = split(v, US)
-      p.id = string.sub(f, 3)
-      p.t = tonumber(p[1])
-      p.ts = tonumber(p[2])
-      evs[#evs + 1] = p
-    end
+-- ---------------------------------------------------------------- contacts
+-- The contact state machine over its contact events sorted by (ts, type, id): legs (SEMANTICS.md),
+-- transfers, the first leg, FCR memberships. `st` = {last = sort key of the last event applied,
+-- leg = open leg {q, at}, prev = last closed leg {q, closedAt, out = a|b|x}, n = legs opened,
+-- la = last leg closed answered {q, ag}, seen = FCR memberships (day US dim US customer)}. Feeding
+-- events one by one appends exactly the items a run over the whole sorted set appends, so the
+-- in-order fast path and a re-derivation produce the same item list. An answered leg becomes a
+-- transfer when a later leg opens: its "t" is then an item of its own.
+local function run(st, evs, out)
+  local leg, prev, n = st.leg, st.prev, st.n
+  local function item(it)
+    out[#out + 1] = it
   end
-  table.sort(evs, eventLess)
-  return evs
-end
-
--- ---------------------------------------------------------------- derivations
--- Each returns a contribution {i = {{ts, dims, field, delta, ...}}, a = {{day, agent, dayEnd, field, delta, ...}},
--- f = {{day, dayEnd, dim, customer}}} where customer '' = a contact without customerId.
-
-local function deriveContact(h)
-  local items, agentDay, fcr = {}, {}, {}
-  -- contact events: e:<id> = type US ts US queue US channel US agent US customer
-  local legs, leg, lastAnswered = {}, nil, nil
-  local seenFcr = {}
-  for _, e in ipairs(eventsOf(h, 'e:')) do
-    local t, q, ag, cu = e.t, e[3] or '', e[5] or '', e[6] or ''
+  local function close(ts, outcome)
+    local it = { ts, qdims(leg.q).enc, 'l', 1 }
+    if outcome == 'x' then it[5] = 't'; it[6] = 1 end
+    item(it)
+    if prev and prev.out ~= 'b' then
+      local x = { ts, qdims(prev.q).enc, 'x', 1 }
+      if outcome == 'a' then x[5] = 'xa'; x[6] = 1 end
+      item(x)
+    end
+    prev = { q = leg.q, closedAt = ts, out = outcome }
+    leg = nil
+  end
+  for _, e in ipairs(evs) do
+    local t = e.t
     if t == 0 then
+      local q = e.q
       local day, dayEnd = localDay(e.ts)
       if day then
-        -- one membership per (day, dim, customer): a transfer between queues of one dim is one contact
+        local seen = st.seen
+        if not seen then
+          seen = {}
+          st.seen = seen
+          -- resumed state: the memberships already applied are the stored "%" items
+          if st.seenFrom then
+            for _, s in ipairs(split(st.seenFrom, GS)) do
+              if string.sub(s, 1, 1) == '%' then
+                local p = split(s, US)
+                seen[p[2] .. US .. p[4] .. US .. p[5]] = true
+              end
+            end
+          end
+        end
         for _, dim in ipairs(qdims(q).list) do
-          local key = day .. US .. dim .. US .. cu
-          if not seenFcr[key] then
-            seenFcr[key] = true
-            fcr[#fcr + 1] = { day, dayEnd, dim, cu }
+          local key = day .. US .. dim .. US .. e.cu
+          if not seen[key] then
+            seen[key] = true
+            item({ '%', day, dayEnd, dim, e.cu })
           end
         end
       end
       if not (leg and leg.q == q) then
-        if leg then leg.out, leg.closedAt = 'x', e.ts end
+        if leg then close(e.ts, 'x') end
+        if prev and prev.out == 'a' then item({ prev.closedAt, qdims(prev.q).enc, 't', 1 }) end
         leg = { q = q, at = e.ts }
-        legs[#legs + 1] = leg
+        n = n + 1
+        if n == 1 then item({ e.ts, qdims(q).enc, 'f', 1 }) end
       end
     elseif leg then
       if t == 1 then
-        leg.out, leg.closedAt = 'a', e.ts
-        lastAnswered = { q = leg.q, ag = ag }
+        st.la = { q = leg.q, ag = e.ag }
+        close(e.ts, 'a')
       elseif t == 2 then
-        leg.out, leg.closedAt = 'b', e.ts
+        close(e.ts, 'b')
       else
-        leg.out, leg.closedAt = 'x', e.ts
-      end
-      leg = nil
-    end
-  end
-  local function transferred(i)
-    local l = legs[i]
-    return l.out == 'x' or (i < #legs and l.out ~= nil and l.out ~= 'b')
-  end
-  if #legs > 0 then items[#items + 1] = { legs[1].at, qdims(legs[1].q).enc, 'f', 1 } end
-  for i, l in ipairs(legs) do
-    if l.out then
-      local it = { l.closedAt, qdims(l.q).enc, 'l', 1 }
-      if transferred(i) then it[#it + 1] = 't'; it[#it + 1] = 1 end
-      items[#items + 1] = it
-      if i > 1 and transferred(i - 1) then
-        local x = { l.closedAt, qdims(legs[i - 1].q).enc, 'x', 1 }
-        if l.out == 'a' then x[#x + 1] = 'xa'; x[#x + 1] = 1 end
-        items[#items + 1] = x
+        close(e.ts, 'x')
       end
     end
+    st.last = e
   end
-  -- the contact's first survey (by ts, id): s:<id> = 0 US ts US rating US queue US channel US agent
-  local s = eventsOf(h, 's:')[1]
-  if s then
-    local rating, q, ch, ag = s[3], s[4] or '', s[5] or '', s[6] or ''
-    if q == '' and lastAnswered then q = lastAnswered.q end
-    if ag == '' and lastAnswered then ag = lastAnswered.ag end
-    local dims
-    if q ~= '' then
-      local qd = qdims(q)
-      dims = qd.enc
-      if qd.ch == '' and ch ~= '' then dims = dims .. RS .. 'ch:' .. ch end
+  st.leg, st.prev, st.n = leg, prev, n
+end
+
+-- state field "z": lastTs lastType lastId legQ legAt prevQ prevClosedAt prevOut n laSet laQ laAgent maxTs (US)
+local function encodeState(st)
+  local l, leg, prev, la = st.last, st.leg, st.prev, st.la
+  return table.concat({
+    l and l.ts or '', l and l.t or '', l and l.id or '',
+    leg and leg.q or '', leg and leg.at or '',
+    prev and prev.q or '', prev and prev.closedAt or '', prev and prev.out or '',
+    st.n, la and '1' or '', la and la.q or '', la and la.ag or '', st.maxTs,
+  }, US)
+end
+
+local function decodeState(v)
+  local p = split(v, US)
+  local st = { n = tonumber(p[9]), maxTs = tonumber(p[13]) }
+  if p[1] ~= '' then st.last = { ts = tonumber(p[1]), t = tonumber(p[2]), id = p[3] } end
+  if p[4] ~= '' then st.leg = { q = p[4], at = tonumber(p[5]) } end
+  if p[6] ~= '' then st.prev = { q = p[6], closedAt = tonumber(p[7]), out = p[8] } end
+  if p[10] == '1' then st.la = { q = p[11], ag = p[12] } end
+  return st
+end
+
+-- stored contact event e:<id> = type US ts US queue US channel US agent US customer
+local function parseContact(f, v)
+  local p = split(v, US)
+  return { t = tonumber(p[1]), ts = tonumber(p[2]), q = p[3] or '', ag = p[5] or '', cu = p[6] or '', id = string.sub(f, 3) }
+end
+
+-- The contact's survey items from its first survey (by ts, id) and its last answered leg.
+-- stored survey s:<id> = 0 US ts US rating US queue US channel US agent
+local function surveyItems(h, la)
+  local best, bestId, bestTs
+  for f, v in pairs(h) do
+    if string.sub(f, 1, 2) == 's:' then
+      local id = string.sub(f, 3)
+      local p = split(v, US)
+      local ts = tonumber(p[2])
+      if not best or ts < bestTs or (ts == bestTs and bytesLess(id, bestId)) then
+        best, bestId, bestTs = p, id, ts
+      end
+    end
+  end
+  if not best then return {} end
+  local rating, q, ch, ag = best[3], best[4] or '', best[5] or '', best[6] or ''
+  if q == '' and la then q = la.q end
+  if ag == '' and la then ag = la.ag end
+  local dims
+  if q ~= '' then
+    local qd = qdims(q)
+    dims = qd.enc
+    if qd.ch == '' and ch ~= '' then dims = dims .. RS .. 'ch:' .. ch end
+  else
+    dims = 'all'
+    if ch ~= '' then dims = dims .. RS .. 'ch:' .. ch end
+  end
+  local score = tonumber(rating)
+  local dis = (rating == 'dissatisfied' or (score and score <= 2)) and 1 or 0
+  local fields = { 'r', 1 }
+  if dis == 1 then fields[#fields + 1] = 'rd'; fields[#fields + 1] = 1 end
+  if score then
+    fields[#fields + 1] = 'rn'; fields[#fields + 1] = 1
+    fields[#fields + 1] = 'rs'; fields[#fields + 1] = score
+  end
+  local items = { table.concat({ bestTs, dims, unpack(fields) }, US) }
+  local day, dayEnd = localDay(bestTs)
+  if day and ag ~= '' then items[2] = table.concat({ '@', day, ag, dayEnd, unpack(fields) }, US) end
+  return items, bestTs
+end
+
+local function itemString(it)
+  return table.concat(it, US)
+end
+
+-- Returns the fields to write besides the new events, and whether the contribution changed.
+local function updateContact(ent)
+  local h = ent.h
+  local w = {}
+  local changed = false
+  local st
+  if ent.fresh then
+    st = { n = 0, maxTs = 0 }
+  elseif h.z then
+    st = decodeState(h.z)
+  end
+  local added = ent.added
+  table.sort(added, eventLess)
+  local oldA = h.a or ''
+  local newA
+  if st and (#added == 0 or st.last == nil or eventLess(st.last, added[1])) then
+    -- fast path: resume the state machine, append its new items
+    local out = {}
+    st.seenFrom = oldA
+    run(st, added, out)
+    if #out > 0 then
+      local strs = {}
+      for i, it in ipairs(out) do
+        applyParsed(it, 1)
+        strs[i] = itemString(it)
+      end
+      local more = table.concat(strs, GS)
+      newA = oldA == '' and more or oldA .. GS .. more
     else
-      dims = 'all'
-      if ch ~= '' then dims = dims .. RS .. 'ch:' .. ch end
+      newA = oldA
     end
-    local score = tonumber(rating)
-    local dis = (rating == 'dissatisfied' or (score and score <= 2)) and 1 or 0
-    local fields = { 'r', 1 }
-    if dis == 1 then fields[#fields + 1] = 'rd'; fields[#fields + 1] = 1 end
-    if score then
-      fields[#fields + 1] = 'rn'; fields[#fields + 1] = 1
-      fields[#fields + 1] = 'rs'; fields[#fields + 1] = score
+    local maxTs = st.maxTs
+    for _, e in ipairs(added) do
+      if e.ts > maxTs then maxTs = e.ts end
     end
-    local it = { s.ts, dims }
-    for _, v in ipairs(fields) do it[#it + 1] = v end
-    items[#items + 1] = it
-    local day, dayEnd = localDay(s.ts)
-    if day and ag ~= '' then
-      local a = { day, ag, dayEnd }
-      for _, v in ipairs(fields) do a[#a + 1] = v end
-      agentDay[#agentDay + 1] = a
+    for _, ts in ipairs(ent.surveyTs) do
+      if ts > maxTs then maxTs = ts end
     end
-  end
-  return { i = items, a = agentDay, f = fcr }
-end
-
--- IVR session: x:<id> = type US ts US outcome; counted once, at its first exit (ts, id)
-local function deriveIvr(h)
-  local items = {}
-  for _, e in ipairs(eventsOf(h, 'x:')) do
-    if e.t == 1 then
-      local it = { e.ts, 'all' .. RS .. 'ch:voice', 'i', 1 }
-      if e[3] == 'to_agent' then it[#it + 1] = 'ia'; it[#it + 1] = 1 end
-      if e[3] == 'self_served' then it[#it + 1] = 'is'; it[#it + 1] = 1 end
-      items[1] = it
-      break
-    end
-  end
-  return { i = items, a = {}, f = {} }
-end
-
--- robot session: x:<id> = type US ts US channel US outcome US questions US recognized US unresolved
-local function deriveBot(h)
-  local items = {}
-  for _, e in ipairs(eventsOf(h, 'x:')) do
-    if e.t == 1 then
-      local it = { e.ts, 'all' .. RS .. 'ch:' .. e[3], 'b', 1 }
-      local function add(f, v)
-        if v and v ~= 0 then it[#it + 1] = f; it[#it + 1] = v end
+    st.maxTs = maxTs
+    -- the survey items depend on the first survey, the last answered leg and the queue map: cheap
+    -- to recompute for the few contacts that have a survey
+    local oldV = h.v or ''
+    if ent.surveys then
+      local newV = table.concat(surveyItems(h, st.la), GS)
+      if newV ~= oldV then
+        applyDiff(append({}, oldV), append({}, newV))
+        w[#w + 1] = 'v'
+        w[#w + 1] = newV
+        changed = true
       end
-      add('ba', e[4] == 'to_agent' and 1 or 0)
-      add('br', e[4] == 'resolved' and 1 or 0)
-      add('bq', tonumber(e[5]))
-      add('bg', tonumber(e[6]))
-      add('bu', tonumber(e[7]))
-      items[1] = it
-      break
+    end
+  else
+    -- slow path: re-derive from every event, apply the difference
+    local evs = {}
+    local maxTs = 0
+    for f, v in pairs(h) do
+      if string.sub(f, 1, 2) == 'e:' then evs[#evs + 1] = parseContact(f, v) end
+    end
+    table.sort(evs, eventLess)
+    st = { n = 0 }
+    local out = {}
+    run(st, evs, out)
+    if st.last then maxTs = st.last.ts end
+    local strs = {}
+    for i, it in ipairs(out) do strs[i] = itemString(it) end
+    newA = table.concat(strs, GS)
+    local sv, sts = surveyItems(h, st.la)
+    for f, v in pairs(h) do
+      if string.sub(f, 1, 2) == 's:' then
+        local ts = tonumber(split(v, US)[2])
+        if ts > maxTs then maxTs = ts end
+      end
+    end
+    st.maxTs = maxTs
+    local newV = table.concat(sv, GS)
+    local oldV = h.v or ''
+    local oldItems = append(storedItems(h, {}), oldV)
+    local newItems = append(append({}, newA), newV)
+    applyDiff(oldItems, newItems)
+    if newV ~= oldV then
+      w[#w + 1] = 'v'
+      w[#w + 1] = newV
+      changed = true
     end
   end
-  return { i = items, a = {}, f = {} }
+  if newA ~= oldA then
+    w[#w + 1] = 'a'
+    w[#w + 1] = newA
+    changed = true
+  end
+  w[#w + 1] = 'z'
+  w[#w + 1] = encodeState(st)
+  return w, changed, st.maxTs
 end
 
-local function applyContribution(enc, sign)
-  if enc == nil or enc == '' then return end
-  local c = cjson.decode(enc)
-  for _, it in ipairs(c.i) do
-    local dims = split(it[2], RS)
-    forLiveBuckets(it[1], function(base, ttl)
-      for d = 1, #dims do
-        local key = base .. dims[d]
-        for k = 3, #it, 2 do bump(key, it[k], sign * it[k + 1], ttl) end
+-- ---------------------------------------------------------------- IVR / robot sessions
+-- counted once, at the first exit by (ts, id); x:<id> = type US ts US ...
+local function firstExit(h)
+  local best, bestId, bestTs
+  local maxTs = 0
+  for f, v in pairs(h) do
+    if string.sub(f, 1, 2) == 'x:' then
+      local p = split(v, US)
+      local ts = tonumber(p[2])
+      if ts > maxTs then maxTs = ts end
+      if p[1] == '1' then
+        local id = string.sub(f, 3)
+        if not best or ts < bestTs or (ts == bestTs and bytesLess(id, bestId)) then
+          best, bestId, bestTs = p, id, ts
+        end
       end
-    end)
-  end
-  for _, a in ipairs(c.a) do
-    local ttl = a[3] + LATE - NOW
-    if ttl > 0 then
-      for k = 4, #a, 2 do bump(P .. ':kad:' .. a[1], a[2] .. US .. a[k], sign * a[k + 1], ttl) end
     end
   end
-  for _, f in ipairs(c.f) do bumpFcr(f[1], f[3], f[4], sign, f[2]) end
+  return best, bestTs, maxTs
+end
+
+-- IVR: x:<id> = type US ts US outcome
+local function ivrItems(e, ts)
+  local it = { ts, 'all' .. RS .. 'ch:voice', 'i', 1 }
+  if e[3] == 'to_agent' then it[#it + 1] = 'ia'; it[#it + 1] = 1 end
+  if e[3] == 'self_served' then it[#it + 1] = 'is'; it[#it + 1] = 1 end
+  return it
+end
+
+-- robot: x:<id> = type US ts US channel US outcome US questions US recognized US unresolved
+local function botItems(e, ts)
+  local it = { ts, 'all' .. RS .. 'ch:' .. e[3], 'b', 1 }
+  local function add(f, v)
+    if v and v ~= 0 then it[#it + 1] = f; it[#it + 1] = v end
+  end
+  add('ba', e[4] == 'to_agent' and 1 or 0)
+  add('br', e[4] == 'resolved' and 1 or 0)
+  add('bq', tonumber(e[5]))
+  add('bg', tonumber(e[6]))
+  add('bu', tonumber(e[7]))
+  return it
+end
+
+local function updateSession(ent)
+  local h = ent.h
+  local e, ts, maxTs = firstExit(h)
+  local newA = ''
+  if e then newA = itemString(ent.kind == 'i' and ivrItems(e, ts) or botItems(e, ts)) end
+  local w = {}
+  if newA ~= (h.a or '') then
+    applyDiff(storedItems(h, {}), append({}, newA))
+    w[1] = 'a'
+    w[2] = newA
+    return w, true, maxTs
+  end
+  return w, false, maxTs
 end
 
 -- ---------------------------------------------------------------- intake
-local kinds = {
-  c = { key = ':kc:', derive = deriveContact },
-  s = { key = ':kc:', derive = deriveContact },
-  i = { key = ':ki:', derive = deriveIvr },
-  b = { key = ':kbs:', derive = deriveBot },
-}
+local entityKey = { c = ':kc:', s = ':kc:', i = ':ki:', b = ':kbs:' }
 local entities, entityOrder = {}, {}
 local statuses = {}
 local accepted = 0
@@ -263,35 +529,43 @@ local accepted = 0
 for i = 2, #ARGV do
   local p = split(ARGV[i], US)
   local kind, id = p[1], p[2]
-  local entityId, field, value, ts, counted
+  local entityId, field, value, counted
   if kind == 'c' then
-    entityId, ts = p[5], tonumber(p[4])
+    entityId = p[5]
     field = 'e:' .. id
     value = p[3] .. US .. p[4] .. US .. (p[6] or '') .. US .. (p[7] or '') .. US .. (p[8] or '') .. US .. (p[9] or '')
     counted = p[10] ~= '1'
   elseif kind == 's' then
-    entityId, ts = p[4], tonumber(p[3])
+    entityId = p[4]
     field = 's:' .. id
     value = '0' .. US .. p[3] .. US .. p[5] .. US .. (p[6] or '') .. US .. (p[7] or '') .. US .. (p[8] or '')
     counted = true
   elseif kind == 'i' then
-    entityId, ts = p[5], tonumber(p[4])
+    entityId = p[5]
     field = 'x:' .. id
     value = p[3] .. US .. p[4] .. US .. (p[6] or '')
     counted = true
   else
-    entityId, ts = p[5], tonumber(p[4])
+    entityId = p[5]
     field = 'x:' .. id
     value = table.concat({ p[3], p[4], p[6] or '', p[7] or '', p[8] or '', p[9] or '', p[10] or '' }, US)
     counted = true
   end
-  local key = P .. kinds[kind].key .. entityId
+  local key = P .. entityKey[kind] .. entityId
   local ent = entities[key]
   if not ent then
     local raw = redis.call('HGETALL', key)
     local h = {}
-    for k = 1, #raw, 2 do h[raw[k]] = raw[k + 1] end
-    ent = { h = h, new = {}, derive = kinds[kind].derive }
+    local surveys = false
+    for k = 1, #raw, 2 do
+      local f = raw[k]
+      h[f] = raw[k + 1]
+      if not surveys and string.sub(f, 1, 2) == 's:' then surveys = true end
+    end
+    ent = {
+      h = h, new = {}, added = {}, surveyTs = {}, surveys = surveys, fresh = #raw == 0,
+      contact = kind == 'c' or kind == 's', kind = kind,
+    }
     entities[key] = ent
     entityOrder[#entityOrder + 1] = key
   end
@@ -302,35 +576,34 @@ for i = 2, #ARGV do
     ent.h[field] = value
     ent.new[#ent.new + 1] = field
     ent.new[#ent.new + 1] = value
+    if kind == 'c' then
+      ent.added[#ent.added + 1] = {
+        t = tonumber(p[3]), ts = tonumber(p[4]), q = p[6] or '', ag = p[8] or '', cu = p[9] or '', id = id,
+      }
+    elseif kind == 's' then
+      ent.surveys = true
+      ent.surveyTs[#ent.surveyTs + 1] = tonumber(p[3])
+    end
     if counted then accepted = accepted + 1 end
   end
   statuses[#statuses + 1] = status
 end
 
--- ---------------------------------------------------------------- re-derive each touched entity once
+-- ---------------------------------------------------------------- update each touched entity once
 local changed = false
 for _, key in ipairs(entityOrder) do
   local ent = entities[key]
   if #ent.new > 0 then
-    local c = ent.derive(ent.h)
-    local enc = ''
-    if #c.i > 0 or #c.a > 0 or #c.f > 0 then enc = cjson.encode(c) end
-    local old = ent.h.a or ''
-    if enc ~= old then
-      applyContribution(old, -1)
-      applyContribution(enc, 1)
-      ent.new[#ent.new + 1] = 'a'
-      ent.new[#ent.new + 1] = enc
-      changed = true
+    local w, ch, maxTs
+    if ent.contact then
+      w, ch, maxTs = updateContact(ent)
+    else
+      w, ch, maxTs = updateSession(ent)
     end
-    redis.call('HSET', key, unpack(ent.new))
-    local maxTs = 0
-    for f, v in pairs(ent.h) do
-      if string.sub(f, 2, 2) == ':' and f ~= 'a' then
-        local t = tonumber(split(v, US)[2])
-        if t and t > maxTs then maxTs = t end
-      end
-    end
+    if ch then changed = true end
+    local new = ent.new
+    for k = 1, #w do new[#new + 1] = w[k] end
+    redis.call('HSET', key, unpack(new))
     local ttl = maxTs + LATE - NOW
     if ttl < 1000 then ttl = 1000 end
     redis.call('PEXPIRE', key, ttl)
@@ -338,46 +611,85 @@ for _, key in ipairs(entityOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
-for _, key in ipairs(accOrder) do
-  local touched = false
-  for f, d in pairs(acc[key]) do
-    if d ~= 0 then
-      redis.call('HINCRBY', key, f, d)
-      touched = true
+-- Few changed fields: HINCRBY each. Many: one HMGET + one HSET, whatever the field count.
+for _, base in ipairs(accOrder) do
+  local t = acc[base]
+  for dim, h in pairs(t.d) do
+    local fields, n = {}, 0
+    for f, d in pairs(h) do
+      if d ~= 0 then
+        n = n + 1
+        fields[n] = f
+      end
+    end
+    if n > 0 then
+      local key = base .. dim
+      if n <= 2 then
+        for k = 1, n do redis.call('HINCRBY', key, fields[k], h[fields[k]]) end
+      else
+        local cur = redis.call('HMGET', key, unpack(fields))
+        local args = {}
+        for k = 1, n do
+          args[2 * k - 1] = fields[k]
+          args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
+        end
+        redis.call('HSET', key, unpack(args))
+      end
+      redis.call('PEXPIRE', key, t.ttl)
     end
   end
-  if touched and accTtl[key] then redis.call('PEXPIRE', key, accTtl[key]) end
 end
 
 -- FCR: "kfc:<day>:<dim>" customer -> contacts that day (kept while late events may still come);
 -- "kfs:<day>:<dim>" {c = customers, o = customers with one contact, n = contacts without customerId}
 -- (kept for the interval retention, so past days keep their figure).
-for _, k in ipairs(fcrOrder) do
-  local parts = split(k, US)
-  local day, dim = parts[1], parts[2]
+for _, dd in ipairs(fcrOrder) do
+  local day, dim = dd[1], dd[2]
+  local byDay = fcrDelta[day]
+  local deltas = byDay.d[dim]
   local counts, summary = P .. ':kfc:' .. day .. ':' .. dim, P .. ':kfs:' .. day .. ':' .. dim
-  local dayEnd = fcrTtl[k]
-  local touched = false
-  for customer, d in pairs(fcrDelta[k]) do
+  local customers, n = {}, 0
+  local dn = 0
+  for customer, d in pairs(deltas) do
     if d ~= 0 then
-      touched = true
       if customer == '' then
-        redis.call('HINCRBY', summary, 'n', d)
+        dn = d
       else
-        local before = tonumber(redis.call('HGET', counts, customer) or '0')
-        local after = before + d
-        if after <= 0 then redis.call('HDEL', counts, customer) else redis.call('HSET', counts, customer, after) end
-        local c = (after > 0 and 1 or 0) - (before > 0 and 1 or 0)
-        local o = (after == 1 and 1 or 0) - (before == 1 and 1 or 0)
-        if c ~= 0 then redis.call('HINCRBY', summary, 'c', c) end
-        if o ~= 0 then redis.call('HINCRBY', summary, 'o', o) end
+        n = n + 1
+        customers[n] = customer
       end
     end
   end
-  if touched then
-    local ttlCounts = dayEnd + LATE - NOW
-    local ttlSummary = dayEnd + IRET - NOW
-    if ttlCounts > 0 and redis.call('EXISTS', counts) == 1 then redis.call('PEXPIRE', counts, ttlCounts) end
+  local dc, dO = 0, 0
+  local wroteCounts = false
+  if n > 0 then
+    local cur = redis.call('HMGET', counts, unpack(customers))
+    local set, del = {}, {}
+    for k = 1, n do
+      local before = tonumber(cur[k] or '0')
+      local after = before + deltas[customers[k]]
+      if after <= 0 then
+        if before ~= 0 or cur[k] then del[#del + 1] = customers[k] end
+      else
+        set[#set + 1] = customers[k]
+        set[#set + 1] = after
+      end
+      dc = dc + (after > 0 and 1 or 0) - (before > 0 and 1 or 0)
+      dO = dO + (after == 1 and 1 or 0) - (before == 1 and 1 or 0)
+    end
+    if #set > 0 then
+      redis.call('HSET', counts, unpack(set))
+      wroteCounts = true
+    end
+    if #del > 0 then redis.call('HDEL', counts, unpack(del)) end
+  end
+  if n > 0 or dn ~= 0 then
+    if dn ~= 0 then redis.call('HINCRBY', summary, 'n', dn) end
+    if dc ~= 0 then redis.call('HINCRBY', summary, 'c', dc) end
+    if dO ~= 0 then redis.call('HINCRBY', summary, 'o', dO) end
+    local ttlCounts = byDay.dayEnd + LATE - NOW
+    local ttlSummary = byDay.dayEnd + IRET - NOW
+    if ttlCounts > 0 and n > 0 and (wroteCounts or redis.call('EXISTS', counts) == 1) then redis.call('PEXPIRE', counts, ttlCounts) end
     if ttlSummary > 0 then redis.call('PEXPIRE', summary, ttlSummary) end
   end
 end
