@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'socket.io';
 import {
-  coalesceMs,
   heartbeatMs,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -43,11 +42,12 @@ class LiveView {
     this.trend = spec.kind === 'board' ? TrendSeries.forView(hub.app.redis, hub.app.keys, spec.center, id) : null;
   }
 
-  /** Something changed: recompute now if the last one is ≥ 250 ms old, else at the 250 ms mark. */
+  /** Something changed: recompute now if the last one is at least one coalescing window
+   * (realtime.coalesceMs) old, else when that window ends. */
   request(): void {
     this.dirty = true;
     if (this.timer || this.inFlight) return; // the pending run (or the one after the in-flight one) covers it
-    const wait = Math.max(0, this.lastComputedAt + coalesceMs - performance.now());
+    const wait = Math.max(0, this.lastComputedAt + this.hub.app.config.realtime.coalesceMs - performance.now());
     this.timer = setTimeout(() => void this.run(), wait);
   }
 

@@ -158,8 +158,6 @@ export interface SocketData {
 export const staleAfterMs = 10_000;
 /** Server heartbeat: a payload at least this often per view even without events. */
 export const heartbeatMs = 5_000;
-/** Coalescing: at most one recompute per view in this period while events flow. */
-export const coalesceMs = 250;
 
 /** Every socket that subscribes to a view of a center also joins this room: alerts are sent to it. */
 export function centerRoom(center: string): string {

@@ -32,7 +32,9 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
   const configPath = join(opts.dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(opts.config, null, 2));
   const port = await freePort();
-  const nodeArgs = ['--import', 'tsx', ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'server/server.ts'];
+  // BENCH_SERVER_NODE_ARGS: extra V8/Node flags for the server under test (e.g. --trace-gc)
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const nodeArgs = ['--import', 'tsx', ...extra, ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'server/server.ts'];
   const server = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: {

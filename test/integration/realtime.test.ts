@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
+import { defaultCoalesceMs } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
@@ -149,7 +150,7 @@ describe('views', () => {
     expect(update.trend!.length).toBeLessThanOrEqual(1);
   });
 
-  it('coalesces a burst of ingests into a few updates (≤ one per 250 ms)', async () => {
+  it(`coalesces a burst of ingests into a few updates (≤ one per ${defaultCoalesceMs} ms, the default realtime.coalesceMs)`, async () => {
     const s = open({ token: displayToken });
     await connected(s);
     await subscribe(s, { kind: 'board', board: 'default' });
@@ -164,8 +165,8 @@ describe('views', () => {
     await next(s, 'view:updated', (p) => p.seq >= lastSeq, 2000).catch(() => undefined);
     const elapsed = Date.now() - started;
     expect(updates.at(-1)!.seq).toBe(lastSeq);
-    // at most one update per 250 ms (+1 for the leading edge, +1 for a heartbeat)
-    expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 2);
+    // at most one update per coalescing window (+1 for the leading edge, +1 for a heartbeat)
+    expect(updates.length).toBeLessThanOrEqual(Math.ceil(elapsed / defaultCoalesceMs) + 2);
     expect(updates.length).toBeLessThan(40);
   });
 

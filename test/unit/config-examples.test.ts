@@ -61,4 +61,11 @@ describe('config errors', () => {
   it('report YAML syntax errors', () => {
     expect(() => parseConfigText('queues: [\n  - id: x', 'broken.yaml')).toThrow(ConfigError);
   });
+
+  it('bound the realtime coalescing window to 50–250 ms (default 100)', () => {
+    expect(parseConfigText('{}', 'empty.yaml').realtime.coalesceMs).toBe(100);
+    expect(parseConfigText('realtime: { coalesceMs: 250 }', 'slow.yaml').realtime.coalesceMs).toBe(250);
+    expect(() => parseConfigText('realtime: { coalesceMs: 300 }', 'slow.yaml')).toThrow(/realtime\.coalesceMs/);
+    expect(() => parseConfigText('realtime: { coalesceMs: 20 }', 'fast.yaml')).toThrow(/realtime\.coalesceMs/);
+  });
 });
