@@ -25,7 +25,7 @@
 -- contact event (see encodeState). Item strings:
 --   "ts US dims(RS) US field US delta ..."              bucket sums
 --   "@ US day US agentId US dayEndMs US field US delta ..." per-agent day ratings (kad)
---   "% US day US dayEndMs US dim US customerId"          FCR membership ('' = no customerId)
+--   "% US day US dayEndMs US customerId US dims(RS)"     FCR memberships ('' = no customerId)
 -- Cost model (as ingestBatch.lua): contact events arriving in order resume the stored state and only
 -- append items; a late one re-derives the contact from every event and applies new − old item by item
 -- (unchanged items cost a string compare). Bumps go to a Lua accumulator keyed by bucket base then dim
@@ -102,7 +102,7 @@ end
 
 -- ---------------------------------------------------------------- applying items
 -- parsed item: {ts, dims, field, delta, ...} | {'@', day, agent, dayEnd, field, delta, ...} |
--- {'%', day, dayEnd, dim, customer}; numbers as numbers
+-- {'%', day, dayEnd, customer, dims}; numbers as numbers
 local function applyParsed(it, sign)
   local k1 = it[1]
   if k1 == '@' then
@@ -120,7 +120,7 @@ local function applyParsed(it, sign)
       end
     end
   elseif k1 == '%' then
-    bumpFcr(it[2], it[3], it[4], it[5], sign)
+    for _, dim in ipairs(dimList(it[5])) do bumpFcr(it[2], it[3], dim, it[4], sign) end
   else
     local dims = dimList(it[2])
     local nd, nf = #dims, #it
@@ -190,7 +190,7 @@ local function legacyItems(enc, list)
     for k = 4, #a do s[#s + 1] = a[k] end
     list[#list + 1] = table.concat(s, US)
   end
-  for _, f in ipairs(c.f or {}) do list[#list + 1] = table.concat({ '%', f[1], f[2], f[3], f[4] }, US) end
+  for _, f in ipairs(c.f or {}) do list[#list + 1] = table.concat({ '%', f[1], f[2], f[4], f[3] }, US) end
   return list
 end
 
@@ -260,17 +260,23 @@ local function run(st, evs, out)
             for _, s in ipairs(split(st.seenFrom, GS)) do
               if string.sub(s, 1, 1) == '%' then
                 local p = split(s, US)
-                seen[p[2] .. US .. p[4] .. US .. p[5]] = true
+                for _, dim in ipairs(dimList(p[5])) do seen[p[2] .. US .. dim .. US .. p[4]] = true end
               end
             end
           end
         end
-        for _, dim in ipairs(qdims(q).list) do
+        local qd = qdims(q)
+        local fresh
+        for _, dim in ipairs(qd.list) do
           local key = day .. US .. dim .. US .. e.cu
           if not seen[key] then
             seen[key] = true
-            item({ '%', day, dayEnd, dim, e.cu })
+            fresh = fresh or {}
+            fresh[#fresh + 1] = dim
           end
+        end
+        if fresh then
+          item({ '%', day, dayEnd, e.cu, #fresh == #qd.list and qd.enc or table.concat(fresh, RS) })
         end
       end
       if not (leg and leg.q == q) then
@@ -306,8 +312,9 @@ local function encodeState(st)
   }, US)
 end
 
+local statePattern = '^([^' .. US .. ']*)' .. string.rep(US .. '([^' .. US .. ']*)', 12) .. '$'
 local function decodeState(v)
-  local p = split(v, US)
+  local p = { string.match(v, statePattern) }
   local st = { n = tonumber(p[9]), maxTs = tonumber(p[13]) }
   if p[1] ~= '' then st.last = { ts = tonumber(p[1]), t = tonumber(p[2]), id = p[3] } end
   if p[4] ~= '' then st.leg = { q = p[4], at = tonumber(p[5]) } end
@@ -526,14 +533,37 @@ local entities, entityOrder = {}, {}
 local statuses = {}
 local accepted = 0
 
+-- contact: c id (type US ts) contactId (queue US channel US agent US customer) mirror, fields captured
+-- in one match (queue, agent, customer also on their own)
+local F = '([^' .. US .. ']*)'
+local contactPattern = '^c' .. US .. F .. US .. '(' .. F .. US .. F .. ')' .. US .. F .. US
+  .. '(' .. F .. US .. '[^' .. US .. ']*' .. US .. F .. US .. F .. ')' .. US .. F .. '$'
+
 for i = 2, #ARGV do
-  local p = split(ARGV[i], US)
-  local kind, id = p[1], p[2]
+  local arg = ARGV[i]
+  local p
+  local kind, id
   local entityId, field, value, counted
+  local cid, tts, ct, cts, cq, cag, ccu
+  if string.byte(arg, 1) == 99 then -- 'c'
+    local rest, mirror
+    id, tts, ct, cts, cid, rest, cq, cag, ccu, mirror = string.match(arg, contactPattern)
+    if id then
+      p = { 'c', id, ct, cts, cid, cq, '', cag, ccu, mirror }
+      value = tts .. US .. rest
+    else
+      p = split(arg, US)
+      id = p[2]
+      value = p[3] .. US .. p[4] .. US .. (p[6] or '') .. US .. (p[7] or '') .. US .. (p[8] or '') .. US .. (p[9] or '')
+    end
+  else
+    p = split(arg, US)
+    id = p[2]
+  end
+  kind = p[1]
   if kind == 'c' then
     entityId = p[5]
     field = 'e:' .. id
-    value = p[3] .. US .. p[4] .. US .. (p[6] or '') .. US .. (p[7] or '') .. US .. (p[8] or '') .. US .. (p[9] or '')
     counted = p[10] ~= '1'
   elseif kind == 's' then
     entityId = p[4]
@@ -611,7 +641,10 @@ for _, key in ipairs(entityOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
--- Few changed fields: HINCRBY each. Many: one HMGET + one HSET, whatever the field count.
+-- Few changed fields: HINCRBY each. Many: one HMGET + one HSET, whatever the field count. A key's
+-- deadline is absolute (bucket end + retention, day end + lateEvent), so PEXPIRE goes only to a key
+-- that may have been created here: one that held any of the fields already got that deadline when
+-- it was created (nothing here removes a deadline).
 for _, base in ipairs(accOrder) do
   local t = acc[base]
   for dim, h in pairs(t.d) do
@@ -624,18 +657,23 @@ for _, base in ipairs(accOrder) do
     end
     if n > 0 then
       local key = base .. dim
+      local existed = false
       if n <= 2 then
-        for k = 1, n do redis.call('HINCRBY', key, fields[k], h[fields[k]]) end
+        for k = 1, n do
+          local d = h[fields[k]]
+          if redis.call('HINCRBY', key, fields[k], d) ~= d then existed = true end
+        end
       else
         local cur = redis.call('HMGET', key, unpack(fields))
         local args = {}
         for k = 1, n do
+          if cur[k] then existed = true end
           args[2 * k - 1] = fields[k]
           args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
         end
         redis.call('HSET', key, unpack(args))
       end
-      redis.call('PEXPIRE', key, t.ttl)
+      if not existed then redis.call('PEXPIRE', key, t.ttl) end
     end
   end
 end
