@@ -390,20 +390,27 @@ local agentCache, agentOrder = {}, {}
 
 -- an agent's last point and current row, read once per chunk
 local function loadAgent(ag, at, ap)
-  local c = { sinceDirty = false }
+  local c = { sinceDirty = false, points = {}, pointOrder = {} }
   local r = redis.call('ZREVRANGE', at, 0, 0, 'WITHSCORES')
   if r[1] then
     c.lastId, c.lastTs = r[1], tonumber(r[2])
-    c.last = parsePoint(redis.call('HGET', ap, r[1]) or '')
-    local row = redis.call('HGET', P .. ':agents', ag)
-    if row then
-      local j = cjson.decode(row)
-      c.since, c.sinceId = j.since, j.sinceId
+    -- the last point, `since` (_s = ts US id) and the step of the last trim (_t) in one read
+    local v = redis.call('HMGET', ap, r[1], '_s', '_t')
+    c.last = parsePoint(v[1] or '')
+    if v[2] then
+      local sinceTs, sinceId = string.match(v[2], '^([^\31]*)\31(.*)$')
+      c.since, c.sinceId = tonumber(sinceTs), sinceId
     end
+    c.trimStep = v[3]
     if not c.sinceId then c.sinceDirty = true end
   end
   c.oldLastId, c.oldLast = c.lastId, c.last
   return c
+end
+
+-- A point of an agent's timeline: written in this chunk (not yet stored), or stored.
+local function pointOf(c, ap, id)
+  return parsePoint(c.points[id] or redis.call('HGET', ap, id) or '')
 end
 
 -- One string.match per event: a single C call instead of a Lua loop of find/sub per field (the
@@ -472,7 +479,7 @@ for i = 2, #ARGV do
             end
           end
         end
-        if prevId then prev = parsePoint(redis.call('HGET', ap, prevId) or '') end
+        if prevId then prev = pointOf(cache, ap, prevId) end
         -- keep `since` (start of the final run of equal state+reason) exact without walking the
         -- timeline: only an insertion inside the final run, or right before it, can move it
         if cache.sinceId and cache.last then
@@ -491,7 +498,10 @@ for i = 2, #ARGV do
       if hasQueues ~= '1' then queues = prev and prev.queues or '' end
       if name == '' and prev then name = prev.name end
       local pt = { state = state, reason = reason, team = team, queues = queues, name = name, dims = agentDims(team, queues) }
-      redis.call('HSET', ap, id, table.concat({ state, reason, team, queues, name, pt.dims }, US))
+      -- stored once per agent at the end of the chunk (one HSET with `since`)
+      local enc = table.concat({ state, reason, team, queues, name, pt.dims }, US)
+      if not cache.points[id] then cache.pointOrder[#cache.pointOrder + 1] = id end
+      cache.points[id] = enc
       -- same timed state and dimensions as the point before: every bump below would cancel out
       if not (prev and prev.state == state and prev.dims == pt.dims) then
         if prev then transition(ts, prev.state, prev.dims, -1) end
@@ -599,15 +609,39 @@ for _, ag in ipairs(agentOrder) do
       for _, d in ipairs(dimList(pt.dims)) do bump(liveTarget, d, pt.state, 1) end
     end
   end
+  if #c.pointOrder > 0 then
+    local args = {}
+    for _, id in ipairs(c.pointOrder) do
+      args[#args + 1] = id
+      args[#args + 1] = c.points[id]
+    end
+    if not c.sinceDirty and c.sinceId then
+      args[#args + 1] = '_s'
+      args[#args + 1] = string.format('%d', c.since) .. US .. c.sinceId
+    end
+    -- the timeline is trimmed to the late-event horizon at most once per step (memory bound:
+    -- lateEvent + one step), not on every chunk that touches the agent
+    local step = string.format('%d', (NOW - NOW % EXPIRY_STEP) / EXPIRY_STEP)
+    local trim = step ~= c.trimStep
+    if trim then
+      args[#args + 1] = '_t'
+      args[#args + 1] = step
+    end
+    redis.call('HSET', ap, unpack(args))
+    if c.sinceDirty then
+      c.since, c.sinceId = runStart(at, ap)
+      if c.sinceId then redis.call('HSET', ap, '_s', string.format('%d', c.since) .. US .. c.sinceId) end
+    end
+    c.trim = trim
+  end
   if pt then
-    if c.sinceDirty then c.since, c.sinceId = runStart(at, ap) end
     local row = {
       name = pt.name, state = pt.state, reason = pt.reason, since = c.since, sinceId = c.sinceId,
       team = pt.team, queues = split(pt.queues, RS),
     }
     redis.call('HSET', P .. ':agents', ag, cjson.encode(row))
   end
-  local old = c.changed and redis.call('ZCOUNT', at, '-inf', '(' .. horizon) or 0
+  local old = c.trim and redis.call('ZCOUNT', at, '-inf', '(' .. horizon) or 0
   if old > 1 then
     local ids = redis.call('ZRANGE', at, 0, old - 2)
     for k = 1, #ids, 1000 do
@@ -649,18 +683,27 @@ for _, base in ipairs(accOrder) do
     end
     if n > 0 then
       local key = base .. dim
+      -- A bucket's deadline is absolute (its end + retention), set when the key is created and
+      -- kept by later writes, so PEXPIRE only when the key may be new: none of the written fields
+      -- existed before.
+      local existed = false
       if n <= 2 then
-        for k = 1, n do redis.call('HINCRBY', key, fields[k], h[fields[k]]) end
+        for k = 1, n do
+          local d = h[fields[k]]
+          if redis.call('HINCRBY', key, fields[k], d) ~= d then existed = true end
+        end
       else
         local cur = redis.call('HMGET', key, unpack(fields))
         local args = {}
         for k = 1, n do
+          local v = tonumber(cur[k])
+          if v then existed = true end
           args[2 * k - 1] = fields[k]
-          args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
+          args[2 * k] = (v or 0) + h[fields[k]]
         end
         redis.call('HSET', key, unpack(args))
       end
-      if t.ttl then redis.call('PEXPIRE', key, t.ttl) end
+      if t.ttl and not existed then redis.call('PEXPIRE', key, t.ttl) end
     end
   end
 end
