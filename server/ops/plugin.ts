@@ -85,6 +85,9 @@ export const opsPlugin = fp(
     app.addHook('onClose', async () => clearInterval(sweeper));
     app.addHook('onSend', async (_req, reply, payload) => {
       if (closing) reply.header('connection', 'close');
+      // time inside this process until the body is handed to the socket (browser devtools and the
+      // benchmark read it, so server time can be told apart from network and client time)
+      reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
       return payload;
     });
 

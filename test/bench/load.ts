@@ -207,8 +207,9 @@ export class Producer {
   }
 }
 
-/** Keep-alive GET with a display token; returns parsed JSON and the request's duration. */
-export function getJson<T>(agent: Agent, port: number, path: string, token: string): Promise<{ status: number; body: T; ms: number }> {
+/** Keep-alive GET with a display token; returns parsed JSON, the request's duration as the client
+ * saw it, and the server's own time (its `Server-Timing: app;dur=` header). */
+export function getJson<T>(agent: Agent, port: number, path: string, token: string): Promise<{ status: number; body: T; ms: number; serverMs: number }> {
   const t0 = performance.now();
   return new Promise((resolveGet, reject) => {
     const req = request({ host: '127.0.0.1', port, path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
@@ -217,7 +218,8 @@ export function getJson<T>(agent: Agent, port: number, path: string, token: stri
       res.on('end', () => {
         const ms = performance.now() - t0;
         try {
-          resolveGet({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as T, ms });
+          const timing = /app;dur=([\d.]+)/.exec(String(res.headers['server-timing'] ?? ''));
+          resolveGet({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) as T, ms, serverMs: timing ? Number(timing[1]) : Number.NaN });
         } catch (err) {
           reject(err);
         }
