@@ -47,6 +47,8 @@ describe('ops endpoints', () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
+    // the server's own time, for devtools and the benchmark
+    expect(res.headers['server-timing']).toMatch(/^app;dur=\d+\.\d{2}$/);
   });
 
   it('answers /readyz 200 when Redis is reachable and scripts are loaded', async () => {
