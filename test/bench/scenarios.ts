@@ -3,6 +3,7 @@ import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { RowKey } from '../../shared/realtime/events.ts';
+import { heapUsedAfterGc } from './heap.ts';
 import { EventStream, Producer, getJson, wallNow, type EventPool, type PostResult, type TypeCounts } from './load.ts';
 import { CpuMeter, rssBytes } from './proc.ts';
 import { ScreenFleet } from './screens.ts';
@@ -272,13 +273,19 @@ export async function eventToScreen(
   opts: { center: string; screens: number; rates: number[]; seconds: number },
   log: Log,
 ): Promise<LatencyOutcome> {
+  const heapBefore = stack.inspectorUrl ? await heapUsedAfterGc(stack.inspectorUrl) : undefined;
   const rssBefore = rssBytes(stack.serverPid);
   const processes = Math.min(3, Math.max(1, Math.ceil(opts.screens / 500)));
   const t0 = performance.now();
   const fleet = await ScreenFleet.start(opts.screens, { url: stack.baseUrl, token: displayToken, center: opts.center, board: 'wall', processes });
   await sleep(1000);
   const rssPerScreenKiB = (rssBytes(stack.serverPid) - rssBefore) / opts.screens / 1024;
-  log(`  ${opts.screens} screens connected in ${((performance.now() - t0) / 1000).toFixed(1)} s (${processes} client processes), +${rssPerScreenKiB.toFixed(1)} KiB RSS per screen`);
+  const heapPerScreenKiB =
+    heapBefore !== undefined && stack.inspectorUrl ? (await heapUsedAfterGc(stack.inspectorUrl)) / 1024 / opts.screens - heapBefore / 1024 / opts.screens : null;
+  log(
+    `  ${opts.screens} screens connected in ${((performance.now() - t0) / 1000).toFixed(1)} s (${processes} client processes), ` +
+      `+${heapPerScreenKiB === null ? '?' : heapPerScreenKiB.toFixed(1)} KiB JS heap (after GC) and +${rssPerScreenKiB.toFixed(1)} KiB RSS per screen`,
+  );
   const stream = new EventStream(pool, opts.center, 'l');
   const notes: string[] = [];
   const rows: LatencyRow[] = [];
@@ -345,6 +352,7 @@ export async function eventToScreen(
         serverCpu: cpu.server!,
         redisCpu: cpu.redis!,
         rssPerScreenKiB,
+        heapPerScreenKiB,
         clientsMatchApi: match,
       };
       rows.push(row);

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { EmbeddedRedis, freePort } from '../../server/redis/launcher.ts';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
+import { inspectorUrlFrom } from './heap.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -21,6 +22,8 @@ export interface Stack {
   serverPid: number;
   baseUrl: string;
   port: number;
+  /** the server's inspector (bench only: heap measurements after a forced GC), if it announced one */
+  inspectorUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,8 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS: extra V8/Node flags for the server under test (e.g. --trace-gc)
   const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const nodeArgs = ['--import', 'tsx', ...extra, ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'server/server.ts'];
+  // --inspect on a free port: test/bench/heap.ts reads the live heap after a forced GC through it
+  const nodeArgs = ['--import', 'tsx', '--inspect=127.0.0.1:0', ...extra, ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []), 'server/server.ts'];
   const server = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: {
@@ -50,8 +54,10 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let inspectorUrl: string | undefined;
   const keep = (d: Buffer) => {
     output = (output + d.toString()).slice(-8000);
+    inspectorUrl ??= inspectorUrlFrom(output);
   };
   server.stdout!.on('data', keep);
   server.stderr!.on('data', keep);
@@ -90,6 +96,7 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
     get output() {
       return output;
     },
+    inspectorUrl,
   } as Stack;
 }
 
