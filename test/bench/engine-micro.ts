@@ -5,6 +5,8 @@
  *
  *   npx tsx test/bench/engine-micro.ts [--queues 50] [--agents 500] [--minutes 30] [--rate 2] [--queries 40]
  *     --core              the core engine only (default: with the KPI pack, as the server runs)
+ *     --kpi-only          the ingest figures count the KPI pack's script (ingestKpi.lua) alone, per event
+ *                         of the whole stream (no core-minus-total difference of two noisy runs)
  *     --rev REV           ingestBatch.lua and readBuckets.lua as of a git revision (paired before/after)
  *     --patch 'a=>b'      textual experiment on ingestBatch.lua (results wrong; cost only); --variant noflush
  *     --split / --commands / --inspect / --listpack-value N   cost by event family, Redis commands
@@ -86,6 +88,20 @@ async function main() {
   // --core: the core engine alone (no KPI pack script per chunk / per query)
   const engine = process.argv.includes('--core') ? new RedisMetricEngine(redis, keys, config) : new KpiMetricEngine(redis, keys, config);
   await engine.init();
+  // --kpi-only: Redis CPU of the ingestKpi calls alone (INFO cpu around each call), per chunk
+  const kpiOnly = process.argv.includes('--kpi-only');
+  if (kpiOnly && process.argv.includes('--core')) throw new Error('--kpi-only needs the KPI pack (drop --core)');
+  let kpiChunkUsec = 0;
+  if (kpiOnly) {
+    const kpiRedis = redis as unknown as { ingestKpi(tag: string, ...argv: string[]): Promise<string> };
+    const ingestKpi = kpiRedis.ingestKpi.bind(redis);
+    kpiRedis.ingestKpi = async (tag, ...argv) => {
+      const k0 = await evalStats(redis);
+      const r = await ingestKpi(tag, ...argv);
+      kpiChunkUsec += (await evalStats(redis)).usec - k0.usec;
+      return r;
+    };
+  }
 
   const end = Math.floor(Date.now() / 1000) * 1000;
   const from = end - minutes * 60_000;
@@ -129,14 +145,16 @@ async function main() {
   const perChunk: { ingest: number; calib: number }[] = [];
   for (const b of batches) {
     const a0 = await evalStats(redis);
+    kpiChunkUsec = 0;
     await engine.ingest(b, b[b.length - 1]!.ts + 500);
     const a1 = await evalStats(redis);
     await redis.eval(calibrationLua, 1, 'micro:calib');
     const a2 = await evalStats(redis);
-    ingestUsec += a1.usec - a0.usec;
+    const chunkUsec = kpiOnly ? kpiChunkUsec : a1.usec - a0.usec;
+    ingestUsec += chunkUsec;
     calibUsec += a2.usec - a1.usec;
     calibMin = Math.min(calibMin, a2.usec - a1.usec);
-    perChunk.push({ ingest: a1.usec - a0.usec, calib: a2.usec - a1.usec });
+    perChunk.push({ ingest: chunkUsec, calib: a2.usec - a1.usec });
   }
   let wall = performance.now() - t0;
   let s1 = await evalStats(redis);
@@ -150,7 +168,7 @@ async function main() {
   }
   console.log(
     JSON.stringify({
-      phase: 'ingest',
+      phase: kpiOnly ? 'ingest (ingestKpi.lua only)' : 'ingest',
       events: total,
       redisUsPerEvent: +(ingestUsec / total).toFixed(2),
       calibratedUsPerEvent: +(calibrated / total).toFixed(2),
