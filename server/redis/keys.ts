@@ -21,7 +21,9 @@
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
  * | {p:c}:kc:<contactId>                  | hash   | KPI pack: a contact's leg events (with customerId) + surveys + contribution | last event ts + lateEvent |
  * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event ts + lateEvent |
- * | {p:c}:kb:<level>:<startSec>:<dim>     | hash   | KPI pack counter bucket (same levels as b:)              | as b:                     |
+ * | {p:c}:kb:<level>:<startSec>:<dim>     | hash   | KPI pack counter bucket (levels 60s, 900s); a 10 s       | as b:                     |
+ * |                                       |        | bucket is read as the sum of the kb:1 hash below         |                           |
+ * | {p:c}:kb:1:<10s startSec>:<dim>       | hash   | KPI pack: the ten 1 s buckets of a 10 s span: <f>.<0-9>  | end + 61 min              |
  * | {p:c}:kad:<YYYY-MM-DD>                | hash   | KPI pack: agentId␟field → ratings of that local day      | day end + lateEvent       |
  * | {p:c}:kfc:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: customerId → contacts that day (FCR; never read by an API) | day end + lateEvent |
  * | {p:c}:kfs:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: FCR summary c (customers), o (one contact), n (no customerId) | day end + intervalDays |

@@ -15,9 +15,13 @@
 --
 -- Counting rules: shared/metrics/SEMANTICS-KPI.md. Like ingestBatch, every entity (contact, IVR
 -- session, robot session) keeps its events and its applied contribution, so figures are a pure
--- function of the set of events whatever their order. Buckets: "kb:<level>:<startSec>:<dim>" at the
--- engine's levels and expiry (1/10/60 s: end + fret, 900 s: end + iret), kept apart from the core's
--- "b:" buckets so the core may change its bucket layout freely.
+-- function of the set of events whatever their order. Buckets (kept apart from the core's "b:" buckets
+-- so the core may change its layout freely), the core's layout:
+--   "kb:1:<10 s startSec>:<dim>"  the ten 1 s buckets of a 10 s span as fields "<field>.<0-9>";
+--                                 expires at 10 s end + fret (no stored 10 s level: readKpi sums it)
+--   "kb:60:<startSec>:<dim>"      expires at end + fret
+--   "kb:900:<startSec>:<dim>"     expires at end + iret
+--   fields: f, l, t, x, xa, r, rd, rn, rs, i, ia, is, b, ba, br, bq, bg, bu — plain additive counters
 --
 -- Entity hashes: events (e:<id> contact events, s:<id> surveys, x:<id> session events); a = applied
 -- contribution items joined by GS (contacts: the leg/FCR items of the state machine; sessions: the
@@ -28,8 +32,9 @@
 --   "% US day US dayEndMs US customerId US dims(RS)"     FCR memberships ('' = no customerId)
 -- Cost model (as ingestBatch.lua): contact events arriving in order resume the stored state and only
 -- append items; a late one re-derives the contact from every event and applies new − old item by item
--- (unchanged items cost a string compare). Bumps go to a Lua accumulator keyed by bucket base then dim
--- and are flushed once per key (HINCRBY for one or two fields, else HMGET + HSET, plus one PEXPIRE).
+-- (unchanged items cost a string compare). Bumps go to a Lua accumulator keyed by bucket base then
+-- dimension list and are flushed once per key (HINCRBY for one or two fields, else HMGET + HSET, plus
+-- one PEXPIRE when the key may be new).
 -- Entities written by the earlier format (a = JSON, no z) are re-derived once and migrate.
 
 local GS = '\29'
@@ -38,12 +43,14 @@ local cfg = cjson.decode(ARGV[1])
 local NOW, LATE, FRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.iret, cfg.mid
 
 -- ---------------------------------------------------------------- accumulators
--- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: no string is built per bump
+-- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: no string is built per bump. Bucket targets
+-- (`expand`) accumulate per dimension LIST (the RS-joined dims of an item: every contact of a queue
+-- shares one), expanded into single dimensions once at flush, as in ingestBatch.lua.
 local acc, accOrder = {}, {}
-local function target(base, ttl)
+local function target(base, ttl, expand)
   local t = acc[base]
   if not t then
-    t = { ttl = ttl, d = {} }
+    t = { ttl = ttl, d = {}, expand = expand }
     acc[base] = t
     accOrder[#accOrder + 1] = base
   end
@@ -67,23 +74,48 @@ local function bumpFcr(day, dayEnd, dim, customer, delta)
   h[customer] = (h[customer] or 0) + delta
 end
 
--- The live KPI buckets of an event at ts (a bucket is written only while end + retention > now, so
--- a removal hits exactly the buckets its addition hit, or buckets that already expired); depends
--- only on the second: memoised per second.
+-- The live KPI buckets of an event at ts: {target, fieldSuffix} per level. A bucket is written only
+-- while alive (end + retention > now), so a removal hits exactly the buckets its addition hit, or
+-- buckets that already expired. As in ingestBatch.lua, the 1 s level lives as fields
+-- "<field>.<second 0-9>" of one hash per 10 s ("kb:1:<10 s start>"), written while that hash lives
+-- (10 s start + 10 s + fret > now) and expiring then; there is no stored 10 s level (readKpi sums the
+-- ten seconds of that hash: every kb field is a plain additive counter). Depends only on the
+-- second: memoised per second.
 local bucketsAt = {}
 local function liveBuckets(ts)
   local sec = ts - ts % 1000
   local out = bucketsAt[sec]
   if out then return out end
   out = {}
-  for li = 1, 4 do
+  local s10 = ts - ts % 10000
+  if s10 + 10000 + FRET > NOW then
+    out[1] = { target(P .. ':kb:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW, true), '.' .. ((sec - s10) / 1000) }
+  end
+  for li = 3, 4 do
     local size = LEVEL_MS[li]
     local start = ts - ts % size
     local ttl = start + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then out[#out + 1] = target(P .. ':kb:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl) end
+    if ttl > 0 then out[#out + 1] = { target(P .. ':kb:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true), '' } end
   end
   bucketsAt[sec] = out
   return out
+end
+
+-- "<field><suffix>", built once per (field, suffix)
+local fieldNames = {}
+local function fieldName(f, sfx)
+  if sfx == '' then return f end
+  local byF = fieldNames[f]
+  if not byF then
+    byF = {}
+    fieldNames[f] = byF
+  end
+  local n = byF[sfx]
+  if not n then
+    n = f .. sfx
+    byF[sfx] = n
+  end
+  return n
 end
 
 local dimLists = {}
@@ -122,21 +154,18 @@ local function applyParsed(it, sign)
   elseif k1 == '%' then
     for _, dim in ipairs(dimList(it[5])) do bumpFcr(it[2], it[3], dim, it[4], sign) end
   else
-    local dims = dimList(it[2])
-    local nd, nf = #dims, #it
-    for _, t in ipairs(liveBuckets(k1)) do
-      local byDim = t.d
-      for d = 1, nd do
-        local dim = dims[d]
-        local h = byDim[dim]
-        if not h then
-          h = {}
-          byDim[dim] = h
-        end
-        for k = 3, nf, 2 do
-          local f = it[k]
-          h[f] = (h[f] or 0) + sign * it[k + 1]
-        end
+    -- accumulated per dimension LIST (expanded into dimensions once, at flush)
+    local dims, nf = it[2], #it
+    for _, lb in ipairs(liveBuckets(k1)) do
+      local byDims, sfx = lb[1].d, lb[2]
+      local h = byDims[dims]
+      if not h then
+        h = {}
+        byDims[dims] = h
+      end
+      for k = 3, nf, 2 do
+        local f = fieldName(it[k], sfx)
+        h[f] = (h[f] or 0) + sign * it[k + 1]
       end
     end
   end
@@ -641,13 +670,32 @@ for _, key in ipairs(entityOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
--- Few changed fields: HINCRBY each. Many: one HMGET + one HSET, whatever the field count. A key's
--- deadline is absolute (bucket end + retention, day end + lateEvent), so PEXPIRE goes only to a key
--- that may have been created here: one that held any of the fields already got that deadline when
--- it was created (nothing here removes a deadline).
+-- Bucket targets first fold their dimension lists into single dimensions; then each KEY is written
+-- once (a 10 s hash once for all its seconds). Few changed fields: HINCRBY each. Many: one HMGET +
+-- one HSET, whatever the field count. A key's deadline is absolute and the same for every field
+-- (bucket end + retention — for a 1 s hash its 10 s end —, day end + lateEvent), so PEXPIRE goes
+-- only to a key that may have been created here: one that held any of the fields already got that
+-- deadline when it was created (nothing here removes a deadline). A 10 s hash that existed but gets
+-- fields for a later second only looks new and is re-expired to the same deadline (harmless).
+local function expandDims(byDims)
+  local byDim = {}
+  for dims, h in pairs(byDims) do
+    for _, dim in ipairs(dimList(dims)) do
+      local out = byDim[dim]
+      if not out then
+        out = {}
+        byDim[dim] = out
+      end
+      for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
+    end
+  end
+  return byDim
+end
+
 for _, base in ipairs(accOrder) do
   local t = acc[base]
-  for dim, h in pairs(t.d) do
+  local byDim = t.expand and expandDims(t.d) or t.d
+  for dim, h in pairs(byDim) do
     local fields, n = {}, 0
     for f, d in pairs(h) do
       if d ~= 0 then
