@@ -13,8 +13,9 @@
  * |                                       |        | 10 s bucket is read as the sum of the b:1 hash below     |                           |
  * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>     | end + 61 min              |
  * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
- * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent      |
- * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims           | trimmed with the timeline |
+ * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent (checked once per step) |
+ * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims; _s =     | trimmed with the timeline |
+ * |                                       |        | start (ts US id) of the current state, _t = last trim step |                           |
  * | {p:c}:agents                          | hash   | agentId → JSON of current state (agents API)             | bounded by agent count    |
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
