@@ -104,6 +104,11 @@ export class EmbeddedRedis {
       'no',
       '--loglevel',
       'warning',
+      // A contact's record keeps its applied contribution as one string of a few hundred bytes;
+      // above the default 64-byte limit every contact hash becomes a hashtable. 1 KiB keeps them
+      // compact (engine-micro: used_memory 14.5 -> 11.0 MB for the same events, CPU unchanged).
+      '--hash-max-listpack-value',
+      '1024',
       ...(this.opts.extraArgs ?? []),
     ];
   }
