@@ -33,6 +33,31 @@ export function asOfSecond(nowMs: number): number {
 /** Local midnight (epoch ms) of the day containing `ms` in `timeZone`. Works for any IANA zone,
  * including ones whose offset changes (DST): it finds the offset at the candidate midnight. */
 export function localMidnight(ms: number, timeZone: string): number {
+  return perMinute(midnightMemo, ms, timeZone, computeLocalMidnight);
+}
+
+/**
+ * Memo by (zone, UTC minute). Intl's formatToParts costs microseconds and every query and ingest
+ * batch asks. Zones in use today have whole-minute offsets, so a local day cannot change inside a
+ * UTC minute; a minute where it does (old local-mean-time offsets with seconds) is checked for on
+ * every miss and never memoised. The maps are cleared when they grow past a bound.
+ */
+const midnightMemo = new Map<string, number>();
+const dateMemo = new Map<string, string>();
+function perMinute<T>(memo: Map<string, T>, ms: number, timeZone: string, compute: (ms: number, timeZone: string) => T): T {
+  const minute = Math.floor(ms / 60_000);
+  const key = `${timeZone}|${minute}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const v = compute(ms, timeZone);
+  if (computeLocalDate(minute * 60_000, timeZone) === computeLocalDate(minute * 60_000 + 59_999, timeZone)) {
+    if (memo.size >= 4096) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
+}
+
+function computeLocalMidnight(ms: number, timeZone: string): number {
   const parts = localParts(ms, timeZone);
   const guessUtc = Date.UTC(parts.year, parts.month - 1, parts.day);
   // Offset in force near that midnight; iterate once more in case the guess crossed a DST change.
@@ -43,6 +68,10 @@ export function localMidnight(ms: number, timeZone: string): number {
 
 /** The local calendar date (YYYY-MM-DD) of `ms` in `timeZone`. */
 export function localDate(ms: number, timeZone: string): string {
+  return perMinute(dateMemo, ms, timeZone, computeLocalDate);
+}
+
+function computeLocalDate(ms: number, timeZone: string): string {
   const p = localParts(ms, timeZone);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { localDate, localMidnight } from '../../shared/metrics/windows.ts';
+
+describe('local day arithmetic (memoised per UTC minute)', () => {
+  it('finds midnight and the date in Asia/Shanghai', () => {
+    const ms = Date.parse('2026-11-24T09:30:15+08:00');
+    expect(localMidnight(ms, 'Asia/Shanghai')).toBe(Date.parse('2026-11-24T00:00:00+08:00'));
+    expect(localDate(ms, 'Asia/Shanghai')).toBe('2026-11-24');
+    // a second before midnight belongs to the previous day, in the same call pattern
+    const before = Date.parse('2026-11-23T23:59:59+08:00');
+    expect(localDate(before, 'Asia/Shanghai')).toBe('2026-11-23');
+    expect(localMidnight(before, 'Asia/Shanghai')).toBe(Date.parse('2026-11-23T00:00:00+08:00'));
+  });
+
+  it('handles 23-hour and 25-hour days (America/New_York)', () => {
+    expect(localMidnight(Date.parse('2026-03-08T12:00:00-04:00'), 'America/New_York')).toBe(Date.parse('2026-03-08T00:00:00-05:00'));
+    expect(localMidnight(Date.parse('2026-11-01T23:30:00-05:00'), 'America/New_York')).toBe(Date.parse('2026-11-01T00:00:00-04:00'));
+    expect(localDate(Date.parse('2026-11-01T23:30:00-05:00'), 'America/New_York')).toBe('2026-11-01');
+  });
+
+  it('stays exact in a UTC minute that contains a local midnight (LMT offset with seconds)', () => {
+    // Asia/Shanghai used local mean time +08:05:43 until 1901: 1900-01-01 00:00 local = 15:54:17 UTC
+    const midnight = Date.UTC(1899, 11, 31, 15, 54, 17);
+    for (let s = -17; s < 43; s++) {
+      const ms = midnight + s * 1000;
+      // asked twice: the second answer may come from the memo and must not differ
+      for (let round = 0; round < 2; round++) {
+        expect(localDate(ms, 'Asia/Shanghai')).toBe(s < 0 ? '1899-12-31' : '1900-01-01');
+        if (s >= 0) expect(localMidnight(ms, 'Asia/Shanghai')).toBe(midnight);
+      }
+    }
+  });
+});
