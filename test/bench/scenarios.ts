@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
@@ -223,27 +225,17 @@ export async function metricsQueryLatency(
   queues: string[],
   requests: number,
 ): Promise<{ p50: number; p95: number; p99: number; max: number; errors: number; server: { p50: number; p99: number; max: number } }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const windows = ['15m', '30m', '60m', 'today'];
   const paths = [
     ...windows.map((w) => `center=${center}&window=${w}`),
     ...windows.map((w) => `center=${center}&channel=voice&window=${w}`),
     ...queues.flatMap((qu, i) => [`center=${center}&queue=${encodeURIComponent(qu)}&window=${windows[i % windows.length]}`]),
   ].map((p) => `/api/v1/metrics?${p}`);
-  // Warm-up: 3 s of the same requests (at least 200). The day's ingest just ran; its garbage and
-  // the optimiser's first passes would otherwise land in the first measured requests.
-  const warmUntil = performance.now() + 3000;
-  for (let i = 0; i < 200 || performance.now() < warmUntil; i++) await getJson(agent, stack.port, paths[i % paths.length]!, displayToken);
-  const times: number[] = [];
-  const serverTimes: number[] = [];
-  let errors = 0;
-  for (let i = 0; i < requests; i++) {
-    const r = await getJson(agent, stack.port, paths[i % paths.length]!, displayToken);
-    if (r.status !== 200) errors++;
-    times.push(r.ms);
-    if (Number.isFinite(r.serverMs)) serverTimes.push(r.serverMs);
-  }
-  agent.destroy();
+  // the client runs in its own small process (query-worker.ts); it warms up for 3 s first (the
+  // day's ingest just ran: its garbage and the optimiser's first passes stay out of the numbers)
+  const worker = fork(resolve(import.meta.dirname, 'query-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  worker.send({ port: stack.port, token: displayToken, paths, requests, warmMs: 3000 });
+  const [{ times, serverTimes, errors }] = (await once(worker, 'message')) as [{ times: number[]; serverTimes: number[]; errors: number }];
   return {
     p50: percentile(times, 50),
     p95: percentile(times, 95),
