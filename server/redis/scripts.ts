@@ -18,19 +18,22 @@ export interface LuaScript {
  *   -- Input: … / Output: …
  * Shared helper code in ./lua/lib/*.lua is prepended where a script says `-- include: file.lua`.
  */
+/** The script with its `-- include: file.lua` libraries prepended, in the order it names them. */
+export function withIncludes(lua: string, readLib: (file: string) => string): string {
+  const libs = [...lua.matchAll(/^--\s*include:\s*([\w.-]+)/gm)].map((m) => readLib(m[1]!));
+  return [...libs, lua].join('\n');
+}
+
 export function loadScripts(): LuaScript[] {
   return readdirSync(luaDir)
     .filter((f) => f.endsWith('.lua'))
     .sort()
     .map((file) => {
-      let lua = readFileSync(join(luaDir, file), 'utf8');
+      const lua = readFileSync(join(luaDir, file), 'utf8');
       const name = /^--\s*name:\s*(\w+)/m.exec(lua)?.[1];
       const keys = /^--\s*keys:\s*(\d+)/m.exec(lua)?.[1];
       if (!name || keys === undefined) throw new Error(`${file}: missing "-- name:" or "-- keys:" header`);
-      for (const m of lua.matchAll(/^--\s*include:\s*([\w.-]+)/gm)) {
-        lua = readFileSync(join(luaDir, 'lib', m[1]!), 'utf8') + '\n' + lua;
-      }
-      return { name, numberOfKeys: Number(keys), lua };
+      return { name, numberOfKeys: Number(keys), lua: withIncludes(lua, (lib) => readFileSync(join(luaDir, 'lib', lib), 'utf8')) };
     });
 }
 

@@ -25,7 +25,7 @@ import { KpiMetricEngine } from '../../server/kpi/engine.ts';
 import { RedisMetricEngine } from '../../server/metrics/engine.ts';
 import { EmbeddedRedis } from '../../server/redis/launcher.ts';
 import { Keys } from '../../server/redis/keys.ts';
-import { defineScripts, loadScripts } from '../../server/redis/scripts.ts';
+import { defineScripts, loadScripts, withIncludes } from '../../server/redis/scripts.ts';
 import { generateBatches } from '../../server/simulator/generate.ts';
 import { checkEvent } from '../../server/ingest/validate.ts';
 import { appConfig } from '../../shared/contract/config.ts';
@@ -71,7 +71,7 @@ async function main() {
   const luaAt = (name: string, current: string) => {
     if (revIdx < 0 || (name !== 'ingestBatch' && name !== 'readBuckets')) return current;
     const show = (path: string) => execFileSync('git', ['show', `${process.argv[revIdx + 1]}:${path}`], { encoding: 'utf8' });
-    return show('server/redis/lua/lib/common.lua') + '\n' + show(`server/redis/lua/${name}.lua`);
+    return withIncludes(show(`server/redis/lua/${name}.lua`), (lib) => show(`server/redis/lua/lib/${lib}`));
   };
   const scripts = loadScripts().map((sc) => {
     const lua = luaAt(sc.name, sc.lua);

@@ -12,7 +12,13 @@ local cjson = require('cjson')
 _G.cjson = cjson
 local scriptPath, chunksPath, noprof = arg[1], arg[2], arg[3]
 local function readAll(p) local f = assert(io.open(p)) local s = f:read('*a') f:close() return s end
-local src = readAll((scriptPath:match('^(.*)/[^/]*$') or '.') .. '/lib/common.lua') .. '\n' .. readAll(scriptPath)
+-- the script with its `-- include: lib.lua` libraries in front, as server/redis/scripts.ts builds it
+local script = readAll(scriptPath)
+local src = ''
+for lib in script:gmatch('%-%-%s*include:%s*([%w%.%-_]+)') do
+  src = src .. readAll((scriptPath:match('^(.*)/[^/]*$') or '.') .. '/lib/' .. lib) .. '\n'
+end
+src = src .. script
 local fn = assert(loadstring('local KEYS, ARGV = ...\n' .. src, '@script'))
 local data = cjson.decode(readAll(chunksPath))
 

@@ -1,6 +1,7 @@
 -- name: ingestBatch
 -- keys: 1
 -- include: common.lua
+-- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
 --   ARGV[1] = JSON settings {now, late, fret, iret, sl:{voice,text,video}, short, wto, mid:[[ms,"YYYY-MM-DD"]...], demo, chan}
 --     now = clock ms; late = lateEventHours in ms; fret/iret = retention after bucket end of fine (1/10/60 s)
@@ -23,23 +24,10 @@ local DEFAULTS = { sl = cfg.sl, short = cfg.short }
 local MID = cfg.mid
 local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
 
--- ---------------------------------------------------------------- accumulator
--- acc[keyBase] = {ttl, d = {[dims] = {[field] = delta}}}. Bucket targets (`expand`) accumulate per
--- dimension LIST (the RS-joined dims of a queue, or of an agent's team + queues): every contact of a
--- queue and every agent of a skill group shares one list, so an event costs levels x fields table
--- updates, and the list is expanded into its dimensions once per chunk at flush. Other targets
--- (live counts, handledToday) accumulate per single key part. A bump never builds a string (string
--- creation dominates Lua time here); keys are concatenated once at flush.
-local acc, accOrder = {}, {}
-local function target(base, ttl, expand)
-  local t = acc[base]
-  if not t then
-    t = { ttl = ttl, d = {}, expand = expand }
-    acc[base] = t
-    accOrder[#accOrder + 1] = base
-  end
-  return t
-end
+-- ---------------------------------------------------------------- accumulator (lib/buckets.lua)
+-- Counter buckets "b:<level>:<startSec>:<dim>"; besides them, handledToday ("ad:<day>", per agent)
+-- and live agent counts ("live:<dim>", no expiry) go through the same accumulator.
+local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, IRET)
 local function bump(t, dim, field, delta)
   local h = t.d[dim]
   if not h then
@@ -47,62 +35,6 @@ local function bump(t, dim, field, delta)
     t.d[dim] = h
   end
   h[field] = (h[field] or 0) + delta
-end
-
--- field name with a per-second suffix ("ans" .. ".3"), memoised
-local fieldNames = {}
-local function fieldName(f, sfx)
-  if sfx == '' then return f end
-  local byF = fieldNames[f]
-  if not byF then
-    byF = {}
-    fieldNames[f] = byF
-  end
-  local n = byF[sfx]
-  if not n then
-    n = f .. sfx
-    byF[sfx] = n
-  end
-  return n
-end
-
-local dimLists = {}
-local function dimList(dims)
-  local l = dimLists[dims]
-  if not l then
-    l = split(dims, RS)
-    dimLists[dims] = l
-  end
-  return l
-end
-
--- The buckets an event at ts falls in: {target, start, fieldSuffix} per level. A bucket is
--- written only while alive (end + retention > now): removals of an earlier contribution then hit
--- exactly the buckets its addition hit, or buckets that already expired. The 1 s level lives as
--- fields "<field>.<second 0-9>" of one hash per 10 s ("b:1:<10 s start>"), written while that hash
--- lives: ten times fewer keys than one hash per second. There is no stored 10 s level: readBuckets
--- serves a 10 s piece by summing the ten seconds of that hash (one read either way), which saves
--- a bucket update per field and about a third of the keys a chunk writes.
--- Every level's bucket depends only on the event's second: memoised per second (a chunk spans about
--- a minute, so ~60 computations instead of one per event).
-local bucketsAt = {}
-local function liveBuckets(ts)
-  local start = ts - ts % 1000
-  local out = bucketsAt[start]
-  if out then return out end
-  out = {}
-  local s10 = ts - ts % 10000
-  if s10 + 10000 + FRET > NOW then
-    out[#out + 1] = { target(P .. ':b:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW, true), start, '.' .. ((start - s10) / 1000) }
-  end
-  for li = 3, 4 do
-    local size = LEVEL_MS[li]
-    local st = ts - ts % size
-    local ttl = st + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then out[#out + 1] = { target(P .. ':b:' .. LEVEL_TAG[li] .. ':' .. (st / 1000) .. ':', ttl, true), st, '' } end
-  end
-  bucketsAt[start] = out
-  return out
 end
 
 -- ---------------------------------------------------------------- queues
@@ -253,24 +185,6 @@ end
 
 local function waitingOf(st)
   return st.leg and (st.leg.q .. US .. st.leg.at) or ''
-end
-
--- A bucket item {ts, dims(RS), field, delta, ...} (numbers) added sign x into every live bucket,
--- accumulated per dimension list (expanded at flush).
-local function applyBuckets(it, sign)
-  local dims, nf = it[2], #it
-  for _, lb in ipairs(liveBuckets(it[1])) do
-    local byDims, sfx = lb[1].d, lb[3]
-    local h = byDims[dims]
-    if not h then
-      h = {}
-      byDims[dims] = h
-    end
-    for k = 3, nf, 2 do
-      local f = fieldName(it[k], sfx)
-      h[f] = (h[f] or 0) + sign * it[k + 1]
-    end
-  end
 end
 
 -- One contribution item: "ts US dims(RS) US field US delta ..." (bucket sums) or
@@ -652,61 +566,7 @@ for _, ag in ipairs(agentOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
--- Bucket targets first fold their dimension lists into single dimensions. Then per key: few changed
--- fields, HINCRBY each; many (a 10 s hash of per-second fields, a busy `all` bucket): one HMGET +
--- one HSET, whatever the field count.
-local function expandDims(byDims)
-  local byDim = {}
-  for dims, h in pairs(byDims) do
-    for _, dim in ipairs(dimList(dims)) do
-      local out = byDim[dim]
-      if not out then
-        out = {}
-        byDim[dim] = out
-      end
-      for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
-    end
-  end
-  return byDim
-end
-
-for _, base in ipairs(accOrder) do
-  local t = acc[base]
-  local byDim = t.expand and expandDims(t.d) or t.d
-  for dim, h in pairs(byDim) do
-    local fields, n = {}, 0
-    for f, d in pairs(h) do
-      if d ~= 0 then
-        n = n + 1
-        fields[n] = f
-      end
-    end
-    if n > 0 then
-      local key = base .. dim
-      -- A bucket's deadline is absolute (its end + retention), set when the key is created and
-      -- kept by later writes, so PEXPIRE only when the key may be new: none of the written fields
-      -- existed before.
-      local existed = false
-      if n <= 2 then
-        for k = 1, n do
-          local d = h[fields[k]]
-          if redis.call('HINCRBY', key, fields[k], d) ~= d then existed = true end
-        end
-      else
-        local cur = redis.call('HMGET', key, unpack(fields))
-        local args = {}
-        for k = 1, n do
-          local v = tonumber(cur[k])
-          if v then existed = true end
-          args[2 * k - 1] = fields[k]
-          args[2 * k] = (v or 0) + h[fields[k]]
-        end
-        redis.call('HSET', key, unpack(args))
-      end
-      if t.ttl and not existed then redis.call('PEXPIRE', key, t.ttl) end
-    end
-  end
-end
+flushBuckets()
 
 local meta = P .. ':meta'
 local seq = redis.call('HINCRBY', meta, 'seq', accepted)

@@ -1,6 +1,7 @@
 -- name: ingestKpi
 -- keys: 1
 -- include: common.lua
+-- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
 --   ARGV[1] = JSON settings {now, late, fret, iret, mid:[[ms,"YYYY-MM-DD"]...], chan, demo}
 --     (the same meaning as ingestBatch.lua's settings; server/kpi/engine.ts builds both from one config)
@@ -43,19 +44,10 @@ local cfg = cjson.decode(ARGV[1])
 local NOW, LATE, FRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.iret, cfg.mid
 
 -- ---------------------------------------------------------------- accumulators
--- acc[keyBase] = {ttl, d = {[dim] = {[field] = delta}}}: no string is built per bump. Bucket targets
--- (`expand`) accumulate per dimension LIST (the RS-joined dims of an item: every contact of a queue
--- shares one), expanded into single dimensions once at flush, as in ingestBatch.lua.
-local acc, accOrder = {}, {}
-local function target(base, ttl, expand)
-  local t = acc[base]
-  if not t then
-    t = { ttl = ttl, d = {}, expand = expand }
-    acc[base] = t
-    accOrder[#accOrder + 1] = base
-  end
-  return t
-end
+-- Counter buckets "kb:<level>:<startSec>:<dim>" (lib/buckets.lua; every kb field is a plain additive
+-- counter, so readKpi serves a 10 s piece as the plain sum of the 1 s hash); per-agent day ratings
+-- ("kad:<day>") go through the same accumulator.
+local target, _, addBucketItem, flushBuckets = newBuckets(P .. ':kb:', NOW, FRET, IRET)
 
 -- net change of "customer contacted on day in dim" memberships: fcrDelta[day][dim][customer] = delta
 local fcrDelta, fcrOrder = {}, {}
@@ -72,60 +64,6 @@ local function bumpFcr(day, dayEnd, dim, customer, delta)
     fcrOrder[#fcrOrder + 1] = { day, dim }
   end
   h[customer] = (h[customer] or 0) + delta
-end
-
--- The live KPI buckets of an event at ts: {target, fieldSuffix} per level. A bucket is written only
--- while alive (end + retention > now), so a removal hits exactly the buckets its addition hit, or
--- buckets that already expired. As in ingestBatch.lua, the 1 s level lives as fields
--- "<field>.<second 0-9>" of one hash per 10 s ("kb:1:<10 s start>"), written while that hash lives
--- (10 s start + 10 s + fret > now) and expiring then; there is no stored 10 s level (readKpi sums the
--- ten seconds of that hash: every kb field is a plain additive counter). Depends only on the
--- second: memoised per second.
-local bucketsAt = {}
-local function liveBuckets(ts)
-  local sec = ts - ts % 1000
-  local out = bucketsAt[sec]
-  if out then return out end
-  out = {}
-  local s10 = ts - ts % 10000
-  if s10 + 10000 + FRET > NOW then
-    out[1] = { target(P .. ':kb:1:' .. (s10 / 1000) .. ':', s10 + 10000 + FRET - NOW, true), '.' .. ((sec - s10) / 1000) }
-  end
-  for li = 3, 4 do
-    local size = LEVEL_MS[li]
-    local start = ts - ts % size
-    local ttl = start + size + (li == 4 and IRET or FRET) - NOW
-    if ttl > 0 then out[#out + 1] = { target(P .. ':kb:' .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true), '' } end
-  end
-  bucketsAt[sec] = out
-  return out
-end
-
--- "<field><suffix>", built once per (field, suffix)
-local fieldNames = {}
-local function fieldName(f, sfx)
-  if sfx == '' then return f end
-  local byF = fieldNames[f]
-  if not byF then
-    byF = {}
-    fieldNames[f] = byF
-  end
-  local n = byF[sfx]
-  if not n then
-    n = f .. sfx
-    byF[sfx] = n
-  end
-  return n
-end
-
-local dimLists = {}
-local function dimList(dims)
-  local l = dimLists[dims]
-  if not l then
-    l = split(dims, RS)
-    dimLists[dims] = l
-  end
-  return l
 end
 
 local function localDay(ts)
@@ -154,20 +92,7 @@ local function applyParsed(it, sign)
   elseif k1 == '%' then
     for _, dim in ipairs(dimList(it[5])) do bumpFcr(it[2], it[3], dim, it[4], sign) end
   else
-    -- accumulated per dimension LIST (expanded into dimensions once, at flush)
-    local dims, nf = it[2], #it
-    for _, lb in ipairs(liveBuckets(k1)) do
-      local byDims, sfx = lb[1].d, lb[2]
-      local h = byDims[dims]
-      if not h then
-        h = {}
-        byDims[dims] = h
-      end
-      for k = 3, nf, 2 do
-        local f = fieldName(it[k], sfx)
-        h[f] = (h[f] or 0) + sign * it[k + 1]
-      end
-    end
+    addBucketItem(it, sign)
   end
 end
 
@@ -670,61 +595,7 @@ for _, key in ipairs(entityOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
--- Bucket targets first fold their dimension lists into single dimensions; then each KEY is written
--- once (a 10 s hash once for all its seconds). Few changed fields: HINCRBY each. Many: one HMGET +
--- one HSET, whatever the field count. A key's deadline is absolute and the same for every field
--- (bucket end + retention — for a 1 s hash its 10 s end —, day end + lateEvent), so PEXPIRE goes
--- only to a key that may have been created here: one that held any of the fields already got that
--- deadline when it was created (nothing here removes a deadline). A 10 s hash that existed but gets
--- fields for a later second only looks new and is re-expired to the same deadline (harmless).
-local function expandDims(byDims)
-  local byDim = {}
-  for dims, h in pairs(byDims) do
-    for _, dim in ipairs(dimList(dims)) do
-      local out = byDim[dim]
-      if not out then
-        out = {}
-        byDim[dim] = out
-      end
-      for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
-    end
-  end
-  return byDim
-end
-
-for _, base in ipairs(accOrder) do
-  local t = acc[base]
-  local byDim = t.expand and expandDims(t.d) or t.d
-  for dim, h in pairs(byDim) do
-    local fields, n = {}, 0
-    for f, d in pairs(h) do
-      if d ~= 0 then
-        n = n + 1
-        fields[n] = f
-      end
-    end
-    if n > 0 then
-      local key = base .. dim
-      local existed = false
-      if n <= 2 then
-        for k = 1, n do
-          local d = h[fields[k]]
-          if redis.call('HINCRBY', key, fields[k], d) ~= d then existed = true end
-        end
-      else
-        local cur = redis.call('HMGET', key, unpack(fields))
-        local args = {}
-        for k = 1, n do
-          if cur[k] then existed = true end
-          args[2 * k - 1] = fields[k]
-          args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
-        end
-        redis.call('HSET', key, unpack(args))
-      end
-      if not existed then redis.call('PEXPIRE', key, t.ttl) end
-    end
-  end
-end
+flushBuckets()
 
 -- FCR: "kfc:<day>:<dim>" customer -> contacts that day (kept while late events may still come);
 -- "kfs:<day>:<dim>" {c = customers, o = customers with one contact, n = contacts without customerId}

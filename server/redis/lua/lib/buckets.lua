@@ -1,0 +1,155 @@
+-- Counter-bucket accumulation and flush shared by the ingest scripts (ingestBatch.lua: "b:" keys,
+-- ingestKpi.lua: "kb:" keys). Included after common.lua (split, RS, LEVEL_MS, LEVEL_TAG).
+--
+-- Levels: the 1 s level lives as fields "<field>.<second 0-9>" of one hash per 10 s
+-- ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
+-- expiring then: ten times fewer keys than one hash per second. There is no stored 10 s level: the
+-- readers serve a 10 s piece by summing the ten seconds of that hash. 60 s buckets expire at end +
+-- fret, 900 s buckets at end + iret. A bucket is written only while alive, so removing an earlier
+-- contribution hits exactly the buckets its addition hit, or buckets that already expired.
+--
+-- Accumulator: acc[keyBase] = {ttl, d = {[dims] = {[field] = delta}}}; no string is built per bump.
+-- Bucket targets (`expand`) accumulate per dimension LIST (the RS-joined dims of a queue, or of an
+-- agent's team + queues): every contact of a queue and every agent of a skill group share one
+-- entry, expanded into single dimensions once per call at flush. Other targets accumulate per
+-- single key part ('' for the key itself).
+
+-- field name with a per-second suffix ("ans" .. ".3"), memoised
+local fieldNames = {}
+local function fieldName(f, sfx)
+  if sfx == '' then return f end
+  local byF = fieldNames[f]
+  if not byF then
+    byF = {}
+    fieldNames[f] = byF
+  end
+  local n = byF[sfx]
+  if not n then
+    n = f .. sfx
+    byF[sfx] = n
+  end
+  return n
+end
+
+local dimLists = {}
+local function dimList(dims)
+  local l = dimLists[dims]
+  if not l then
+    l = split(dims, RS)
+    dimLists[dims] = l
+  end
+  return l
+end
+
+-- newBuckets(keyPrefix, now, fret, iret) returns:
+--   target(base, ttl, expand)  the accumulator entry of a key base (created on first use)
+--   liveBuckets(ts)            {target, bucketStartMs, fieldSuffix} of every live level bucket of ts
+--                              (depends only on the second: memoised per second)
+--   addItem(it, sign)          a parsed item {ts, dims(RS), field, delta, ...} x sign into them
+--   flush()                    writes every accumulated key once
+local function newBuckets(prefix, now, fret, iret)
+  local acc, accOrder = {}, {}
+  local function target(base, ttl, expand)
+    local t = acc[base]
+    if not t then
+      t = { ttl = ttl, d = {}, expand = expand }
+      acc[base] = t
+      accOrder[#accOrder + 1] = base
+    end
+    return t
+  end
+
+  local bucketsAt = {}
+  local function liveBuckets(ts)
+    local sec = ts - ts % 1000
+    local out = bucketsAt[sec]
+    if out then return out end
+    out = {}
+    local s10 = ts - ts % 10000
+    if s10 + 10000 + fret > now then
+      out[1] = { target(prefix .. '1:' .. (s10 / 1000) .. ':', s10 + 10000 + fret - now, true), sec, '.' .. ((sec - s10) / 1000) }
+    end
+    for li = 3, 4 do
+      local size = LEVEL_MS[li]
+      local start = ts - ts % size
+      local ttl = start + size + (li == 4 and iret or fret) - now
+      if ttl > 0 then out[#out + 1] = { target(prefix .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true), start, '' } end
+    end
+    bucketsAt[sec] = out
+    return out
+  end
+
+  local function addItem(it, sign)
+    local dims, nf = it[2], #it
+    for _, lb in ipairs(liveBuckets(it[1])) do
+      local byDims, sfx = lb[1].d, lb[3]
+      local h = byDims[dims]
+      if not h then
+        h = {}
+        byDims[dims] = h
+      end
+      for k = 3, nf, 2 do
+        local f = fieldName(it[k], sfx)
+        h[f] = (h[f] or 0) + sign * it[k + 1]
+      end
+    end
+  end
+
+  local function expandDims(byDims)
+    local byDim = {}
+    for dims, h in pairs(byDims) do
+      for _, dim in ipairs(dimList(dims)) do
+        local out = byDim[dim]
+        if not out then
+          out = {}
+          byDim[dim] = out
+        end
+        for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
+      end
+    end
+    return byDim
+  end
+
+  -- Each key once: few changed fields, HINCRBY each; many (a 10 s hash of per-second fields, a busy
+  -- `all` bucket): one HMGET + one HSET, whatever the field count. A key's deadline is absolute
+  -- (bucket end + retention, day end + lateEvent) and kept by later writes, so PEXPIRE goes only to a
+  -- key that may be new: none of the written fields existed (a 10 s hash getting a later second's
+  -- fields only looks new and is re-expired to the same deadline). Targets without ttl never expire.
+  local function flush()
+    for _, base in ipairs(accOrder) do
+      local t = acc[base]
+      local byDim = t.expand and expandDims(t.d) or t.d
+      for dim, h in pairs(byDim) do
+        local fields, n = {}, 0
+        for f, d in pairs(h) do
+          if d ~= 0 then
+            n = n + 1
+            fields[n] = f
+          end
+        end
+        if n > 0 then
+          local key = base .. dim
+          local existed = false
+          if n <= 2 then
+            for k = 1, n do
+              local d = h[fields[k]]
+              if redis.call('HINCRBY', key, fields[k], d) ~= d then existed = true end
+            end
+          else
+            local cur = redis.call('HMGET', key, unpack(fields))
+            local args = {}
+            for k = 1, n do
+              if cur[k] then existed = true end
+              args[2 * k - 1] = fields[k]
+              args[2 * k] = (tonumber(cur[k]) or 0) + h[fields[k]]
+            end
+            redis.call('HSET', key, unpack(args))
+          end
+          if t.ttl and not existed then redis.call('PEXPIRE', key, t.ttl) end
+        end
+      end
+    end
+  end
+
+  return target, liveBuckets, addItem, flush
+end
