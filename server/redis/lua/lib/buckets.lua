@@ -1,5 +1,6 @@
--- Counter-bucket accumulation and flush shared by the ingest scripts (ingestBatch.lua: "b:" keys,
--- ingestKpi.lua: "kb:" keys). Included after common.lua (split, RS, LEVEL_MS, LEVEL_TAG).
+-- The counter-bucket layout, in one place: accumulation and flush for the ingest scripts
+-- (ingestBatch.lua: "b:" keys, ingestKpi.lua: "kb:" keys) and piece reading for the read scripts
+-- (readBuckets.lua, readKpi.lua). Included after common.lua (split, RS, LEVEL_MS, LEVEL_TAG).
 --
 -- Levels: the 1 s level lives as fields "<field>.<second 0-9>" of one hash per 10 s
 -- ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
@@ -152,4 +153,83 @@ local function newBuckets(prefix, now, fret, iret)
   end
 
   return target, liveBuckets, addItem, flush
+end
+
+-- ---------------------------------------------------------------- reading (readBuckets, readKpi)
+-- readPieces(prefix, dims, pieces, agentTime) → {{dimIndex0, pieceIndex0, {field, value, ...}}, ...}
+-- for the non-empty buckets of dims x pieces ("<levelSec>:<startSec>", from server/metrics/plan.ts).
+-- A 1 s hash is read once per dim however many of its seconds are wanted; a 10 s piece is the sum of
+-- its ten seconds. With agentTime, fields m:<state> hold count x offset into THEIR second, so a
+-- second k adds m + n x k s to the 10 s bucket's m (n:<state> of the same second). A field without a
+-- ".<digit>" suffix was written by the KPI pack's earlier layout (one hash per second: the hash of a
+-- 10 s start was its second 0).
+local DOT = string.byte('.')
+local function secondsOf(key)
+  local bySecond = {}
+  local raw = redis.call('HGETALL', key)
+  for i = 1, #raw, 2 do
+    local f = raw[i]
+    local n = #f
+    local name, sec = f, 0
+    if n > 2 and string.byte(f, n - 1) == DOT then name, sec = string.sub(f, 1, n - 2), tonumber(string.sub(f, n)) end
+    local h = bySecond[sec]
+    if not h then
+      h = {}
+      bySecond[sec] = h
+    end
+    h[name] = (h[name] or 0) + tonumber(raw[i + 1])
+  end
+  return bySecond
+end
+
+local function flatOf(h)
+  local out = {}
+  for name, v in pairs(h) do
+    if v ~= 0 then
+      out[#out + 1] = name
+      out[#out + 1] = string.format('%d', v)
+    end
+  end
+  return out
+end
+
+local function tenSecondsOf(bySecond, agentTime)
+  local sum = {}
+  for sec, h in pairs(bySecond) do
+    for name, v in pairs(h) do
+      if agentTime and sec > 0 and string.sub(name, 1, 2) == 'm:' then v = v + (h['n:' .. string.sub(name, 3)] or 0) * sec * 1000 end
+      sum[name] = (sum[name] or 0) + v
+    end
+  end
+  return flatOf(sum)
+end
+
+local function readPieces(prefix, dims, pieces, agentTime)
+  local buckets = {}
+  for di, dim in ipairs(dims) do
+    local hashes = {}
+    local function hashOf(s10)
+      local g = hashes[s10]
+      if not g then
+        g = secondsOf(prefix .. '1:' .. string.format('%d', s10) .. ':' .. dim)
+        hashes[s10] = g
+      end
+      return g
+    end
+    for pi, piece in ipairs(pieces) do
+      local colon = string.find(piece, ':', 1, true)
+      local level, start = string.sub(piece, 1, colon - 1), tonumber(string.sub(piece, colon + 1))
+      local raw
+      if level == '1' then
+        local h = hashOf(start - start % 10)[start % 10]
+        raw = h and flatOf(h) or {}
+      elseif level == '10' then
+        raw = tenSecondsOf(hashOf(start), agentTime)
+      else
+        raw = redis.call('HGETALL', prefix .. piece .. ':' .. dim)
+      end
+      if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
+    end
+  end
+  return buckets
 end
