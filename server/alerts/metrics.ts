@@ -39,6 +39,8 @@ export interface ResolveContext {
   timeZone(center: string): string;
   /** per-evaluation cache so twelve rules on one scope cost one engine query */
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** every rule in force (a rule may defer to a more specific one: see notReadySec) */
+  rules: readonly AlertRule[];
 }
 
 export type MetricResolver = (ctx: ResolveContext, rule: AlertRule) => Promise<Resolution>;
@@ -151,10 +153,21 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
   const rows = await ctx.memo(`agents|${center}|${team ?? ''}|${queue ?? ''}`, () =>
     ctx.engine.agents(center, { ...(team ? { team } : {}), ...(queue ? { queue } : {}), state: 'not_ready' }, ctx.nowMs),
   );
+  // A rule without a reason covers the reasons that have no not-ready rule of their own on the
+  // same scope (break and meal have theirs in the defaults), so one spell raises one alert.
+  const ownRule =
+    rule.reason === undefined
+      ? new Set(
+          ctx.rules
+            .filter((r) => r.metric === 'notReadySec' && r.reason !== undefined && r.enabled && scopeKey(engineScope(r)) === scopeKey(engineScope(rule)))
+            .map((r) => r.reason!),
+        )
+      : undefined;
   const subjects: Subject[] = [];
   for (const a of rows) {
     if (a.state !== 'not_ready') continue;
     if (rule.reason !== undefined && a.reason !== rule.reason) continue;
+    if (ownRule?.has(a.reason ?? '')) continue;
     const since = Date.parse(a.since);
     subjects.push({
       // a new not-ready spell (new `since`) is a new subject: the old alert resolves

@@ -147,6 +147,7 @@ export class AlertService {
         if (!p) memo.set(key, (p = compute()));
         return p;
       },
+      rules: doc.rules,
     };
 
     const ruleIds = new Set(doc.rules.map((r) => r.id));

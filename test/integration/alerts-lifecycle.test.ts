@@ -160,6 +160,27 @@ describe('alert lifecycle on the real engine', () => {
     expect(await list(h)).toEqual([]);
   });
 
+  it('a not-ready rule without a reason leaves reasons with their own rule to that rule (one alert per spell)', async () => {
+    const h = await setup({
+      config: baseConfig({
+        rules: [
+          { id: 'meal', metric: 'notReadySec', reason: 'meal', comparator: 'gt', warning: 1800, critical: 2700, sustainedForSec: 0 },
+          { id: 'any', metric: 'notReadySec', comparator: 'gt', warning: 1800, critical: 3600, sustainedForSec: 0 },
+        ],
+      }),
+    });
+    const state = (id: string, agentId: string, reason: string) => ({
+      id, type: 'agent.state' as const, ts: h.clock.now(), agentId, state: 'not_ready' as const, team: 't1', queues: ['q1'], reason,
+    });
+    await h.ingest([state('m1', 'A1', 'meal'), state('t1', 'A2', 'training')]);
+    expect((await h.evaluateAt(T + min(31))).raised).toBe(2);
+    const alerts = await list(h);
+    expect(alerts.map((a) => [a.rule, a.scope.agent]).sort()).toEqual([
+      ['any', 'A2'],
+      ['meal', 'A1'],
+    ]);
+  });
+
   it('with background on, the evaluator runs by itself (lease + timer) and stops on close', async () => {
     const h = await setup({ config: baseConfig({ evaluateEverySec: 0.5, rules: [waitingRule({ sustainedForSec: 0 })] }), background: true });
     await h.app.ready();
