@@ -64,6 +64,11 @@ function ensureClientBuilt(): void {
   if (r.status !== 0) throw new Error('vite build failed (see above); try `npm install` first');
 }
 
+const usage = [
+  'usage: npm run demo -- [--rate N] [--seed N] [--spike-every SEC] [--prefill MIN] [--real-time-of-day]',
+  '  the server listens on PORT (default 3000): PORT=3001 npm run demo',
+].join('\n');
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -182,6 +187,8 @@ main().catch((err) => {
     console.error(`\nThe port is already in use (is another wallboard running?). Try: PORT=3001 npm run demo\n`);
   } else if (err instanceof z.ZodError) {
     console.error(`Invalid option: ${err.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; ')}`);
+  } else if (String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+    console.error(`${(err as Error).message}\n\n${usage}`);
   } else console.error(err);
   process.exit(1);
 });
