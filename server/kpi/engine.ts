@@ -18,7 +18,7 @@ import { isRedisConnectionError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
 import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
-import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from '../metrics/plan.ts';
+import { buildPlan, fineRetention, pieceKeyPart, type FineRetention, type Plan } from '../metrics/plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { encodeKpiEvent, mirroredContact } from './codec.ts';
 
@@ -52,17 +52,17 @@ const dayMs = 86_400_000;
  */
 export class KpiMetricEngine extends RedisMetricEngine {
   private readonly kpiRedis: Redis & KpiScripts;
-  private readonly kpiFineRetentionMs: number;
+  private readonly kpiFineRetention: FineRetention;
 
   constructor(
     redis: Redis,
     private readonly kpiKeys: Keys,
     private readonly kpiConfig: AppConfig,
-    opts: { fineRetentionMs?: number } = {},
+    opts: { fineRetention?: FineRetention } = {},
   ) {
     super(redis, kpiKeys, kpiConfig, opts);
     this.kpiRedis = redis as Redis & KpiScripts;
-    this.kpiFineRetentionMs = opts.fineRetentionMs ?? fineRetentionMs;
+    this.kpiFineRetention = opts.fineRetention ?? fineRetention;
   }
 
   get standardDayHours(): number {
@@ -132,7 +132,8 @@ export class KpiMetricEngine extends RedisMetricEngine {
     return JSON.stringify({
       now: nowMs,
       late: r.lateEventHours * 3_600_000,
-      fret: this.kpiFineRetentionMs,
+      fret: this.kpiFineRetention.secondMs,
+      mret: this.kpiFineRetention.minuteMs,
       iret: r.intervalDays * dayMs,
       mid: this.midnights(center, nowMs),
       chan: this.kpiKeys.ingested(center),
@@ -155,7 +156,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     // per board push instead of two
     const [results, kpi] = await Promise.all([
       super.queryMany(center, queries, window, nowMs),
-      this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetentionMs), queries, day),
+      this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetention), queries, day),
     ]);
     return results.map((r, i) => this.withKpi(r, queries[i]!, kpi.sums.get(contactDim(queries[i]!.scope))![0]!, kpi.fcr.get(contactDim(queries[i]!.scope)) ?? null));
   }
@@ -166,7 +167,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const tz = this.timeZone(q.center);
     // FCR is a per-day figure: reported when the range is exactly one local day
     const wholeDay = localMidnight(fromMs, tz) === fromMs && localMidnight(fromMs + 30 * 3_600_000, tz) === toMs;
-    const kpi = await this.readKpi(q.center, buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.kpiFineRetentionMs), [q], wholeDay ? localDate(fromMs, tz) : null);
+    const kpi = await this.readKpi(q.center, buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.kpiFineRetention), [q], wholeDay ? localDate(fromMs, tz) : null);
     const dim = contactDim(q.scope);
     return this.withKpi(r, q, kpi.sums.get(dim)![0]!, kpi.fcr.get(dim) ?? null);
   }
@@ -176,7 +177,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const asOf = asOfSecond(nowMs);
     const planRows = rows.map((r) => ({ a: Date.parse(r.from), b: Date.parse(r.to) }));
     if (planRows.length === 0) return rows;
-    const kpi = await this.readKpi(q.center, buildPlan(planRows, asOf, nowMs, this.kpiFineRetentionMs), [q], null);
+    const kpi = await this.readKpi(q.center, buildPlan(planRows, asOf, nowMs, this.kpiFineRetention), [q], null);
     const sums = kpi.sums.get(contactDim(q.scope))!;
     return rows.map((r, i) => this.withKpi(r, q, sums[i]!, null));
   }

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from '../../shared/contract/config.ts';
 import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
-import { agentTimeMetrics, contactMetrics } from '../../shared/metrics/formulas.ts';
-import { agentCountsFromStates } from '../../shared/metrics/raw.ts';
+import { agentTimeMetrics, contactMetrics, type ContactMetrics } from '../../shared/metrics/formulas.ts';
+import { agentCountsFromStates, contactSumKeys, emptyContactSums, type ContactSums } from '../../shared/metrics/raw.ts';
 import {
   asOfSecond,
   intervalMs,
@@ -16,7 +16,7 @@ import { BadRequestError, UnavailableError, isRedisConnectionError } from '../er
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
-import { buildPlan, fineRetentionMs, pieceKeyPart, type Plan } from './plan.ts';
+import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, type FineRetention, type Plan } from './plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 
 /** Events per script call: big enough to coalesce bucket writes, small enough that one call
@@ -69,6 +69,11 @@ export class IngestInterruptedError extends UnavailableError {
 
 const asArray = <T>(x: T[] | Record<string, never>): T[] => (Array.isArray(x) ? x : []);
 
+/** every window start and end, ascending: the row boundaries of a contactSeries read */
+function boundsOf(ends: number[], startOf: (end: number) => number): number[] {
+  return [...new Set(ends.flatMap((e) => [startOf(e), e]))].sort((x, y) => x - y);
+}
+
 function pairs(flat: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
@@ -80,16 +85,16 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly midnightCache = new Map<string, [number, string][]>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
-  private readonly fineRetentionMs: number;
+  private readonly fineRetention: FineRetention;
 
   constructor(
     redis: Redis,
     private readonly keys: Keys,
     private readonly config: AppConfig,
-    opts: { fineRetentionMs?: number } = {},
+    opts: { fineRetention?: FineRetention } = {},
   ) {
     this.redis = redis as Redis & ScriptCommands;
-    this.fineRetentionMs = opts.fineRetentionMs ?? fineRetentionMs;
+    this.fineRetention = opts.fineRetention ?? fineRetention;
   }
 
   private get lateMs(): number {
@@ -193,7 +198,8 @@ export class RedisMetricEngine implements MetricEngine {
     return JSON.stringify({
       now: nowMs,
       late: this.lateMs,
-      fret: this.fineRetentionMs,
+      fret: this.fineRetention.secondMs,
+      mret: this.fineRetention.minuteMs,
       iret: this.intervalRetentionMs,
       sl: {
         voice: d.serviceLevelThresholdSec.voice * 1000,
@@ -241,7 +247,7 @@ export class RedisMetricEngine implements MetricEngine {
   ): Promise<MetricsResult[]> {
     const asOf = asOfSecond(nowMs);
     const a = this.windowStart(center, window, asOf);
-    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetentionMs);
+    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetention);
     const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
     const read = await this.read(center, plan, queries, true, waitFrom);
     return queries.map((qq, i) => {
@@ -259,7 +265,7 @@ export class RedisMetricEngine implements MetricEngine {
   async history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult> {
     this.checkRange(fromMs, toMs, nowMs);
     const asOf = asOfSecond(nowMs);
-    const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.fineRetentionMs);
+    const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.fineRetention);
     const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.result(q.center, qq, null, fromMs, toMs, asOf, this.sumsFor(plan, read, qq)[0]!, read, undefined);
@@ -270,12 +276,67 @@ export class RedisMetricEngine implements MetricEngine {
     const asOf = asOfSecond(nowMs);
     const rows: { a: number; b: number }[] = [];
     for (let a = fromMs; a < toMs; a += intervalMs) rows.push({ a, b: a + intervalMs });
-    const plan = buildPlan(rows, asOf, nowMs, this.fineRetentionMs);
+    const plan = buildPlan(rows, asOf, nowMs, this.fineRetention);
     const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.sumsFor(plan, read, qq).map((sums, i) =>
       this.result(q.center, qq, null, rows[i]!.a, rows[i]!.b, asOf, sums, read, undefined),
     );
+  }
+
+  /**
+   * The contact figures of `window` as it stood at each of `ends` (whole seconds, not after now),
+   * for trend charts that start before anyone watched. One read: the windows are cut at every
+   * window start and end into consecutive rows, and each window is a difference of running sums
+   * over those rows, so 60 overlapping hour-long windows cost about 120 minute buckets per
+   * dimension, not 3,600. An end whose window needs buckets that have already expired gets null,
+   * never a figure from partial data.
+   */
+  async contactSeries(center: string, scopes: Scope[], window: WindowId, ends: number[], nowMs: number): Promise<(ContactMetrics | null)[][]> {
+    const asOf = asOfSecond(nowMs);
+    const startOf = (end: number) => this.windowStart(center, window, end);
+    const rowsFeasible = (bounds: number[]) =>
+      bounds.slice(1).every((b, i) => {
+        try {
+          decompose(bounds[i]!, b, nowMs, this.fineRetention);
+          return true;
+        } catch (err) {
+          if (err instanceof PlanError) return false;
+          throw err;
+        }
+      });
+    let usable = [...new Set(ends)].filter((e) => e % 1000 === 0 && e <= asOf && rowsFeasible([startOf(e), e])).sort((x, y) => x - y);
+    // a window that is readable on its own can still share a row boundary that is not (a `today`
+    // window starting at midnight next to a rolling hour): drop the oldest end until all rows are
+    let bounds = boundsOf(usable, startOf);
+    while (usable.length > 0 && !rowsFeasible(bounds)) {
+      usable = usable.slice(1);
+      bounds = boundsOf(usable, startOf);
+    }
+    const empty = () => scopes.map(() => ends.map((): ContactMetrics | null => null));
+    if (usable.length === 0) return empty();
+    const rows = bounds.slice(1).map((b, i) => ({ a: bounds[i]!, b }));
+    const plan = buildPlan(rows, asOf, nowMs, this.fineRetention);
+    const queries = scopes.map((scope) => ({ scope }));
+    const read = await this.read(center, plan, queries, false, 0);
+    const rowIndex = new Map(bounds.map((b, i) => [b, i]));
+    return queries.map((q) => {
+      // running[i] = sums of rows [0, i): a window [s, e) is running[idx(e)] − running[idx(s)]
+      const running: ContactSums[] = [emptyContactSums()];
+      for (const sums of this.sumsFor(plan, read, q)) {
+        const next = { ...running[running.length - 1]! };
+        for (const k of contactSumKeys) next[k] += sums.contacts[k];
+        running.push(next);
+      }
+      return ends.map((e) => {
+        if (!usable.includes(e)) return null;
+        const to = running[rowIndex.get(e)!]!;
+        const from = running[rowIndex.get(startOf(e))!]!;
+        const diff = emptyContactSums();
+        for (const k of contactSumKeys) diff[k] = to[k] - from[k];
+        return contactMetrics(diff);
+      });
+    });
   }
 
   /** History ranges: 15-minute aligned, inside interval retention, not past the current interval. */

@@ -3,9 +3,24 @@ import type { LevelSec } from '../redis/keys.ts';
 /**
  * Which bucket hashes a query reads. Buckets exist at 1 s, 10 s, 60 s and 900 s; a range is cut
  * greedily into the fewest aligned buckets, so a 60-minute window costs ≤ ~60 reads per dimension
- * instead of 3,600. Fine levels live only 61 minutes, so older ranges must be 900 s aligned.
+ * instead of 3,600. Fine levels live a limited time (below), so older ranges must use coarser,
+ * aligned buckets.
  */
-export const fineRetentionMs = 61 * 60_000;
+
+/**
+ * How long fine buckets live after their end. 1 s and 10 s buckets only cut a rolling window's
+ * edges: 61 min (the longest window plus a minute). 60 s buckets also serve the wall's trend
+ * chart, whose oldest point (60 min ago) looks back one longest window more: 121 min. The cost
+ * of the longer minute level is one more hour of 60 s hashes per dimension (≈ 1 MB for 65
+ * dimensions), and events 61–121 min late also write their 60 s bucket.
+ */
+export interface FineRetention {
+  /** 1 s and 10 s buckets */
+  secondMs: number;
+  /** 60 s buckets */
+  minuteMs: number;
+}
+export const fineRetention: FineRetention = { secondMs: 61 * 60_000, minuteMs: 121 * 60_000 };
 /** ingest accepts ts ≤ now + 60 s; agent-time queries sum transitions up to asOf + this */
 export const futureSlackMs = 61_000;
 
@@ -26,14 +41,17 @@ export class PlanError extends Error {
 }
 
 /** Greedy decomposition of [a, b) (whole seconds). A fine bucket is used only while alive
- * (its end + 61 min > now), matching what the ingest script writes. */
-export function decompose(a: number, b: number, nowMs: number, fineRetention = fineRetentionMs): Piece[] {
+ * (its end + its level's retention > now), matching what the ingest script writes. */
+export function decompose(a: number, b: number, nowMs: number, retention: FineRetention = fineRetention): Piece[] {
   if (a % 1000 !== 0 || b % 1000 !== 0) throw new PlanError(`range [${a}, ${b}) is not whole seconds`);
   const out: Piece[] = [];
   let x = a;
   while (x < b) {
     const lvl = levelsDesc.find(
-      (l) => x % l.ms === 0 && x + l.ms <= b && (l.sec === 900 || x + l.ms + fineRetention > nowMs),
+      (l) =>
+        x % l.ms === 0 &&
+        x + l.ms <= b &&
+        (l.sec === 900 || x + l.ms + (l.sec === 60 ? retention.minuteMs : retention.secondMs) > nowMs),
     );
     if (!lvl) throw new PlanError(`[${new Date(a).toISOString()}, ${new Date(b).toISOString()}) needs fine buckets that have expired`);
     out.push({ level: lvl.sec, startMs: x });
@@ -68,11 +86,11 @@ export function buildPlan(
   rows: { a: number; b: number }[],
   asOf: number,
   nowMs: number,
-  fineRetention = fineRetentionMs,
+  retention: FineRetention = fineRetention,
 ): Plan {
   const pieces: Piece[] = [];
   const add = (a: number, b: number): number[] =>
-    decompose(a, b, nowMs, fineRetention).map((p) => pieces.push(p) - 1);
+    decompose(a, b, nowMs, retention).map((p) => pieces.push(p) - 1);
   const planned: PlannedRow[] = [];
   let prevEnd: number | undefined;
   for (const { a, b } of rows) {

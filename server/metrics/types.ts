@@ -1,5 +1,6 @@
 import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import type { ContactMetrics } from '../../shared/metrics/formulas.ts';
 import type { WindowId } from '../../shared/metrics/windows.ts';
 
 /** What a figure is computed over. `team` narrows agent figures (states, occupancy, utilization). */
@@ -42,6 +43,9 @@ export interface MetricEngine {
   /** [fromMs, toMs) on 15-minute boundaries within retention */
   history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult>;
   intervals(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<IntervalRow[]>;
+  /** per scope, the contact figures of `window` as of each end (whole seconds, ≤ now); null where
+   * the buckets needed have expired (trend charts that start before anyone watched) */
+  contactSeries(center: string, scopes: Scope[], window: WindowId, ends: number[], nowMs: number): Promise<(ContactMetrics | null)[][]>;
   agents(center: string, filter: { team?: string; queue?: string; state?: string }, nowMs: number): Promise<AgentRow[]>;
   /** current ingest sequence of a center (see IngestBatchResult.seq) */
   sequence(center: string): Promise<number>;

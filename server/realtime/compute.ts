@@ -61,8 +61,11 @@ async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: Bo
   const rowKeys = board.rows.map((r) => rowKeyOf(r, queues));
   const rows = await engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k) })), board.window, nowMs);
   const asOf = asOfOf(rows, nowMs);
+  const scopes = rowKeys.map(scopeOf);
+  const history = async (minuteEnds: number[]) =>
+    (await engine.contactSeries(spec.center, scopes, board.window, minuteEnds, nowMs)).map((row) => row.map((m) => m?.serviceLevel ?? null));
   const points = trend
-    ? (await trend.record(Date.parse(asOf), rows.map((r) => r.serviceLevel), rows.map((r) => r.waiting)), trend.window(Date.parse(asOf)))
+    ? (await trend.record(Date.parse(asOf), rows.map((r) => r.serviceLevel), rows.map((r) => r.waiting), history), trend.window(Date.parse(asOf)))
     : [];
   return { asOf, window: board.window, rowKeys, rows, trend: points };
 }

@@ -7,14 +7,26 @@ const keepMs = 60 * minuteMs;
 const ttlMs = 2 * 60 * minuteMs;
 
 /**
+ * Service level of each row as of each given minute end (null: no figure, or its buckets expired).
+ * Supplied by the push, which knows the board's rows and window (MetricEngine.contactSeries).
+ */
+export type ServiceLevelHistory = (minuteEnds: number[]) => Promise<(number | null)[][]>;
+
+/**
  * Per-minute samples of a wall view's service level and waiting, for its 60-minute trend chart.
  * Waiting is a live figure that the engine does not keep history of, so the push samples it: the
  * last value computed in each minute wins. Samples live in Redis (one hash per view) so a
  * restarted or second server process draws the same chart; the in-memory copy only saves reads.
+ *
+ * Minutes nobody sampled (a new board, a server that was down, history posted by a replay) are
+ * filled once, when the series is loaded: service level exactly as of the minute's end, from the
+ * buckets; waiting null, because it cannot be recovered. A filled minute never replaces a sample.
  */
 export class TrendSeries {
   private readonly points = new Map<number, TrendPoint>();
   private loaded = false;
+  private filledAt: number | null = null;
+  private fillTriedAt: number | null = null;
 
   constructor(
     private readonly redis: Redis,
@@ -26,9 +38,23 @@ export class TrendSeries {
   }
 
   /** Records the sample of the minute containing `asOfMs`; returns that minute's point. */
-  async record(asOfMs: number, serviceLevel: (number | null)[], waiting: (number | null)[]): Promise<TrendPoint> {
-    if (!this.loaded) await this.load();
+  async record(
+    asOfMs: number,
+    serviceLevel: (number | null)[],
+    waiting: (number | null)[],
+    history?: ServiceLevelHistory,
+  ): Promise<TrendPoint> {
     const minute = Math.floor(asOfMs / minuteMs) * minuteMs;
+    if (!this.loaded) await this.load();
+    if (history && this.filledAt === null && this.fillTriedAt !== minute) {
+      this.fillTriedAt = minute;
+      try {
+        await this.fill(minute, serviceLevel.length, history);
+        this.filledAt = minute;
+      } catch {
+        // the live sample matters more than the history: tried again next minute
+      }
+    }
     const point: TrendPoint = { t: new Date(minute).toISOString(), serviceLevel, waiting };
     const isNewMinute = !this.points.has(minute);
     this.points.set(minute, point);
@@ -48,6 +74,24 @@ export class TrendSeries {
       .filter(([m]) => m >= asOfMs - keepMs && m <= asOfMs)
       .sort((a, b) => a[0] - b[0])
       .map(([, p]) => p);
+  }
+
+  /** fills the unsampled minutes of the hour before `currentMinute` (see the class comment) */
+  private async fill(currentMinute: number, rowCount: number, history: ServiceLevelHistory): Promise<void> {
+    const missing: number[] = [];
+    for (let m = currentMinute - keepMs; m < currentMinute; m += minuteMs) if (!this.points.has(m)) missing.push(m);
+    if (missing.length === 0) return;
+    const byRow = await history(missing.map((m) => m + minuteMs));
+    const pipeline = this.redis.pipeline();
+    missing.forEach((m, i) => {
+      const serviceLevel = byRow.map((row) => row[i] ?? null);
+      if (serviceLevel.every((v) => v === null)) return;
+      const point: TrendPoint = { t: new Date(m).toISOString(), serviceLevel, waiting: new Array<null>(rowCount).fill(null) };
+      this.points.set(m, point);
+      // HSETNX: a sample another process recorded meanwhile wins over a filled minute
+      pipeline.hsetnx(this.key, String(m / 1000), JSON.stringify(point));
+    });
+    await pipeline.pexpire(this.key, ttlMs).exec();
   }
 
   private async load(): Promise<void> {

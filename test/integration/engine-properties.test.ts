@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { ContractEvent } from '../../shared/contract/events.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import type { ContactMetrics } from '../../shared/metrics/formulas.ts';
 import { timedStates } from '../../shared/metrics/raw.ts';
 import { intervalMs, windowIds, type WindowId } from '../../shared/metrics/windows.ts';
 import { buildApp } from '../../server/app.ts';
@@ -244,6 +245,7 @@ async function compareAt(
     });
   }
   if (windowsOnly) return;
+  await compareSeries(engine, model, h, nowMs, local, out);
   const single = await engine.query({ center, scope: scopes[1]!.scope }, '15m', nowMs);
   out.add(`${local} query() 15m scope=${scopes[1]!.label}`, diff(flatEngine(single, true), flatModel(model.query(toModelQuery(scopes[1]!), '15m', nowMs), true)));
 
@@ -298,6 +300,58 @@ async function compareAt(
       out.add(`${local} HTTP agents team=B`, diffAgents(list, model.agents(center, { team: 'B' }, nowMs)));
     }
   }
+}
+
+/**
+ * contactSeries (the trend chart's history) against the model's window as it stood at each end:
+ * minute ends over the last hour and a few odd seconds in the last ten minutes. Every such window
+ * is still readable (60 s buckets live 121 min), except a rolling hour ending at an odd second
+ * more than a minute ago, whose 1 s edge may have expired: there null is the only right answer
+ * besides the exact one.
+ */
+async function compareSeries(engine: MetricEngine, model: ReferenceModel, h: History, nowMs: number, local: string, out: Disagreements): Promise<void> {
+  const center = h.fixture.center;
+  const scopes = scopesOf(h).filter((s) => !s.team);
+  const asOf = Math.floor(nowMs / 1000) * 1000;
+  const minute = Math.floor(asOf / 60_000) * 60_000;
+  const ends = [asOf, asOf - 7_000, asOf - 185_000, asOf - 539_000];
+  for (let k = 0; k <= 60; k += 6) ends.push(minute - k * 60_000);
+  for (const w of windowIds) {
+    const got = await engine.contactSeries(center, scopes.map((s) => s.scope), w, ends, nowMs);
+    scopes.forEach((s, i) =>
+      ends.forEach((e, j) => {
+        const where = `${local} contactSeries window=${w} end=${iso8(e)} scope=${s.label}`;
+        const r = got[i]![j];
+        const oddSecond = e % 60_000 !== 0;
+        if (r === null || r === undefined) {
+          if (!(w === '60m' && oddSecond && e < asOf - 60_000)) out.add(where, ['engine returned null for a readable window']);
+          return;
+        }
+        out.add(where, diff(flatContacts(r), flatContacts(model.query({ scope: s.scope }, w, e))));
+      }),
+    );
+  }
+}
+
+function flatContacts(m: ContactMetrics): Flat {
+  return {
+    offered: m.offered,
+    answered: m.answered,
+    answeredInThreshold: m.answeredInThreshold,
+    abandoned: m.abandoned,
+    abandonedInThreshold: m.abandonedInThreshold,
+    shortAbandoned: m.shortAbandoned,
+    transferredOut: m.transferredOut,
+    arrivals: m.arrivals,
+    serviceLevel: m.serviceLevel,
+    slExcluded: m.serviceLevelVariants.abandonsInThresholdExcluded,
+    slMet: m.serviceLevelVariants.abandonsInThresholdMet,
+    answerRate: m.answerRate,
+    abandonRate: m.abandonRate,
+    asaSec: m.asaSec,
+    avgTalkSec: m.avgTalkSec,
+    ahtSec: m.ahtSec,
+  };
 }
 
 function toModelQuery(s: { scope: Scope; team?: string }): ModelQuery {

@@ -16,7 +16,10 @@ const config = {
   queues: [
     { id: 'retail', name: { zh: '零售', en: 'Retail' }, channel: 'voice' as const },
     { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' as const },
+    // only the trend-history test posts to it
+    { id: 'history-q', name: { zh: '历史', en: 'History' }, channel: 'voice' as const },
   ],
+  boards: [{ id: 'history', rows: [{ kind: 'queue' as const, queue: 'history-q' }], window: '15m' as const }],
   tokens: [
     { token: displayToken, role: 'display' as const, name: 'tv-1' },
     { token: leadToken, role: 'lead' as const, name: 'lead-1' },
@@ -177,6 +180,42 @@ describe('views', () => {
     const beat = await next(s, 'view:updated', (p) => p.asOf > snapshot.asOf, 6500);
     expect(Date.parse(beat.asOf) - Date.parse(snapshot.asOf)).toBeGreaterThanOrEqual(1000);
   }, 10_000);
+
+  it('fills the trend minutes nobody watched with the service level as of each minute end, waiting unknown', async () => {
+    // 30 contacts over the last 40 minutes of a queue only this test uses: every third waits 35 s
+    // (outside the 20 s voice threshold), every fifth abandons after 40 s
+    const base = Math.floor(Date.now() / 60_000) * 60_000 - 40 * 60_000;
+    const leaves: { at: number; answered: boolean; inThreshold: boolean }[] = [];
+    const events: ContractEventInput[] = [];
+    for (let i = 0; i < 30; i++) {
+      const contactId = `hist-${i}-${Math.random()}`;
+      const queuedAt = base + i * 77_000 + 5_000;
+      events.push({ id: `${contactId}-q`, type: 'contact.queued', ts: queuedAt, contactId, queue: 'history-q', channel: 'voice' });
+      if (i % 5 === 4) {
+        events.push({ id: `${contactId}-x`, type: 'contact.abandoned', ts: queuedAt + 40_000, contactId });
+        leaves.push({ at: queuedAt + 40_000, answered: false, inThreshold: false });
+      } else {
+        const wait = i % 3 === 0 ? 35_000 : 8_000;
+        events.push({ id: `${contactId}-a`, type: 'contact.answered', ts: queuedAt + wait, contactId, agentId: 'h1' });
+        leaves.push({ at: queuedAt + wait, answered: true, inThreshold: wait <= 20_000 });
+      }
+    }
+    expect((await server.postEvents(events, ingestToken)).accepted).toBe(events.length);
+    const s = open({ token: displayToken });
+    await connected(s);
+    const { snapshot } = await subscribe(s, { kind: 'board', board: 'history' });
+    const filled = snapshot.trend!.filter((p) => p.waiting[0] === null);
+    // every minute from the first contact's leave to the one before now has a figure
+    expect(filled.length).toBeGreaterThanOrEqual(38);
+    for (const p of filled) {
+      const end = Date.parse(p.t) + 60_000;
+      const inWindow = leaves.filter((l) => l.at >= end - 15 * 60_000 && l.at < end);
+      const expected = inWindow.length === 0 ? null : inWindow.filter((l) => l.inThreshold).length / inWindow.length;
+      expect(p.serviceLevel[0], `minute ${p.t}`).toBe(expected);
+    }
+    // the live minute is a sample: it has waiting
+    expect(snapshot.trend!.at(-1)!.waiting[0]).toBe(0);
+  });
 
   it('gives the lead console queue rows and agents', async () => {
     await server.postEvents(

@@ -57,7 +57,7 @@ async function scanAll(redis: Redis, prefix: string): Promise<string[]> {
 const bounded = /:(meta|qmap|agents|live:[^:]+.*|at:.+|ap:.+|w:.+)$/;
 
 describe('Redis memory is bounded by retention', () => {
-  it('every growing key carries a TTL no longer than its retention (48 h contacts, 61 min fine buckets, 40 days intervals)', async () => {
+  it('every growing key carries a TTL no longer than its retention (48 h contacts, 61 min 1 s buckets, 121 min 60 s buckets, 40 days intervals)', async () => {
     const h = await engineApp({ now: T0 });
     cleanup.push(() => h.app.close());
     const redis = new Redis({ port: testRedisPort() });
@@ -91,7 +91,9 @@ describe('Redis memory is bounded by retention', () => {
             ? 48 * 3_600_000 + 86_400_000 * 2
             : level === '900' || !level
               ? 40 * 86_400_000 + 86_400_000
-              : min(61) + min(1) + sec(60);
+              : level === '60'
+                ? min(121) + min(1) + sec(60)
+                : min(61) + min(1) + sec(60);
       expect(ttl, key).toBeLessThanOrEqual(max);
     });
     // the classes without TTL stay small: 7 queues, 40 agents, a few dozen dimensions
@@ -113,7 +115,7 @@ describe('Redis memory is bounded by retention', () => {
     cleanup.push(async () => void (await redis.quit()));
     defineScripts(redis);
     const prefix = uniquePrefix('mem');
-    const engine = new RedisMetricEngine(redis, new Keys(prefix), config, { fineRetentionMs: 2000 });
+    const engine = new RedisMetricEngine(redis, new Keys(prefix), config, { fineRetention: { secondMs: 2000, minuteMs: 2000 } });
     await engine.init();
     const samples: { events: number; keys: number; memory: number }[] = [];
     let events = 0;

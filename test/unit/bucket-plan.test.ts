@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildPlan, decompose, fineRetentionMs, futureSlackMs } from '../../server/metrics/plan.ts';
+import { buildPlan, decompose, fineRetention, futureSlackMs } from '../../server/metrics/plan.ts';
 
 const T = Date.parse('2026-03-02T02:00:00Z');
 const sizeMs = { 1: 1000, 10: 10_000, 60: 60_000, 900: 900_000 } as const;
@@ -36,8 +36,13 @@ describe('bucket decomposition', () => {
     expect(old.every((p) => p.level === 900)).toBe(true);
     expect(() => decompose(now - 2 * 3_600_000 + 1000, now - 90 * 60_000, now)).toThrow(/expired/);
     // a 1 s bucket lives until its end + 61 min
-    expect(decompose(now - fineRetentionMs, now - fineRetentionMs + 1000, now)).toHaveLength(1);
-    expect(() => decompose(now - fineRetentionMs - 1000, now - fineRetentionMs, now)).toThrow(/expired/);
+    const secondMs = fineRetention.secondMs;
+    expect(decompose(now - secondMs, now - secondMs + 1000, now)).toHaveLength(1);
+    expect(() => decompose(now - secondMs - 1000, now - secondMs, now)).toThrow(/expired/);
+    // a 60 s bucket until its end + 121 min (the trend chart's oldest point looks back that far)
+    const minuteMs = fineRetention.minuteMs;
+    expect(decompose(now - minuteMs, now - minuteMs + 60_000, now)).toEqual([{ level: 60, startMs: now - minuteMs }]);
+    expect(() => decompose(now - minuteMs - 60_000, now - minuteMs, now)).toThrow(/expired/);
     expect(() => decompose(now + 1, now + 1000, now)).toThrow(/whole seconds/);
   });
 

@@ -3,9 +3,9 @@
 -- include: common.lua
 -- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
---   ARGV[1] = JSON settings {now, late, fret, iret, sl:{voice,text,video}, short, wto, mid:[[ms,"YYYY-MM-DD"]...], demo, chan}
---     now = clock ms; late = lateEventHours in ms; fret/iret = retention after bucket end of fine (1/10/60 s)
---     and 900 s buckets; wto = waitingTimeout ms; mid = local midnights covering the late-event horizon plus tomorrow.
+--   ARGV[1] = JSON settings {now, late, fret, mret, iret, sl:{voice,text,video}, short, wto, mid:[[ms,"YYYY-MM-DD"]...], demo, chan}
+--     now = clock ms; late = lateEventHours in ms; fret/mret/iret = retention after bucket end of 1 s (and
+--     10 s), 60 s and 900 s buckets (server/metrics/plan.ts); wto = waitingTimeout ms; mid = local midnights covering the late-event horizon plus tomorrow.
 --   ARGV[2..] = events, pre-validated in Node (server/metrics/codec.ts):
 --     contact: "c" US id US type(0 queued,1 answered,2 abandoned,3 transferred,4 ended,5 wrapped) US ts US contactId US queue US channel US agent
 --     agent:   "a" US id US ts US agentId US state US reason US team US hasQueues(0|1) US queues(RS) US name
@@ -19,7 +19,7 @@
 local GS = '\29'
 local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
-local NOW, LATE, FRET, IRET = cfg.now, cfg.late, cfg.fret, cfg.iret
+local NOW, LATE, FRET, MRET, IRET = cfg.now, cfg.late, cfg.fret, cfg.mret, cfg.iret
 local DEFAULTS = { sl = cfg.sl, short = cfg.short }
 local MID = cfg.mid
 local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
@@ -27,7 +27,7 @@ local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
 -- ---------------------------------------------------------------- accumulator (lib/buckets.lua)
 -- Counter buckets "b:<level>:<startSec>:<dim>"; besides them, handledToday ("ad:<day>", per agent)
 -- and live agent counts ("live:<dim>", no expiry) go through the same accumulator.
-local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, IRET)
+local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, MRET, IRET)
 local function bump(t, dim, field, delta)
   local h = t.d[dim]
   if not h then

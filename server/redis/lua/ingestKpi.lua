@@ -3,7 +3,7 @@
 -- include: common.lua
 -- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
---   ARGV[1] = JSON settings {now, late, fret, iret, mid:[[ms,"YYYY-MM-DD"]...], chan, demo}
+--   ARGV[1] = JSON settings {now, late, fret, mret, iret, mid:[[ms,"YYYY-MM-DD"]...], chan, demo}
 --     (the same meaning as ingestBatch.lua's settings; server/kpi/engine.ts builds both from one config)
 --   ARGV[2..] = events, pre-validated in Node (server/kpi/codec.ts), one per arg, fields joined by US:
 --     contact: "c" id type(0 queued,1 answered,2 abandoned,3 transferred) ts contactId queue channel agent customerId mirror(0|1)
@@ -20,7 +20,7 @@
 -- so the core may change its layout freely), the core's layout:
 --   "kb:1:<10 s startSec>:<dim>"  the ten 1 s buckets of a 10 s span as fields "<field>.<0-9>";
 --                                 expires at 10 s end + fret (no stored 10 s level: readKpi sums it)
---   "kb:60:<startSec>:<dim>"      expires at end + fret
+--   "kb:60:<startSec>:<dim>"      expires at end + mret
 --   "kb:900:<startSec>:<dim>"     expires at end + iret
 --   fields: f, l, t, x, xa, r, rd, rn, rs, i, ia, is, b, ba, br, bq, bg, bu — plain additive counters
 --
@@ -41,13 +41,13 @@
 local GS = '\29'
 local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
-local NOW, LATE, FRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.iret, cfg.mid
+local NOW, LATE, FRET, MRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.mret, cfg.iret, cfg.mid
 
 -- ---------------------------------------------------------------- accumulators
 -- Counter buckets "kb:<level>:<startSec>:<dim>" (lib/buckets.lua; every kb field is a plain additive
 -- counter, so readKpi serves a 10 s piece as the plain sum of the 1 s hash); per-agent day ratings
 -- ("kad:<day>") go through the same accumulator.
-local target, _, addBucketItem, flushBuckets = newBuckets(P .. ':kb:', NOW, FRET, IRET)
+local target, _, addBucketItem, flushBuckets = newBuckets(P .. ':kb:', NOW, FRET, MRET, IRET)
 
 -- net change of "customer contacted on day in dim" memberships: fcrDelta[day][dim][customer] = delta
 local fcrDelta, fcrOrder = {}, {}

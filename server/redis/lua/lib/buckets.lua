@@ -6,7 +6,7 @@
 -- ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
 -- expiring then: ten times fewer keys than one hash per second. There is no stored 10 s level: the
 -- readers serve a 10 s piece by summing the ten seconds of that hash. 60 s buckets expire at end +
--- fret, 900 s buckets at end + iret. A bucket is written only while alive, so removing an earlier
+-- mret, 900 s buckets at end + iret (retentions: server/metrics/plan.ts). A bucket is written only while alive, so removing an earlier
 -- contribution hits exactly the buckets its addition hit, or buckets that already expired.
 --
 -- Accumulator: acc[keyBase] = {ttl, d = {[dims] = {[field] = delta}}}; no string is built per bump.
@@ -42,13 +42,13 @@ local function dimList(dims)
   return l
 end
 
--- newBuckets(keyPrefix, now, fret, iret) returns:
+-- newBuckets(keyPrefix, now, fret, mret, iret) returns:
 --   target(base, ttl, expand)  the accumulator entry of a key base (created on first use)
 --   liveBuckets(ts)            {target, bucketStartMs, fieldSuffix} of every live level bucket of ts
 --                              (depends only on the second: memoised per second)
 --   addItem(it, sign)          a parsed item {ts, dims(RS), field, delta, ...} x sign into them
 --   flush()                    writes every accumulated key once
-local function newBuckets(prefix, now, fret, iret)
+local function newBuckets(prefix, now, fret, mret, iret)
   local acc, accOrder = {}, {}
   local function target(base, ttl, expand)
     local t = acc[base]
@@ -73,7 +73,7 @@ local function newBuckets(prefix, now, fret, iret)
     for li = 3, 4 do
       local size = LEVEL_MS[li]
       local start = ts - ts % size
-      local ttl = start + size + (li == 4 and iret or fret) - now
+      local ttl = start + size + (li == 4 and iret or mret) - now
       if ttl > 0 then out[#out + 1] = { target(prefix .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true), start, '' } end
     end
     bucketsAt[sec] = out
