@@ -1,6 +1,7 @@
 import type { AlertRule, AlertScope, Comparator, LocalizedText, Severity } from '../../shared/contract/alerts.ts';
 import { metricDefinition } from '../../shared/metrics/registry.ts';
 import type { Subject } from './metrics.ts';
+import { reasonNames } from '../../shared/contract/config.ts';
 
 /** Bilingual alert text (zh-CN first: the users are supervisors of Chinese bank contact centers). */
 
@@ -59,6 +60,7 @@ export interface ScopeNames {
   queue(center: string, id: string): LocalizedText | undefined;
   group(center: string, id: string): LocalizedText | undefined;
   team(center: string, id: string): LocalizedText | undefined;
+  reason(code: string): LocalizedText | undefined;
 }
 
 export function scopeNamesFrom(config: {
@@ -66,7 +68,9 @@ export function scopeNamesFrom(config: {
   queues: { id: string; center: string; name: LocalizedText }[];
   groups: { id: string; center: string; name: LocalizedText }[];
   teams: { id: string; center: string; name: LocalizedText }[];
+  reasons: { id: string; name: LocalizedText }[];
 }): ScopeNames {
+  const reasons = reasonNames(config);
   const find = (list: { id: string; center: string; name: LocalizedText }[]) => (center: string, id: string) =>
     list.find((x) => x.center === center && x.id === id)?.name;
   return {
@@ -74,6 +78,7 @@ export function scopeNamesFrom(config: {
     queue: find(config.queues),
     group: find(config.groups),
     team: find(config.teams),
+    reason: (code) => reasons[code],
   };
 }
 
@@ -99,7 +104,10 @@ export function scopeText(s: AlertScope, names?: ScopeNames): LocalizedText {
     zh.push(`班组 ${t.zh}`), en.push(`team ${t.en}`);
   }
   if (s.agent) zh.push(`座席 ${s.agent}`), en.push(`agent ${s.agent}`);
-  if (s.reason) zh.push(`原因 ${s.reason}`), en.push(`reason ${s.reason}`);
+  if (s.reason) {
+    const r = label(names?.reason(s.reason), s.reason);
+    zh.push(`原因 ${r.zh}`), en.push(`reason ${r.en}`);
+  }
   return { zh: zh.join('，'), en: en.join(', ') };
 }
 

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { knownQueues } from '../realtime/catalog.ts';
 import { resolveBoards } from './boards.ts';
 import type { PublicConfig } from '../../shared/realtime/public-config.ts';
+import { reasonNames } from '../../shared/contract/config.ts';
 
 const clientDir = resolve(import.meta.dirname, '../../dist/client');
 
@@ -67,6 +68,7 @@ async function publicConfig(app: FastifyInstance): Promise<PublicConfig> {
     queues,
     groups: c.groups,
     teams: c.teams,
+    reasons: reasonNames(c),
     boards: resolveBoards(c),
     defaults: { serviceLevelThresholdSec: c.defaults.serviceLevelThresholdSec },
     displayThresholds: c.displayThresholds,

@@ -20,6 +20,24 @@ export const centerConfig = z.strictObject({
     .optional(),
 });
 
+/**
+ * Names of common not-ready reason codes (the `reason` of agent.state), for screens and alert
+ * texts. A code not named here or in the config's `reasons` is shown as sent.
+ */
+export const builtInReasonNames: Readonly<Record<string, { zh: string; en: string }>> = {
+  break: { zh: '小休', en: 'Break' },
+  meal: { zh: '用餐', en: 'Meal' },
+  training: { zh: '培训', en: 'Training' },
+  meeting: { zh: '会议', en: 'Meeting' },
+  coaching: { zh: '辅导', en: 'Coaching' },
+  admin: { zh: '事务处理', en: 'Admin work' },
+  outbound: { zh: '外呼', en: 'Outbound' },
+  personal: { zh: '私事', en: 'Personal' },
+  ring_no_answer: { zh: '振铃未接', en: 'Ring, no answer' },
+};
+
+export const reasonConfig = z.strictObject({ id: identifier, name: localized });
+
 export const queueConfig = z.strictObject({
   id: identifier,
   center: centerId.default('default'),
@@ -177,6 +195,8 @@ export const appConfig = z.strictObject({
   queues: z.array(queueConfig).default([]),
   groups: z.array(groupConfig).default([]),
   teams: z.array(teamConfig).default([]),
+  /** names of not-ready reason codes; added to (or replacing) the built-in ones by id */
+  reasons: z.array(reasonConfig).default([]),
   boards: z.array(boardConfig).default([]),
   displayThresholds,
   stateTimeThresholds,
@@ -206,6 +226,11 @@ export const appConfig = z.strictObject({
     .default({ allowedOrigins: [], coalesceMs: defaultCoalesceMs }),
 });
 export type AppConfig = z.infer<typeof appConfig>;
+
+/** reason code → name: the built-in names, then the config's (which win) */
+export function reasonNames(config: { reasons: { id: string; name: { zh: string; en: string } }[] }): Record<string, { zh: string; en: string }> {
+  return { ...builtInReasonNames, ...Object.fromEntries(config.reasons.map((r) => [r.id, r.name])) };
+}
 export type AppConfigInput = z.input<typeof appConfig>;
 export type QueueConfig = z.infer<typeof queueConfig>;
 export type CenterConfig = z.infer<typeof centerConfig>;

@@ -14,6 +14,8 @@ export interface PublicConfig {
   }[];
   groups: { id: string; center: string; name: Localized; queues: string[] }[];
   teams: { id: string; center: string; name: Localized }[];
+  /** not-ready reason code → name (codes not listed are shown as sent) */
+  reasons: Record<string, Localized>;
   boards: PublicBoard[];
   defaults: { serviceLevelThresholdSec: Record<Channel, number> };
   displayThresholds: DisplayThresholds;

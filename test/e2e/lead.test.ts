@@ -126,6 +126,8 @@ describe('/lead', () => {
       return { out, cards: document.querySelectorAll('.lower [data-agent]').length };
     }, t0);
     expect(timings.cards).toBe(200);
+    // a not-ready reason code is shown by its name (built-in: break = 小休), not as sent
+    expect(await page.$eval('.lower [data-agent].s-not_ready .state', (el) => el.textContent)).toBe('未就绪 · 小休');
     const sorted = [...timings.out].sort((a, b) => a - b);
     // The lower quartile of 15 updates: the grid's own cost shows in every run, while time the CPU
     // spends on other work (tests share 2 cores) lands on some runs only.

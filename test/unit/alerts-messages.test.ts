@@ -52,9 +52,14 @@ describe('alert messages with configured names', () => {
       queues: [{ id: 'cards', center: 'sh', name: { zh: '信用卡', en: 'Credit card' } }],
       groups: [],
       teams: [{ id: 'card-2', center: 'sh', name: { zh: '信用卡二组', en: 'Card team 2' } }],
+      reasons: [{ id: 'meal', name: { zh: '午餐', en: 'Lunch' } }],
     });
     const t = scopeText({ center: 'sh', queue: 'cards', team: 'card-2', group: 'unknown-group' }, names);
     expect(t.zh).toBe('上海远程银行中心，队列 信用卡，队列组 unknown-group，班组 信用卡二组');
     expect(t.en).toBe('Shanghai Remote Banking Center, queue Credit card, group unknown-group, team Card team 2');
+    // not-ready reasons: a configured name wins over the built-in one; an unknown code as sent
+    expect(scopeText({ center: 'sh', agent: '王芳', reason: 'meal' }, names).zh).toBe('上海远程银行中心，座席 王芳，原因 午餐');
+    expect(scopeText({ center: 'sh', agent: '王芳', reason: 'break' }, names).en).toBe('Shanghai Remote Banking Center, agent 王芳, reason Break');
+    expect(scopeText({ center: 'sh', agent: '王芳', reason: 'x-ray' }, names).zh).toBe('上海远程银行中心，座席 王芳，原因 x-ray');
   });
 });
