@@ -35,13 +35,23 @@ export function unitOf(metric: string): Unit {
   return 'count';
 }
 
-export function formatValue(metric: string, v: number | null): string {
+/** A duration as a supervisor reads it: 45秒 / 3分05秒 / 1小时05分 (zh), 45s / 3m05s / 1h05m (en). */
+function formatDuration(seconds: number, lang: 'zh' | 'en'): string {
+  const total = Math.round(seconds);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  if (total >= 3600) return lang === 'zh' ? `${h}小时${pad(m)}分` : `${h}h${pad(m)}m`;
+  if (total >= 120) return lang === 'zh' ? `${m}分${pad(s)}秒` : `${m}m${pad(s)}s`;
+  return lang === 'zh' ? `${total}秒` : `${total}s`;
+}
+
+export function formatValue(metric: string, v: number | null, lang: 'zh' | 'en' = 'en'): string {
   if (v === null) return '—';
   switch (unitOf(metric)) {
     case 'ratio':
       return `${(v * 100).toFixed(1)}%`;
     case 'seconds':
-      return v >= 120 ? `${Math.floor(v / 60)}m${String(Math.round(v % 60)).padStart(2, '0')}s` : `${Math.round(v)}s`;
+      return formatDuration(v, lang);
     case 'times':
       return `${v.toFixed(2)}×`;
     default:
@@ -82,11 +92,14 @@ export function scopeNamesFrom(config: {
   };
 }
 
-export function scopeText(s: AlertScope, names?: ScopeNames): LocalizedText {
+/** Where an alert is: the center, then queue / channel / group / team / agent / reason.
+ * `withCenter: false` leaves the center out (a screen that shows one center already says it). */
+export function scopeText(s: AlertScope, names?: ScopeNames, opts: { withCenter?: boolean } = {}): LocalizedText {
   const label = (n: LocalizedText | undefined, id: string) => ({ zh: n?.zh ?? id, en: n?.en ?? id });
   const centerName = names?.center(s.center);
-  const zh: string[] = [centerName?.zh ?? `中心 ${s.center}`];
-  const en: string[] = [centerName?.en ?? `center ${s.center}`];
+  const withCenter = opts.withCenter ?? true;
+  const zh: string[] = withCenter ? [centerName?.zh ?? `中心 ${s.center}`] : [];
+  const en: string[] = withCenter ? [centerName?.en ?? `center ${s.center}`] : [];
   if (s.queue) {
     const q = label(names?.queue(s.center, s.queue), s.queue);
     zh.push(`队列 ${q.zh}`), en.push(`queue ${q.en}`);
@@ -129,27 +142,46 @@ export function alertMessage(
   names?: ScopeNames,
 ): LocalizedText {
   const sev = severityText[severity];
+  const what = alertBody(rule, subject, threshold);
   const where = scopeText(subject.scope, names);
+  return { zh: `【${sev.zh}】${what.zh} — ${where.zh}`, en: `[${sev.en}] ${what.en} — ${where.en}` };
+}
+
+/**
+ * The same alert for a screen of one center that shows the severity beside it: no severity
+ * prefix, no center name, so what matters (figure, team, agent, reason) fits on a TV line.
+ */
+export function alertHeadline(rule: AlertRule, subject: Subject, threshold: number, names?: ScopeNames): LocalizedText {
+  const what = alertBody(rule, subject, threshold);
+  const where = scopeText(subject.scope, names, { withCenter: false });
+  return {
+    zh: where.zh ? `${what.zh} — ${where.zh}` : what.zh,
+    en: where.en ? `${what.en} — ${where.en}` : what.en,
+  };
+}
+
+/** what crossed which threshold, without severity or place */
+function alertBody(rule: AlertRule, subject: Subject, threshold: number): LocalizedText {
   const v = subject.value;
   if ((rule.metric === 'arrivalsVsBaseline' || rule.metric === 'arrivalsVsForecast') && v !== null) {
     const ref = subject.facts?.reference ?? '—';
     const live = subject.facts?.live ?? '—';
     const isForecast = rule.metric === 'arrivalsVsForecast';
     return {
-      zh: `【${sev.zh}】话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${v.toFixed(2)} 倍（${ratioPercent(v)}，阈值 ${threshold.toFixed(2)} 倍）— ${where.zh}`,
-      en: `[${sev.en}] Traffic spike: ${live} arrivals in the last 15 min, ${v.toFixed(2)}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${ratioPercent(v)}, threshold ${threshold.toFixed(2)}×) — ${where.en}`,
+      zh: `话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${v.toFixed(2)} 倍（${ratioPercent(v)}，阈值 ${threshold.toFixed(2)} 倍）`,
+      en: `Traffic spike: ${live} arrivals in the last 15 min, ${v.toFixed(2)}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${ratioPercent(v)}, threshold ${threshold.toFixed(2)}×)`,
     };
   }
   if (rule.metric === 'feedSilenceSec') {
     return {
-      zh: `【${sev.zh}】数据源中断：营业时间内已 ${formatValue('feedSilenceSec', v)} 未收到事件（阈值 ${formatValue('feedSilenceSec', threshold)}）— ${where.zh}`,
-      en: `[${sev.en}] Event feed silent: no events for ${formatValue('feedSilenceSec', v)} during opening hours (threshold ${formatValue('feedSilenceSec', threshold)}) — ${where.en}`,
+      zh: `数据源中断：营业时间内已 ${formatValue('feedSilenceSec', v, 'zh')} 未收到事件（阈值 ${formatValue('feedSilenceSec', threshold, 'zh')}）`,
+      en: `Event feed silent: no events for ${formatValue('feedSilenceSec', v)} during opening hours (threshold ${formatValue('feedSilenceSec', threshold)})`,
     };
   }
   const name = metricName(rule.metric);
   const dir = direction(rule.comparator);
   return {
-    zh: `【${sev.zh}】${name.zh} ${formatValue(rule.metric, v)}，${dir.zh}阈值 ${formatValue(rule.metric, threshold)} — ${where.zh}`,
-    en: `[${sev.en}] ${name.en} ${formatValue(rule.metric, v)}, ${dir.en} threshold ${formatValue(rule.metric, threshold)} — ${where.en}`,
+    zh: `${name.zh} ${formatValue(rule.metric, v, 'zh')}，${dir.zh}阈值 ${formatValue(rule.metric, threshold, 'zh')}`,
+    en: `${name.en} ${formatValue(rule.metric, v)}, ${dir.en} threshold ${formatValue(rule.metric, threshold)}`,
   };
 }

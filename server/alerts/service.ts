@@ -19,7 +19,7 @@ import { AlertBus } from './bus.ts';
 import { defaultRules } from './defaults.ts';
 import { nextEscalation, type EscalationProgress } from './escalation.ts';
 import { initialTracker, step, type Tracker } from './hysteresis.ts';
-import { alertMessage, scopeNamesFrom, type ScopeNames } from './messages.ts';
+import { alertHeadline, alertMessage, scopeNamesFrom, type ScopeNames } from './messages.ts';
 import { resolverFor, type ResolveContext, type Subject } from './metrics.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import type { NotificationKind } from './notify/payloads.ts';
@@ -236,6 +236,7 @@ export class AlertService {
       updatedAt: iso(nowMs),
       escalationLevel: 0,
       message: alertMessage(rule, s, severity, threshold, this.names),
+      headline: alertHeadline(rule, s, threshold, this.names),
     };
     const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs };
     if (!(await this.store.open(key, alert, progress))) return false;
@@ -250,6 +251,7 @@ export class AlertService {
       threshold,
       value: s.value,
       message: alertMessage(rule, s, 'critical', threshold, this.names),
+      headline: alertHeadline(rule, s, threshold, this.names),
       updatedAt: iso(nowMs),
     });
     if (!alert) return;

@@ -184,7 +184,11 @@ export const alert = z.object({
   note: z.string().optional(),
   resolvedAt: z.string().optional(),
   escalationLevel: z.number().int().min(0),
+  /** the whole alert in one line (notifications, history, API) */
   message: localizedText,
+  /** the same without severity prefix and center name, for screens that show both already
+   * (absent on alerts raised before it existed: screens fall back to `message`) */
+  headline: localizedText.optional(),
 });
 export type Alert = z.infer<typeof alert>;
 

@@ -57,6 +57,8 @@ describe('alert banner', () => {
     const wallText = await wall.page.textContent(firing);
     expect(wallText).toContain('预警');
     expect(wallText).toContain('排队数 3，高于阈值 2');
+    // the wall shows the headline: the severity label once, not again as a 【预警】 prefix
+    expect(wallText).not.toContain('【预警】');
     expect(await wall.page.$(`${firing} .icon svg`)).not.toBeNull();
     // the wall has no acknowledge button; the lead console has one
     expect(await wall.page.$('[data-ack-button]')).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertRule } from '../../shared/contract/alerts.ts';
-import { alertMessage, formatValue, ratioPercent, scopeNamesFrom, scopeText } from '../../server/alerts/messages.ts';
+import { alertHeadline, alertMessage, formatValue, ratioPercent, scopeNamesFrom, scopeText } from '../../server/alerts/messages.ts';
 import { waitingPerAvailable } from '../../server/alerts/metrics.ts';
 
 describe('alert messages (zh-CN + en)', () => {
@@ -21,6 +21,12 @@ describe('alert messages (zh-CN + en)', () => {
   it('formats units', () => {
     expect(formatValue('longestWaitSec', 45)).toBe('45s');
     expect(formatValue('longestWaitSec', 185)).toBe('3m05s');
+    // durations read naturally in Chinese; a rounded 59.6 s is the next minute, never ":60"
+    expect(formatValue('longestWaitSec', 45, 'zh')).toBe('45秒');
+    expect(formatValue('notReadySec', 1802, 'zh')).toBe('30分02秒');
+    expect(formatValue('notReadySec', 179.6)).toBe('3m00s');
+    expect(formatValue('notReadySec', 3900, 'zh')).toBe('1小时05分');
+    expect(formatValue('notReadySec', 3900)).toBe('1h05m');
     expect(formatValue('waitingPerAvailableAgent', 2.5)).toBe('2.5');
     expect(ratioPercent(0.8)).toBe('-20%');
   });
@@ -61,5 +67,24 @@ describe('alert messages with configured names', () => {
     expect(scopeText({ center: 'sh', agent: '王芳', reason: 'meal' }, names).zh).toBe('上海远程银行中心，座席 王芳，原因 午餐');
     expect(scopeText({ center: 'sh', agent: '王芳', reason: 'break' }, names).en).toBe('Shanghai Remote Banking Center, agent 王芳, reason Break');
     expect(scopeText({ center: 'sh', agent: '王芳', reason: 'x-ray' }, names).zh).toBe('上海远程银行中心，座席 王芳，原因 x-ray');
+  });
+
+  it('gives screens a headline without severity prefix and center, in natural Chinese durations', () => {
+    const names = scopeNamesFrom({
+      centers: [{ id: 'sh', name: { zh: '上海远程银行中心', en: 'Shanghai Remote Banking Center' } }],
+      queues: [],
+      groups: [],
+      teams: [{ id: 'card-2', center: 'sh', name: { zh: '信用卡二组', en: 'Card team 2' } }],
+      reasons: [],
+    });
+    const rule = alertRule.parse({ id: 'nr', metric: 'notReadySec', reason: 'meal', comparator: 'gt', warning: 1800, scope: { center: 'sh' } });
+    const subject = { key: '', value: 1802, scope: { center: 'sh', team: 'card-2', agent: '王芳', reason: 'meal' } };
+    expect(alertMessage(rule, subject, 'warning', 1800, names).zh).toBe('【预警】示忙时长 30分02秒，高于阈值 30分00秒 — 上海远程银行中心，班组 信用卡二组，座席 王芳，原因 用餐');
+    const h = alertHeadline(rule, subject, 1800, names);
+    expect(h.zh).toBe('示忙时长 30分02秒，高于阈值 30分00秒 — 班组 信用卡二组，座席 王芳，原因 用餐');
+    expect(h.en).toBe('Time not ready 30m02s, above threshold 30m00s — team Card team 2, agent 王芳, reason Meal');
+    // a center-wide alert: the figure alone
+    const ar = alertRule.parse({ id: 'ar', metric: 'answerRate', comparator: 'lt', warning: 0.9, scope: { center: 'sh' } });
+    expect(alertHeadline(ar, { key: '', value: 0.873, scope: { center: 'sh' } }, 0.9, names).zh).toBe('人工接通率 87.3%，低于阈值 90.0%');
   });
 });
