@@ -37,7 +37,8 @@ const queued = (n: number) =>
 
 describe('alert banner', () => {
   it('appears on the wall and the lead console, is acknowledged from the console, and clears', async () => {
-    const wall = await openPage(browser, server, '/wall', { token: tokens.display });
+    // a TV whose own clock is set to London: every time on it is still the center's (Shanghai)
+    const wall = await openPage(browser, server, '/wall', { token: tokens.display, timezoneId: 'Europe/London' });
     const lead = await openPage(browser, server, '/lead', { token: tokens.lead });
     await wall.page.waitForSelector('[data-alert-banner]', { state: 'attached' });
     await lead.page.waitForSelector('[data-alert-banner]', { state: 'attached' });
@@ -59,6 +60,8 @@ describe('alert banner', () => {
     expect(wallText).toContain('排队数 3，高于阈值 2');
     // the wall shows the headline: the severity label once, not again as a 【预警】 prefix
     expect(wallText).not.toContain('【预警】');
+    // raised at 10:00 Shanghai (02:00 in London)
+    expect(await wall.page.textContent(`${firing} .meta`)).toBe('10:00');
     expect(await wall.page.$(`${firing} .icon svg`)).not.toBeNull();
     // the wall has no acknowledge button; the lead console has one
     expect(await wall.page.$('[data-ack-button]')).toBeNull();

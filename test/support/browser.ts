@@ -113,6 +113,8 @@ export interface OpenPageOptions {
   deviceScaleFactor?: number;
   /** runs before navigation (e.g. page.routeWebSocket to hold back server frames) */
   beforeGoto?: (page: Page) => Promise<void>;
+  /** the browser's own time zone (default: the machine's), to show that screens use the center's */
+  timezoneId?: string;
 }
 
 /** Opens `path` in a fresh context; the token travels in the URL fragment as a kiosk link would. */
@@ -120,6 +122,7 @@ export async function openPage(browser: Browser, server: TestServer, path: strin
   const context = await browser.newContext({
     viewport: opts.viewport ?? { width: 1920, height: 1080 },
     deviceScaleFactor: opts.deviceScaleFactor ?? 1,
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
   const page = await context.newPage();
   await opts.beforeGoto?.(page);
