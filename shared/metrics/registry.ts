@@ -14,10 +14,18 @@ export interface MetricDefinition {
   /** which moment places a contact in a window */
   window: WindowSemantics;
   /** where the definition comes from */
-  source: string;
+  source: { zh: string; en: string };
   /** true when a higher value is better (for threshold colouring direction) */
   higherIsBetter?: boolean;
 }
+
+/** the industry standard the sources condense (《远程银行客户服务与经营规范》) and a section or target */
+const standard = (zh: string, en: string) => ({
+  zh: `远程银行客户服务与经营规范${zh}`,
+  en: `Remote banking customer service and operation specification${en}`,
+});
+const practice = { zh: '行业惯例', en: 'industry practice' };
+const variant = { zh: '业内常用口径', en: 'common industry variant' };
 
 const leave = {
   zh: '联系在窗口内离开队列（接通或放弃）时计入该窗口',
@@ -45,7 +53,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '接通量 + 放弃量（不含短放弃）', en: 'answered + abandoned (short abandons excluded)' },
     unit: 'count',
     window: 'leave',
-    source: '远程银行客户服务与经营规范 §服务效率',
+    source: standard(' §服务效率', ' §service efficiency'),
   },
   {
     id: 'answered',
@@ -53,7 +61,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '人工接起（文本为人工首次回复）的联系数', en: 'contacts answered by a human (text: first human reply)' },
     unit: 'count',
     window: 'leave',
-    source: '远程银行客户服务与经营规范 §服务效率',
+    source: standard(' §服务效率', ' §service efficiency'),
   },
   {
     id: 'serviceLevel',
@@ -64,7 +72,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'ratio',
     window: 'leave',
-    source: '远程银行客户服务与经营规范: 80% / 20 s',
+    source: standard('：80% / 20 秒', ': 80% / 20 s'),
     higherIsBetter: true,
   },
   {
@@ -76,7 +84,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'ratio',
     window: 'leave',
-    source: 'common industry variant',
+    source: variant,
     higherIsBetter: true,
   },
   {
@@ -88,7 +96,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'ratio',
     window: 'leave',
-    source: 'common industry variant',
+    source: variant,
     higherIsBetter: true,
   },
   {
@@ -97,7 +105,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '人工接通量 ÷ 人工进线量 × 100%', en: 'answered ÷ offered × 100%' },
     unit: 'ratio',
     window: 'leave',
-    source: '远程银行客户服务与经营规范: ≥ 90%',
+    source: standard('：≥ 90%', ': ≥ 90%'),
     higherIsBetter: true,
   },
   {
@@ -106,7 +114,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '放弃量 ÷ 人工进线量 × 100%', en: 'abandoned ÷ offered × 100%' },
     unit: 'ratio',
     window: 'leave',
-    source: 'industry practice',
+    source: practice,
   },
   {
     id: 'shortAbandoned',
@@ -117,7 +125,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'count',
     window: 'leave',
-    source: '远程银行客户服务与经营规范 (default: none excluded)',
+    source: standard('（默认不剔除）', ' (default: none excluded)'),
   },
   {
     id: 'transferredOut',
@@ -128,7 +136,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'count',
     window: 'leave',
-    source: 'event contract',
+    source: { zh: '事件契约', en: 'event contract' },
   },
   {
     id: 'asaSec',
@@ -136,7 +144,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '人工接通联系的平均等待时长', en: 'mean wait of answered contacts' },
     unit: 'seconds',
     window: 'leave',
-    source: 'industry practice',
+    source: practice,
   },
   {
     id: 'avgTalkSec',
@@ -144,7 +152,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '(结束 − 接通) 的平均值', en: 'mean of (ended − answered)' },
     unit: 'seconds',
     window: 'end',
-    source: '远程银行客户服务与经营规范 §运营效率',
+    source: standard(' §运营效率', ' §operating efficiency'),
   },
   {
     id: 'ahtSec',
@@ -152,7 +160,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '(话后处理完成 − 接通) 的平均值', en: 'mean of (wrapped − answered)' },
     unit: 'seconds',
     window: 'wrap',
-    source: '远程银行客户服务与经营规范 §运营效率',
+    source: standard(' §运营效率', ' §operating efficiency'),
   },
   {
     id: 'arrivals',
@@ -160,7 +168,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '进入队列的联系数（按进队时间）', en: 'contacts that entered the queue (by queued time)' },
     unit: 'count',
     window: 'arrival',
-    source: 'traffic-spike input',
+    source: { zh: '话务激增告警的输入', en: 'traffic-spike input' },
   },
   {
     id: 'waiting',
@@ -168,7 +176,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '当前在队列中、尚未接通或放弃的联系数', en: 'contacts in queue now, not yet answered or abandoned' },
     unit: 'count',
     window: 'live',
-    source: 'industry practice',
+    source: practice,
   },
   {
     id: 'longestWaitSec',
@@ -176,7 +184,7 @@ export const metricRegistry: MetricDefinition[] = [
     formula: { zh: '当前时刻 − 最早仍在排队联系的进队时间', en: 'now − queued time of the oldest contact still waiting' },
     unit: 'seconds',
     window: 'live',
-    source: 'industry practice',
+    source: practice,
   },
   {
     id: 'occupancy',
@@ -187,7 +195,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'ratio',
     window: 'time-in-state',
-    source: 'industry usage (distinct from the standard’s utilization)',
+    source: { zh: '行业用法（区别于标准中的座席利用率）', en: 'industry usage (distinct from the standard’s utilization)' },
   },
   {
     id: 'utilization',
@@ -198,7 +206,7 @@ export const metricRegistry: MetricDefinition[] = [
     },
     unit: 'ratio',
     window: 'time-in-state',
-    source: '远程银行客户服务与经营规范 §运营效率',
+    source: standard(' §运营效率', ' §operating efficiency'),
     higherIsBetter: true,
   },
 ];
@@ -210,7 +218,7 @@ const agentCount = (id: string, zh: string, en: string, fzh: string, fen: string
   formula: { zh: fzh, en: fen },
   unit: 'count',
   window: 'live',
-  source: 'industry practice',
+  source: practice,
 });
 metricRegistry.push(
   agentCount('loggedIn', '签入座席', 'Agents logged in', '当前签入（非签出）的座席数', 'agents in any state but logged out, now'),
@@ -231,7 +239,7 @@ const kpi = (
   formula: [string, string],
   unit: MetricUnit,
   window: WindowSemantics,
-  source: string,
+  source: { zh: string; en: string },
   higherIsBetter?: boolean,
 ): MetricDefinition => ({
   id: `kpi.${id}`,
@@ -246,45 +254,45 @@ metricRegistry.push(
   kpi('csat', ['客户满意度', 'CSAT'], [
     '(1 − 不满意评价数 ÷ 评价总数) × 100%；1–2分或“不满意”为不满意，3分为一般，4–5分为满意；每个联系只计首次评价',
     '(1 − dissatisfied ratings ÷ ratings) × 100%; 1–2 or "dissatisfied" = dissatisfied, 3 = neutral, 4–5 = satisfied; a contact’s first rating only',
-  ], 'ratio', 'rating', '远程银行客户服务与经营规范 §服务体验: ≥ 85%', true),
+  ], 'ratio', 'rating', standard(' §服务体验：≥ 85%', ' §service experience: ≥ 85%'), true),
   kpi('csatMeanScore', ['满意度平均分', 'Mean rating (1–5)'], [
     '1–5分评价的平均分（“满意/一般/不满意”文字评价不计入）',
     'mean of the ratings given on the 1–5 scale (label ratings are not scored)',
-  ], 'count', 'rating', 'teller-style CSAT score: ≥ 4.5', true),
+  ], 'count', 'rating', { zh: '柜面服务评价分：≥ 4.5', en: 'teller-style CSAT score: ≥ 4.5' }, true),
   kpi('ivrSelfServiceRate', ['语音自助分流率', 'IVR self-service rate'], [
     '(1 − 转人工的IVR会话数 ÷ IVR会话总数) × 100%；挂机计入分母',
     '(1 − IVR sessions transferred to an agent ÷ IVR sessions) × 100%; hang-ups count in the denominator',
-  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  ], 'ratio', 'session', standard(' §智能化应用', ' §intelligent services'), true),
   kpi('botDiversionRate', ['机器人分流率', 'Robot diversion rate'], [
     '(1 − 转人工的机器人会话数 ÷ 机器人会话总数) × 100%；文本渠道即机器人文本服务分流率',
     '(1 − robot sessions transferred to an agent ÷ robot sessions) × 100%; on the text channel this is the standard’s robot text diversion',
-  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  ], 'ratio', 'session', standard(' §智能化应用', ' §intelligent services'), true),
   kpi('botRecognitionRate', ['机器人问题识别率', 'Robot recognition rate'], [
     '机器人识别的问题数 ÷ 客户提问数 × 100%',
     'questions the robot recognized ÷ questions asked × 100%',
-  ], 'ratio', 'session', '远程银行客户服务与经营规范: speech recognition ≥ 95%', true),
+  ], 'ratio', 'session', standard('：语音识别率 ≥ 95%', ': speech recognition ≥ 95%'), true),
   kpi('botResolutionRate', ['机器人问题解决率', 'Robot resolution rate'], [
     '(1 − 客户评价未解决的问题数 ÷ 机器人已答复（已识别）的问题数) × 100%',
     '(1 − questions customers rated unresolved ÷ questions the robot answered (recognized)) × 100%',
-  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用: ≥ 50%', true),
+  ], 'ratio', 'session', standard(' §智能化应用：≥ 50%', ' §intelligent services: ≥ 50%'), true),
   kpi('intelligentShare', ['智能服务占比', 'Intelligent-service share'], [
     '智能服务解决量（IVR自助完成 + 机器人解决）÷ 全部进线旅程（未转人工的IVR/机器人会话 + 人工联系首次进队）；转人工的会话与其后的人工联系只计一次；队列、队列组不适用',
     'robot-handled (IVR self-served + robot resolved) ÷ all inbound journeys (IVR/robot sessions not handed to an agent + human contacts by first queueing); a hand-over and the contact it becomes count once; not defined per queue or group',
-  ], 'ratio', 'session', '远程银行客户服务与经营规范 §智能化应用', true),
+  ], 'ratio', 'session', standard(' §智能化应用', ' §intelligent services'), true),
   kpi('transferRate', ['转接率', 'Transfer rate'], [
     '被转出的排队段 ÷ 已结束的排队段（接通、放弃、转出）；接通后由座席转出的也计为转接，按该段结束时间计入源队列',
     'queue legs the contact left for another leg ÷ queue legs closed (answered, abandoned, moved); a contact an agent transfers after answering counts too, by the leg’s close time, in the source queue',
-  ], 'ratio', 'leave', 'industry practice'),
+  ], 'ratio', 'leave', practice),
   kpi('transferSuccessRate', ['转接成功率', 'Transfer success rate'], [
     '转接后在目标队列被接通的数量 ÷ 目标队列排队段已结束的转接数 × 100%（按目标段结束时间计入源队列）',
     'transfers answered in the target queue ÷ transfers whose target leg closed × 100% (by the target leg’s close time, in the source queue)',
-  ], 'ratio', 'leave', '远程银行客户服务与经营规范 §智能化应用', true),
+  ], 'ratio', 'leave', standard(' §智能化应用', ' §intelligent services'), true),
   kpi('dailyCallsPerAgent', ['日人均话务处理量', 'Daily calls per agent'], [
     '人工接通量 ÷ (座席签入总时长 ÷ 标准工作日时长，默认8小时)',
     'human-answered contacts ÷ (agent logged-in time ÷ one standard working day, default 8 h)',
-  ], 'count', 'time-in-state', '远程银行客户服务与经营规范 §运营效率', true),
+  ], 'count', 'time-in-state', standard(' §运营效率', ' §operating efficiency'), true),
   kpi('firstContactResolution', ['一次问题解决率', 'First-contact resolution'], [
     '当日仅联系一次的客户数 ÷ 当日联系过的客户数（按客户标识统计；无客户标识的联系不计入并单独列示）',
     'customers who contacted once in the day ÷ customers who contacted that day (by customerId; contacts without one are excluded and counted separately)',
-  ], 'ratio', 'day', '远程银行客户服务与经营规范 §服务体验', true),
+  ], 'ratio', 'day', standard(' §服务体验', ' §service experience'), true),
 );

@@ -167,6 +167,8 @@ describe('/wall', () => {
     await page.waitForSelector('[data-page="legend"]', { timeout: 7_000 });
     // the legend is the registry's text
     expect(await page.textContent('[data-legend="serviceLevel"]')).toContain('answered within the threshold (default 20 s) ÷ offered × 100%');
+    // …and its source is in the screen's language too
+    expect(await page.textContent('[data-legend="serviceLevel"]')).toContain('Source: Remote banking customer service and operation specification: 80% / 20 s');
     await screenshot(page, 'wall-legend-1920x1080.png');
     await page.waitForSelector('section.board[data-board="voice"]', { timeout: 7_000 });
     await context.close();

@@ -9,7 +9,7 @@ export function registryTable(): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const rows = metricRegistry.map(
     (m) =>
-      `| \`${m.id}\` | ${esc(m.name.zh)} / ${esc(m.name.en)} | ${esc(m.formula.zh)}<br>${esc(m.formula.en)} | ${m.unit} | ${m.window} | ${esc(m.source)} |`,
+      `| \`${m.id}\` | ${esc(m.name.zh)} / ${esc(m.name.en)} | ${esc(m.formula.zh)}<br>${esc(m.formula.en)} | ${m.unit} | ${m.window} | ${esc(m.source.zh)}<br>${esc(m.source.en)} |`,
   );
   const legend = Object.entries(windowSemanticsText).map(([k, t]) => `- \`${k}\`: ${t.en} (${t.zh})`);
   return [
