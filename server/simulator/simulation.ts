@@ -524,9 +524,11 @@ export class Simulation {
   private planBreaks(a: Agent, start: number): void {
     const r = this.rng;
     const plan: { at: number; reason: string; durMs: number }[] = [
-      { at: 2 * 60 + r.uniform(-20, 20), reason: 'break', durMs: r.uniform(12, 18) * minute },
-      { at: 4 * 60 + r.uniform(-30, 30), reason: 'meal', durMs: r.uniform(40, 60) * minute },
-      { at: 6.5 * 60 + r.uniform(-20, 20), reason: 'break', durMs: r.uniform(12, 18) * minute },
+      // allowances as the default not-ready alerts assume (break 15 min, meal 30 min): most
+      // agents keep them, about a third overrun a little, so the demo shows some alerts, not a wall of them
+      { at: 2 * 60 + r.uniform(-20, 20), reason: 'break', durMs: r.uniform(10, 17) * minute },
+      { at: 4 * 60 + r.uniform(-30, 30), reason: 'meal', durMs: r.uniform(24, 36) * minute },
+      { at: 6.5 * 60 + r.uniform(-20, 20), reason: 'break', durMs: r.uniform(10, 17) * minute },
     ];
     if (r.chance(0.12)) plan.push({ at: r.uniform(60, 7 * 60), reason: 'training', durMs: r.uniform(45, 75) * minute });
     if (r.chance(0.15)) plan.push({ at: r.uniform(30, 7.5 * 60), reason: 'meeting', durMs: r.uniform(20, 35) * minute });
