@@ -83,6 +83,7 @@ function pairs(flat: string[]): Record<string, number> {
 export class RedisMetricEngine implements MetricEngine {
   private readonly redis: Redis & ScriptCommands;
   private readonly midnightCache = new Map<string, [number, string][]>();
+  private readonly minuteSince = new Map<string, number>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -115,7 +116,7 @@ export class RedisMetricEngine implements MetricEngine {
 
   /** Writes each center's queue map (queue → channel, thresholds, groups) from the config.
    * Queues first seen in events keep their learned channel; config always wins. */
-  async init(): Promise<void> {
+  async init(nowMs: number): Promise<void> {
     const centers = new Set<string>([
       ...this.config.centers.map((c) => c.id),
       ...this.config.queues.map((q) => q.center),
@@ -123,6 +124,7 @@ export class RedisMetricEngine implements MetricEngine {
     ]);
     const d = this.config.defaults;
     for (const center of centers) {
+      await this.minuteRetentionSince(center, nowMs);
       const key = this.keys.queueMap(center);
       const existing = await this.redis.hgetall(key);
       const groupsOf = (q: string) =>
@@ -294,11 +296,12 @@ export class RedisMetricEngine implements MetricEngine {
    */
   async contactSeries(center: string, scopes: Scope[], window: WindowId, ends: number[], nowMs: number): Promise<(ContactMetrics | null)[][]> {
     const asOf = asOfSecond(nowMs);
+    const retention: FineRetention = { ...this.fineRetention, minuteMsSince: await this.minuteRetentionSince(center, nowMs) };
     const startOf = (end: number) => this.windowStart(center, window, end);
     const rowsFeasible = (bounds: number[]) =>
       bounds.slice(1).every((b, i) => {
         try {
-          decompose(bounds[i]!, b, nowMs, this.fineRetention);
+          decompose(bounds[i]!, b, nowMs, retention);
           return true;
         } catch (err) {
           if (err instanceof PlanError) return false;
@@ -316,7 +319,7 @@ export class RedisMetricEngine implements MetricEngine {
     const empty = () => scopes.map(() => ends.map((): ContactMetrics | null => null));
     if (usable.length === 0) return empty();
     const rows = bounds.slice(1).map((b, i) => ({ a: bounds[i]!, b }));
-    const plan = buildPlan(rows, asOf, nowMs, this.fineRetention);
+    const plan = buildPlan(rows, asOf, nowMs, retention);
     const queries = scopes.map((scope) => ({ scope }));
     const read = await this.read(center, plan, queries, false, 0);
     const rowIndex = new Map(bounds.map((b, i) => [b, i]));
@@ -337,6 +340,27 @@ export class RedisMetricEngine implements MetricEngine {
         return contactMetrics(diff);
       });
     });
+  }
+
+  /**
+   * Since when this center's 60 s buckets are created to live `fineRetention.minuteMs` (121 min),
+   * kept in the center's meta hash: 0 for a center that had no data when this version first
+   * started, else that start. Buckets created before it live 61 min, so a trend filled within an
+   * hour of the upgrade must not read them past that (they would be missing and the figure short).
+   */
+  private async minuteRetentionSince(center: string, nowMs: number): Promise<number> {
+    const cached = this.minuteSince.get(center);
+    if (cached !== undefined) return cached;
+    const key = this.keys.meta(center);
+    let stored = await this.redis.hget(key, 'minuteRetentionSince');
+    if (stored === null) {
+      const hadData = (await this.redis.hexists(key, 'seq')) === 1;
+      await this.redis.hsetnx(key, 'minuteRetentionSince', hadData ? String(nowMs) : '0');
+      stored = await this.redis.hget(key, 'minuteRetentionSince');
+    }
+    const since = Number(stored);
+    this.minuteSince.set(center, since);
+    return since;
   }
 
   /** History ranges: 15-minute aligned, inside interval retention, not past the current interval. */

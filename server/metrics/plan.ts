@@ -19,7 +19,15 @@ export interface FineRetention {
   secondMs: number;
   /** 60 s buckets */
   minuteMs: number;
+  /**
+   * 60 s buckets that started before this instant may have been created by a version that kept
+   * them only 61 min (a bucket's expiry is set once, when it is created), so they count as living
+   * 61 min; absent = every 60 s bucket was created with `minuteMs`.
+   */
+  minuteMsSince?: number;
 }
+/** what 60 s buckets lived before the trend chart needed more (see minuteMsSince) */
+const legacyMinuteMs = 61 * 60_000;
 export const fineRetention: FineRetention = { secondMs: 61 * 60_000, minuteMs: 121 * 60_000 };
 /** ingest accepts ts ≤ now + 60 s; agent-time queries sum transitions up to asOf + this */
 export const futureSlackMs = 61_000;
@@ -51,13 +59,18 @@ export function decompose(a: number, b: number, nowMs: number, retention: FineRe
       (l) =>
         x % l.ms === 0 &&
         x + l.ms <= b &&
-        (l.sec === 900 || x + l.ms + (l.sec === 60 ? retention.minuteMs : retention.secondMs) > nowMs),
+        (l.sec === 900 || x + l.ms + liveFor(l.sec, x, retention) > nowMs),
     );
     if (!lvl) throw new PlanError(`[${new Date(a).toISOString()}, ${new Date(b).toISOString()}) needs fine buckets that have expired`);
     out.push({ level: lvl.sec, startMs: x });
     x += lvl.ms;
   }
   return out;
+}
+
+function liveFor(level: LevelSec, startMs: number, r: FineRetention): number {
+  if (level !== 60) return r.secondMs;
+  return r.minuteMsSince !== undefined && startMs < r.minuteMsSince ? Math.min(legacyMinuteMs, r.minuteMs) : r.minuteMs;
 }
 
 /**

@@ -14,7 +14,7 @@ export const enginePlugin = fp(
   async (app) => {
     // the core engine plus the KPI pack's events and figures (server/kpi/engine.ts)
     const engine = new KpiMetricEngine(app.redis, app.keys, app.config);
-    await engine.init();
+    await engine.init(app.clock.now());
     app.decorate('engine', engine);
   },
   { name: 'engine', dependencies: ['redis'] },

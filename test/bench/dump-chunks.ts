@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     defineScripts(redis);
     const keys = new Keys('micro');
     const engine = new RedisMetricEngine(redis, keys, appConfig.parse({}));
-    await engine.init();
+    await engine.init(Date.now());
     const chunks: string[][] = [];
     const scripted = redis as unknown as { ingestBatch: (...a: string[]) => Promise<string> };
     const original = scripted.ingestBatch.bind(redis);

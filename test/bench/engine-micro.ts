@@ -90,7 +90,7 @@ async function main() {
   const keys = new Keys('micro');
   // --core: the core engine alone (no KPI pack script per chunk / per query)
   const engine = process.argv.includes('--core') ? new RedisMetricEngine(redis, keys, config) : new KpiMetricEngine(redis, keys, config);
-  await engine.init();
+  await engine.init(Date.now());
   // --kpi-only: Redis CPU of the ingestKpi calls alone (INFO cpu around each call), per chunk
   const kpiOnly = process.argv.includes('--kpi-only');
   if (kpiOnly && process.argv.includes('--core')) throw new Error('--kpi-only needs the KPI pack (drop --core)');

@@ -116,7 +116,7 @@ describe('Redis memory is bounded by retention', () => {
     defineScripts(redis);
     const prefix = uniquePrefix('mem');
     const engine = new RedisMetricEngine(redis, new Keys(prefix), config, { fineRetention: { secondMs: 2000, minuteMs: 2000 } });
-    await engine.init();
+    await engine.init(Date.now());
     const samples: { events: number; keys: number; memory: number }[] = [];
     let events = 0;
     const memory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);

@@ -43,6 +43,11 @@ describe('bucket decomposition', () => {
     const minuteMs = fineRetention.minuteMs;
     expect(decompose(now - minuteMs, now - minuteMs + 60_000, now)).toEqual([{ level: 60, startMs: now - minuteMs }]);
     expect(() => decompose(now - minuteMs - 60_000, now - minuteMs, now)).toThrow(/expired/);
+    // …unless it started before this version did (created to live 61 min)
+    const upgraded = { ...fineRetention, minuteMsSince: now - 30 * 60_000 };
+    expect(() => decompose(now - minuteMs, now - minuteMs + 60_000, now, upgraded)).toThrow(/expired/);
+    expect(decompose(now - secondMs, now - secondMs + 60_000, now, upgraded)).toEqual([{ level: 60, startMs: now - secondMs }]);
+    expect(decompose(now - 20 * 60_000, now - 19 * 60_000, now, upgraded)).toEqual([{ level: 60, startMs: now - 20 * 60_000 }]);
     expect(() => decompose(now + 1, now + 1000, now)).toThrow(/whole seconds/);
   });
 
