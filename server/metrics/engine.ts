@@ -309,15 +309,15 @@ export class RedisMetricEngine implements MetricEngine {
         }
       });
     let usable = [...new Set(ends)].filter((e) => e % 1000 === 0 && e <= asOf && rowsFeasible([startOf(e), e])).sort((x, y) => x - y);
-    // a window that is readable on its own can still share a row boundary that is not (a `today`
-    // window starting at midnight next to a rolling hour): drop the oldest end until all rows are
+    // a window readable on its own can still be cut by another window's boundary inside a stretch
+    // it reads as one 900 s bucket; that row then needs finer buckets, which may have expired:
+    // drop the oldest end until every row is readable
     let bounds = boundsOf(usable, startOf);
     while (usable.length > 0 && !rowsFeasible(bounds)) {
       usable = usable.slice(1);
       bounds = boundsOf(usable, startOf);
     }
-    const empty = () => scopes.map(() => ends.map((): ContactMetrics | null => null));
-    if (usable.length === 0) return empty();
+    if (usable.length === 0) return scopes.map(() => ends.map(() => null));
     const rows = bounds.slice(1).map((b, i) => ({ a: bounds[i]!, b }));
     const plan = buildPlan(rows, asOf, nowMs, retention);
     const queries = scopes.map((scope) => ({ scope }));
