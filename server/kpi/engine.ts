@@ -18,6 +18,7 @@ import { isRedisConnectionError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
 import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
+import type { ChunkReply } from '../metrics/coalesce.ts';
 import { buildPlan, fineRetention, pieceKeyPart, type FineRetention, type Plan } from '../metrics/plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { encodeKpiEvent, mirroredContact } from './codec.ts';
@@ -107,16 +108,20 @@ export class KpiMetricEngine extends RedisMetricEngine {
       const settings = this.kpiSettings(center, nowMs, opts.demo === true);
       for (let start = 0; start < items.length; start += ingestChunkSize) {
         const chunk = items.slice(start, start + ingestChunkSize);
-        let reply: string;
+        let res: ChunkReply;
         try {
-          reply = await this.kpiRedis.ingestKpi(this.kpiKeys.center(center), settings, ...chunk.map(([, enc]) => enc));
+          res = await this.chunks.submit(
+            `kpi|${center}|${opts.demo === true}`,
+            settings,
+            chunk.map(([, enc]) => enc),
+            async (merged, args) => JSON.parse(await this.kpiRedis.ingestKpi(this.kpiKeys.center(center), merged, ...args)) as ChunkReply,
+          );
         } catch (err) {
           if (isRedisConnectionError(err) || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
             throw new IngestInterruptedError(committed, err);
           }
           throw err;
         }
-        const res = JSON.parse(reply) as { seq: number; r: string };
         chunk.forEach(([i], j) => {
           if (i >= 0) outcomes[i] = res.r[j] === 'a' ? { status: 'accepted' } : { status: 'duplicate' };
         });

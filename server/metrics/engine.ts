@@ -16,6 +16,7 @@ import { BadRequestError, UnavailableError, isRedisConnectionError } from '../er
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
+import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, type FineRetention, type Plan } from './plan.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 
@@ -84,6 +85,8 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly redis: Redis & ScriptCommands;
   private readonly midnightCache = new Map<string, [number, string][]>();
   private readonly minuteSince = new Map<string, number>();
+  /** group commit of concurrent requests' chunks (see coalesce.ts); the KPI pack's script uses it too */
+  protected readonly chunks = new ChunkCoalescer(ingestChunkSize);
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -165,12 +168,13 @@ export class RedisMetricEngine implements MetricEngine {
       const settings = this.ingestSettings(center, nowMs, opts.demo === true);
       for (let start = 0; start < indices.length; start += ingestChunkSize) {
         const chunk = indices.slice(start, start + ingestChunkSize);
-        let reply: string;
+        let res: ChunkReply;
         try {
-          reply = await this.redis.ingestBatch(
-            this.keys.center(center),
+          res = await this.chunks.submit(
+            `core|${center}|${opts.demo === true}`,
             settings,
-            ...chunk.map((i) => encodeEvent(events[i]!)),
+            chunk.map((i) => encodeEvent(events[i]!)),
+            async (merged, args) => JSON.parse(await this.redis.ingestBatch(this.keys.center(center), merged, ...args)) as ChunkReply,
           );
         } catch (err) {
           if (isRedisConnectionError(err) || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
@@ -178,7 +182,6 @@ export class RedisMetricEngine implements MetricEngine {
           }
           throw err;
         }
-        const res = JSON.parse(reply) as { seq: number; r: string };
         chunk.forEach((i, j) => {
           outcomes[i] = res.r[j] === 'a' ? { status: 'accepted' } : { status: 'duplicate' };
         });
