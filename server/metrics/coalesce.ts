@@ -26,12 +26,11 @@ interface Lane {
  * `maxArgs` events when one returns. Many producers posting small batches then cost what one
  * producer posting big ones costs: a script call has a fixed price (settings, queue map,
  * accumulator flush) that a 100-event chunk pays ten times as often as a 1,000-event one.
- * Measured with the benchmark's producers (quick mode, two alternating runs each): Redis time per
- * event for single-event requests 176–184 → 105–129 µs; with one call in flight instead of two,
- * batches of 100 went from 12.2k / 15.9k to 15.3k / 19.1k events/s. The gap between two calls (a
- * reply, then the next request) is a fraction of a millisecond against calls of tens.
- *
- * Nothing waits for company: a chunk is sent at once when fewer than `maxInFlight` calls are out.
+ * Nothing waits for company: a chunk is sent at once when fewer than `maxInFlight` calls are out,
+ * and a call that is already full (`maxArgs`, or the next chunk does not fit) is sent at once
+ * whatever is in flight. The latter matters when this process stalls (a fan-out to thousands of
+ * screens takes 50–180 ms): with only one call ever in flight Redis sat idle through the stall,
+ * and 3,000 screens at 10,000 events/s got 7,000–8,600 events/s through instead of 9,600.
  * A chunk is never split, so each submitter's events stay in one call, in its order; the merged
  * call runs with the newest settings (their `now` is at most a few milliseconds newer) and each
  * submitter gets its own slice of the statuses. The scripts are atomic and dedupe by event id, so
@@ -56,14 +55,17 @@ export class ChunkCoalescer {
   }
 
   private pump(key: string, lane: Lane): void {
-    while (lane.inFlight < this.maxInFlight && lane.queue.length > 0) {
-      const batch: Pending[] = [lane.queue.shift()!];
-      let size = batch[0]!.args.length;
-      while (lane.queue.length > 0 && size + lane.queue[0]!.args.length <= this.maxArgs) {
-        const next = lane.queue.shift()!;
-        batch.push(next);
-        size += next.args.length;
-      }
+    while (lane.queue.length > 0) {
+      // the head call: queued chunks in order while they fit
+      let count = 1;
+      let size = lane.queue[0]!.args.length;
+      while (count < lane.queue.length && size + lane.queue[count]!.args.length <= this.maxArgs) size += lane.queue[count++]!.args.length;
+      // a call that cannot grow any more goes now whatever is in flight (waiting would gain
+      // nothing, and Redis keeps working through a stall of this process); one that can grow
+      // waits for a free slot and takes what arrives meanwhile
+      const full = size >= this.maxArgs || count < lane.queue.length;
+      if (!full && lane.inFlight >= this.maxInFlight) return;
+      const batch = lane.queue.splice(0, count);
       lane.inFlight++;
       const args = batch.length === 1 ? batch[0]!.args : batch.flatMap((p) => p.args);
       lane

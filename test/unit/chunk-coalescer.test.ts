@@ -61,6 +61,27 @@ describe('ChunkCoalescer (group commit of ingest chunks)', () => {
     expect(s.calls.map((x) => x.args)).toEqual([['x'], ['a', 'b', 'c'], ['d', 'e', 'f'], ['g', 'h', 'i', 'j']]);
   });
 
+  it('sends a call that cannot grow at once, whatever is in flight (Redis keeps working while this process stalls)', async () => {
+    const s = fakeScript();
+    const c = new ChunkCoalescer(3, 1);
+    const first = c.submit('l', 's', ['a'], s.exec);
+    const full = c.submit('l', 's', ['b', 'c', 'd'], s.exec);
+    const open1 = c.submit('l', 's', ['e'], s.exec);
+    const open2 = c.submit('l', 's', ['f'], s.exec);
+    await tick();
+    // ['b','c','d'] is full: out beside ['a']; ['e','f'] could still grow: it waits
+    expect(s.calls.map((x) => x.args)).toEqual([['a'], ['b', 'c', 'd']]);
+    const closing = c.submit('l', 's', ['g', 'h'], s.exec);
+    await tick();
+    // ['g','h'] does not fit beside ['e','f']: that call is closed and goes; ['g','h'] waits
+    expect(s.calls.map((x) => x.args)).toEqual([['a'], ['b', 'c', 'd'], ['e', 'f']]);
+    for (const call of s.calls.slice(0, 3)) call.release();
+    await tick();
+    expect(s.calls[3]!.args).toEqual(['g', 'h']);
+    s.calls[3]!.release();
+    expect((await Promise.all([first, full, open1, open2, closing])).map((r) => r.r)).toEqual(['a', 'aaa', 'a', 'a', 'aa']);
+  });
+
   it('fails exactly the chunks of a failed call; other lanes and later calls go on', async () => {
     const s = fakeScript();
     const c = new ChunkCoalescer(10, 1);
