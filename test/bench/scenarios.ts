@@ -193,6 +193,9 @@ export async function ingestAll(stack: Stack, pool: EventPool, center: string): 
  */
 export async function checkCounts(stack: Stack, center: string, pool: EventPool, stream: { sentTypes: TypeCounts }): Promise<{ lost: number; doubleCounted: number; notes: string[] }> {
   const q = 15 * 60_000;
+  // just past a 15-minute boundary the server (whose `asOf` is the whole second) may still be
+  // before it and refuse the next boundary as `to`: wait that second out
+  if (Date.now() % q < 2000) await sleep(2100 - (Date.now() % q));
   const from = new Date(Math.floor(pool.minTs / q) * q).toISOString();
   const to = new Date(Math.ceil(Date.now() / q) * q).toISOString();
   const agent = new Agent({ keepAlive: false });
