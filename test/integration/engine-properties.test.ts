@@ -100,28 +100,35 @@ function scopesOf(h: History): { label: string; scope: Scope; team?: string }[] 
 
 type Flat = Record<string, number | null | string>;
 
+/** the contact figures, shared by the engine's result, the model's and contactSeries */
+function flatContacts(m: ContactMetrics): Flat {
+  return {
+    offered: m.offered,
+    answered: m.answered,
+    answeredInThreshold: m.answeredInThreshold,
+    abandoned: m.abandoned,
+    abandonedInThreshold: m.abandonedInThreshold,
+    shortAbandoned: m.shortAbandoned,
+    transferredOut: m.transferredOut,
+    arrivals: m.arrivals,
+    serviceLevel: m.serviceLevel,
+    slExcluded: m.serviceLevelVariants.abandonsInThresholdExcluded,
+    slMet: m.serviceLevelVariants.abandonsInThresholdMet,
+    answerRate: m.answerRate,
+    abandonRate: m.abandonRate,
+    asaSec: m.asaSec,
+    avgTalkSec: m.avgTalkSec,
+    ahtSec: m.ahtSec,
+  };
+}
+
 function flatEngine(r: MetricsResult, live: boolean): Flat {
   const f: Flat = {
     asOf: Date.parse(r.asOf),
     from: Date.parse(r.from),
     to: Date.parse(r.to),
     thresholdSec: r.thresholdSec,
-    offered: r.offered,
-    answered: r.answered,
-    answeredInThreshold: r.answeredInThreshold,
-    abandoned: r.abandoned,
-    abandonedInThreshold: r.abandonedInThreshold,
-    shortAbandoned: r.shortAbandoned,
-    transferredOut: r.transferredOut,
-    arrivals: r.arrivals,
-    serviceLevel: r.serviceLevel,
-    slExcluded: r.serviceLevelVariants.abandonsInThresholdExcluded,
-    slMet: r.serviceLevelVariants.abandonsInThresholdMet,
-    answerRate: r.answerRate,
-    abandonRate: r.abandonRate,
-    asaSec: r.asaSec,
-    avgTalkSec: r.avgTalkSec,
-    ahtSec: r.ahtSec,
+    ...flatContacts(r),
     occupancy: r.occupancy,
     utilization: r.utilization,
   };
@@ -143,22 +150,7 @@ function flatModel(m: ModelResult, live: boolean): Flat {
     from: m.fromMs,
     to: m.toMs,
     thresholdSec: m.thresholdSec,
-    offered: m.offered,
-    answered: m.answered,
-    answeredInThreshold: m.answeredInThreshold,
-    abandoned: m.abandoned,
-    abandonedInThreshold: m.abandonedInThreshold,
-    shortAbandoned: m.shortAbandoned,
-    transferredOut: m.transferredOut,
-    arrivals: m.arrivals,
-    serviceLevel: m.serviceLevel,
-    slExcluded: m.serviceLevelVariants.abandonsInThresholdExcluded,
-    slMet: m.serviceLevelVariants.abandonsInThresholdMet,
-    answerRate: m.answerRate,
-    abandonRate: m.abandonRate,
-    asaSec: m.asaSec,
-    avgTalkSec: m.avgTalkSec,
-    ahtSec: m.ahtSec,
+    ...flatContacts(m),
     occupancy: m.occupancy,
     utilization: m.utilization,
   };
@@ -331,27 +323,6 @@ async function compareSeries(engine: MetricEngine, model: ReferenceModel, h: His
       }),
     );
   }
-}
-
-function flatContacts(m: ContactMetrics): Flat {
-  return {
-    offered: m.offered,
-    answered: m.answered,
-    answeredInThreshold: m.answeredInThreshold,
-    abandoned: m.abandoned,
-    abandonedInThreshold: m.abandonedInThreshold,
-    shortAbandoned: m.shortAbandoned,
-    transferredOut: m.transferredOut,
-    arrivals: m.arrivals,
-    serviceLevel: m.serviceLevel,
-    slExcluded: m.serviceLevelVariants.abandonsInThresholdExcluded,
-    slMet: m.serviceLevelVariants.abandonsInThresholdMet,
-    answerRate: m.answerRate,
-    abandonRate: m.abandonRate,
-    asaSec: m.asaSec,
-    avgTalkSec: m.avgTalkSec,
-    ahtSec: m.ahtSec,
-  };
 }
 
 function toModelQuery(s: { scope: Scope; team?: string }): ModelQuery {
