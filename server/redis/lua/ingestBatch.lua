@@ -29,11 +29,7 @@ local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
 -- and live agent counts ("live:<dim>", no expiry) go through the same accumulator.
 local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, MRET, IRET)
 local function bump(t, dim, field, delta)
-  local h = t.d[dim]
-  if not h then
-    h = {}
-    t.d[dim] = h
-  end
+  local h = subtable(t.d, dim)
   h[field] = (h[field] or 0) + delta
 end
 
@@ -201,23 +197,6 @@ local function applyItem(item, sign)
   applyBuckets(it, sign)
 end
 
--- Apply new − old item by item: a re-derivation usually only appends items (an answer after the
--- queued event...), so unchanged items cost a string compare instead of 32 bucket bumps.
-local function applyDiff(oldEnc, newEnc)
-  local count = {}
-  for _, item in ipairs(split(oldEnc, GS)) do count[item] = (count[item] or 0) + 1 end
-  for _, item in ipairs(split(newEnc, GS)) do
-    if (count[item] or 0) > 0 then
-      count[item] = count[item] - 1
-    else
-      applyItem(item, 1)
-    end
-  end
-  for item, n in pairs(count) do
-    for _ = 1, n do applyItem(item, -1) end
-  end
-end
-
 -- ---------------------------------------------------------------- agents
 local function parsePoint(v)
   local p = split(v, US)
@@ -258,12 +237,7 @@ local function transition(ts, state, dims, sign)
   if not STATE_CODE[state] then return end
   local nf, mf = nFields[state], mFields[state]
   for _, lb in ipairs(liveBuckets(ts)) do
-    local byDims, sfx = lb[1].d, lb[3]
-    local h = byDims[dims]
-    if not h then
-      h = {}
-      byDims[dims] = h
-    end
+    local h, sfx = subtable(lb[1].d, dims), lb[3]
     local n, m = fieldName(nf, sfx), fieldName(mf, sfx)
     h[n] = (h[n] or 0) + sign
     h[m] = (h[m] or 0) + sign * (ts - lb[2])
@@ -460,7 +434,7 @@ for _, cid in ipairs(contactOrder) do
       enc = old == '' and more or (more == '' and old or old .. GS .. more)
     else
       enc, st = derive(c.h)
-      if enc ~= old then applyDiff(old, enc) end
+      if enc ~= old then applyDiff(split(old, GS), split(enc, GS), applyItem) end
     end
     if enc ~= old then
       c.new[#c.new + 1] = 'a'

@@ -78,12 +78,7 @@ local function applyParsed(it, sign)
   if k1 == '@' then
     local ttl = it[4] + LATE - NOW
     if ttl > 0 then
-      local byDim = target(P .. ':kad:' .. it[2], ttl).d
-      local h = byDim['']
-      if not h then
-        h = {}
-        byDim[''] = h
-      end
+      local h = subtable(target(P .. ':kad:' .. it[2], ttl).d, '')
       for k = 5, #it, 2 do
         local f = it[3] .. US .. it[k]
         h[f] = (h[f] or 0) + sign * it[k + 1]
@@ -109,23 +104,6 @@ local function applyItem(item, sign)
     for k = 4, #it, 2 do it[k] = tonumber(it[k]) end
   end
   applyParsed(it, sign)
-end
-
--- Apply new − old item by item (lists of item strings).
-local function applyDiff(oldItems, newItems)
-  local count = {}
-  for _, item in ipairs(oldItems) do count[item] = (count[item] or 0) + 1 end
-  for _, item in ipairs(newItems) do
-    local n = count[item]
-    if n and n > 0 then
-      count[item] = n - 1
-    else
-      applyItem(item, 1)
-    end
-  end
-  for item, n in pairs(count) do
-    for _ = 1, n do applyItem(item, -1) end
-  end
 end
 
 local function append(list, enc)
@@ -373,7 +351,7 @@ local function updateContact(ent)
     if ent.surveys then
       local newV = table.concat(surveyItems(h, st.la), GS)
       if newV ~= oldV then
-        applyDiff(append({}, oldV), append({}, newV))
+        applyDiff(append({}, oldV), append({}, newV), applyItem)
         w[#w + 1] = 'v'
         w[#w + 1] = newV
         changed = true
@@ -406,7 +384,7 @@ local function updateContact(ent)
     local oldV = h.v or ''
     local oldItems = append(storedItems(h, {}), oldV)
     local newItems = append(append({}, newA), newV)
-    applyDiff(oldItems, newItems)
+    applyDiff(oldItems, newItems, applyItem)
     if newV ~= oldV then
       w[#w + 1] = 'v'
       w[#w + 1] = newV
@@ -473,7 +451,7 @@ local function updateSession(ent)
   if e then newA = itemString(ent.kind == 'i' and ivrItems(e, ts) or botItems(e, ts)) end
   local w = {}
   if newA ~= (h.a or '') then
-    applyDiff(storedItems(h, {}), append({}, newA))
+    applyDiff(storedItems(h, {}), append({}, newA), applyItem)
     w[1] = 'a'
     w[2] = newA
     return w, true, maxTs

@@ -19,11 +19,7 @@
 local fieldNames = {}
 local function fieldName(f, sfx)
   if sfx == '' then return f end
-  local byF = fieldNames[f]
-  if not byF then
-    byF = {}
-    fieldNames[f] = byF
-  end
+  local byF = subtable(fieldNames, f)
   local n = byF[sfx]
   if not n then
     n = f .. sfx
@@ -83,12 +79,7 @@ local function newBuckets(prefix, now, fret, mret, iret)
   local function addItem(it, sign)
     local dims, nf = it[2], #it
     for _, lb in ipairs(liveBuckets(it[1])) do
-      local byDims, sfx = lb[1].d, lb[3]
-      local h = byDims[dims]
-      if not h then
-        h = {}
-        byDims[dims] = h
-      end
+      local h, sfx = subtable(lb[1].d, dims), lb[3]
       for k = 3, nf, 2 do
         local f = fieldName(it[k], sfx)
         h[f] = (h[f] or 0) + sign * it[k + 1]
@@ -100,11 +91,7 @@ local function newBuckets(prefix, now, fret, mret, iret)
     local byDim = {}
     for dims, h in pairs(byDims) do
       for _, dim in ipairs(dimList(dims)) do
-        local out = byDim[dim]
-        if not out then
-          out = {}
-          byDim[dim] = out
-        end
+        local out = subtable(byDim, dim)
         for f, d in pairs(h) do out[f] = (out[f] or 0) + d end
       end
     end
@@ -172,11 +159,7 @@ local function secondsOf(key)
     local n = #f
     local name, sec = f, 0
     if n > 2 and string.byte(f, n - 1) == DOT then name, sec = string.sub(f, 1, n - 2), tonumber(string.sub(f, n)) end
-    local h = bySecond[sec]
-    if not h then
-      h = {}
-      bySecond[sec] = h
-    end
+    local h = subtable(bySecond, sec)
     h[name] = (h[name] or 0) + tonumber(raw[i + 1])
   end
   return bySecond

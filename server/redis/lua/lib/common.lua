@@ -3,6 +3,34 @@
 -- characters (zod checks that in Node), so these separators never collide with data.
 local US, RS = '\31', '\30'
 
+-- apply(item, ±1) for new − old, item by item (lists of item strings): a re-derived contact usually
+-- only appends items, so unchanged ones cost a string compare instead of their bucket bumps
+local function applyDiff(oldItems, newItems, apply)
+  local count = {}
+  for _, item in ipairs(oldItems) do count[item] = (count[item] or 0) + 1 end
+  for _, item in ipairs(newItems) do
+    local n = count[item]
+    if n and n > 0 then
+      count[item] = n - 1
+    else
+      apply(item, 1)
+    end
+  end
+  for item, n in pairs(count) do
+    for _ = 1, n do apply(item, -1) end
+  end
+end
+
+-- t[k], created empty on first use (the accumulators' tables of tables)
+local function subtable(t, k)
+  local v = t[k]
+  if not v then
+    v = {}
+    t[k] = v
+  end
+  return v
+end
+
 local function split(s, sep)
   local out, n, i = {}, 0, 1
   if s == nil or s == '' then return out end
