@@ -59,9 +59,9 @@ async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: Bo
   if (!board) throw new UnknownBoardError(spec.board);
   const queues = board.rows.some((r) => r.kind === 'queue') ? await knownQueues(app, spec.center) : [];
   const rowKeys = board.rows.map((r) => rowKeyOf(r, queues));
-  const rows = await engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k) })), board.window, nowMs);
-  const asOf = asOfOf(rows, nowMs);
   const scopes = rowKeys.map(scopeOf);
+  const rows = await engine.queryMany(spec.center, scopes.map((scope) => ({ scope })), board.window, nowMs);
+  const asOf = asOfOf(rows, nowMs);
   const history = async (minuteEnds: number[]) =>
     (await engine.contactSeries(spec.center, scopes, board.window, minuteEnds, nowMs)).map((row) => row.map((m) => m?.serviceLevel ?? null));
   const points = trend

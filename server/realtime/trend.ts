@@ -25,7 +25,8 @@ export type ServiceLevelHistory = (minuteEnds: number[]) => Promise<(number | nu
 export class TrendSeries {
   private readonly points = new Map<number, TrendPoint>();
   private loaded = false;
-  private filledAt: number | null = null;
+  private filled = false;
+  /** the minute of the last fill attempt: a failed fill is retried once a minute, not per push */
   private fillTriedAt: number | null = null;
 
   constructor(
@@ -46,11 +47,11 @@ export class TrendSeries {
   ): Promise<TrendPoint> {
     const minute = Math.floor(asOfMs / minuteMs) * minuteMs;
     if (!this.loaded) await this.load();
-    if (history && this.filledAt === null && this.fillTriedAt !== minute) {
+    if (history && !this.filled && this.fillTriedAt !== minute) {
       this.fillTriedAt = minute;
       try {
         await this.fill(minute, serviceLevel.length, history);
-        this.filledAt = minute;
+        this.filled = true;
       } catch {
         // the live sample matters more than the history: tried again next minute
       }
