@@ -20,6 +20,7 @@ import { US } from '../metrics/codec.ts';
 import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
 import type { ChunkReply } from '../metrics/coalesce.ts';
 import { buildPlan, fineRetention, pieceKeyPart, type FineRetention, type Plan } from '../metrics/plan.ts';
+import { SealedPieceCache, sealAfterMs, newSealEpoch } from '../metrics/sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { encodeKpiEvent, mirroredContact } from './codec.ts';
 
@@ -54,6 +55,8 @@ const dayMs = 86_400_000;
 export class KpiMetricEngine extends RedisMetricEngine {
   private readonly kpiRedis: Redis & KpiScripts;
   private readonly kpiFineRetention: FineRetention;
+  /** KPI buckets that no longer change, kept between reads (see metrics/sealed.ts) */
+  private readonly kpiSealed = new SealedPieceCache<Record<string, number>>();
 
   constructor(
     redis: Redis,
@@ -143,6 +146,8 @@ export class KpiMetricEngine extends RedisMetricEngine {
       mid: this.midnights(center, nowMs),
       chan: this.kpiKeys.ingested(center),
       demo: demo ? 1 : 0,
+      seal: sealAfterMs,
+      epoch: newSealEpoch(),
     });
   }
 
@@ -211,17 +216,26 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const dimList = [...new Set(queries.map((q) => contactDim(q.scope)))];
     // only the rows' pieces: the plan's tail exists for agent transitions, which KPIs do not use
     const used = [...new Set(plan.rows.flatMap((r) => [...r.timed, ...r.untimed]))].sort((x, y) => x - y);
+    const tag = this.kpiKeys.center(center);
+    const usedPieces = used.map((i) => plan.pieces[i]!);
+    const pieceKeys = usedPieces.map(pieceKeyPart);
+    const planned = this.kpiSealed.plan(tag, dimList, usedPieces, pieceKeys, plan.asOf);
     const request = {
+      ...planned.request,
       d: dimList,
-      p: used.map((i) => pieceKeyPart(plan.pieces[i]!)),
+      p: pieceKeys,
       f: day ? dimList.map((d) => [day, d]) : [],
     };
-    const res = JSON.parse(await this.kpiRedis.readKpi(this.kpiKeys.center(center), JSON.stringify(request))) as {
+    const res = JSON.parse(await this.kpiRedis.readKpi(tag, JSON.stringify(request))) as {
       b: [number, number, Flat][] | Record<string, never>;
       f: Flat[] | Record<string, never>;
+      g: string;
     };
+    const returned = dimList.map(() => new Array<Record<string, number> | undefined>(used.length));
+    for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = pairs(flat);
+    const all = this.kpiSealed.settle(tag, planned, res.g, dimList, usedPieces, pieceKeys, plan.asOf, (di, pi) => returned[di]![pi]);
     const byPiece = new Map<string, Map<number, Record<string, number>>>(dimList.map((d) => [d, new Map()]));
-    for (const [di, pi, flat] of asArray(res.b)) byPiece.get(dimList[di]!)!.set(used[pi]!, pairs(flat));
+    dimList.forEach((d, di) => all[di]!.forEach((fields, j) => fields && byPiece.get(d)!.set(used[j]!, fields)));
     const sums = new Map<string, KpiSums[]>();
     for (const d of dimList) {
       const buckets = byPiece.get(d)!;

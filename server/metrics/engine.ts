@@ -18,6 +18,7 @@ import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, type FineRetention, type Plan } from './plan.ts';
+import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 
 /** Events per script call: big enough to coalesce bucket writes, small enough that one call
@@ -45,6 +46,7 @@ interface ReadResponse {
   w: [number, number][] | Record<string, never>;
   q: string[] | Record<string, never>;
   demoAt: string | false;
+  g: string;
 }
 
 interface ReadResult {
@@ -87,6 +89,8 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly minuteSince = new Map<string, number>();
   /** group commit of concurrent requests' chunks (see coalesce.ts); the KPI pack's script uses it too */
   protected readonly chunks = new ChunkCoalescer(ingestChunkSize);
+  /** buckets that no longer change, kept between reads (see sealed.ts) */
+  private readonly sealed = new SealedPieceCache<BucketFields>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -216,6 +220,8 @@ export class RedisMetricEngine implements MetricEngine {
       mid: this.midnights(center, nowMs),
       demo: demo ? 1 : 0,
       chan: this.keys.ingested(center),
+      seal: sealAfterMs,
+      epoch: newSealEpoch(),
     });
   }
 
@@ -399,9 +405,14 @@ export class RedisMetricEngine implements MetricEngine {
   ): Promise<ReadResult> {
     const dimList = [...new Set(queries.flatMap((q) => [contactDim(q.scope), this.agentDim(q)]))];
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
+    const tag = this.keys.center(center);
+    const pieceKeys = plan.pieces.map(pieceKeyPart);
+    const nowMs = plan.asOf;
+    const planned = this.sealed.plan(tag, dimList, plan.pieces, pieceKeys, nowMs);
     const request = {
+      ...planned.request,
       d: dimList,
-      p: plan.pieces.map(pieceKeyPart),
+      p: pieceKeys,
       l: agentDims,
       w: withLive
         ? queries.map((q) => {
@@ -411,9 +422,11 @@ export class RedisMetricEngine implements MetricEngine {
         : [],
       wf: waitFrom,
     };
-    const res = JSON.parse(await this.redis.readBuckets(this.keys.center(center), JSON.stringify(request))) as ReadResponse;
-    const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d) => [d, new Array(plan.pieces.length)]));
-    for (const [di, pi, flat] of asArray(res.b)) buckets.get(dimList[di]!)![pi] = bucketFromFlat(asArray(flat));
+    const res = JSON.parse(await this.redis.readBuckets(tag, JSON.stringify(request))) as ReadResponse;
+    const returned = dimList.map(() => new Array<BucketFields | undefined>(plan.pieces.length));
+    for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = bucketFromFlat(asArray(flat));
+    const all = this.sealed.settle(tag, planned, res.g, dimList, plan.pieces, pieceKeys, nowMs, (di, pi) => returned[di]![pi]);
+    const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, all[di]!]));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
     const queues = new Map<string, QueueInfo>();

@@ -10,11 +10,11 @@ import { contractEvent } from '../../shared/contract/events.ts';
 import { testRedisPort, uniquePrefix } from '../support/redis.ts';
 
 /** The whole app on the test run's Redis with a private key prefix and a fake clock. */
-export async function engineApp(opts: { now: number; config?: AppConfigInput; env?: Record<string, string> }) {
+export async function engineApp(opts: { now: number; config?: AppConfigInput; env?: Record<string, string>; prefix?: string }) {
   const clock = new FakeClock(opts.now);
   const config = appConfig.parse(opts.config ?? {});
   const env = envSchema.parse({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...opts.env });
-  const prefix = uniquePrefix('eng');
+  const prefix = opts.prefix ?? uniquePrefix('eng');
   const app: FastifyInstance = await buildApp({
     env,
     config,

@@ -3,9 +3,11 @@
 -- include: common.lua
 -- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
---   ARGV[1] = JSON settings {now, late, fret, mret, iret, sl:{voice,text,video}, short, wto, mid:[[ms,"YYYY-MM-DD"]...], demo, chan}
+--   ARGV[1] = JSON settings {now, late, fret, mret, iret, sl:{voice,text,video}, short, wto, mid:[[ms,"YYYY-MM-DD"]...], demo, chan, seal, epoch}
 --     now = clock ms; late = lateEventHours in ms; fret/mret/iret = retention after bucket end of 1 s (and
 --     10 s), 60 s and 900 s buckets (server/metrics/plan.ts); wto = waitingTimeout ms; mid = local midnights covering the late-event horizon plus tomorrow.
+--     seal/epoch: a change to a bucket that ended ≥ seal ms ago bumps meta sealGen; epoch (the
+--     writer's random id) becomes meta sealEpoch if unset (lib/buckets.lua, server/metrics/sealed.ts).
 --   ARGV[2..] = events, pre-validated in Node (server/metrics/codec.ts):
 --     contact: "c" US id US type(0 queued,1 answered,2 abandoned,3 transferred,4 ended,5 wrapped) US ts US contactId US queue US channel US agent
 --     agent:   "a" US id US ts US agentId US state US reason US team US hasQueues(0|1) US queues(RS) US name
@@ -27,7 +29,7 @@ local EXPIRY_STEP = math.max(1000, math.min(600000, (LATE - LATE % 8000) / 8))
 -- ---------------------------------------------------------------- accumulator (lib/buckets.lua)
 -- Counter buckets "b:<level>:<startSec>:<dim>"; besides them, handledToday ("ad:<day>", per agent)
 -- and live agent counts ("live:<dim>", no expiry) go through the same accumulator.
-local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, MRET, IRET)
+local target, liveBuckets, applyBuckets, flushBuckets = newBuckets(P .. ':b:', NOW, FRET, MRET, IRET, cfg.seal)
 local function bump(t, dim, field, delta)
   local h = subtable(t.d, dim)
   h[field] = (h[field] or 0) + delta
@@ -540,11 +542,13 @@ for _, ag in ipairs(agentOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
-flushBuckets()
+local sealedChanged = flushBuckets()
 
 local meta = P .. ':meta'
 local seq = redis.call('HINCRBY', meta, 'seq', accepted)
+if sealedChanged then redis.call('HINCRBY', meta, 'sealGen', 1) end
 if accepted > 0 then
+  redis.call('HSETNX', meta, 'sealEpoch', cfg.epoch)
   redis.call('HSET', meta, 'lastEventAt', NOW)
   redis.call('PUBLISH', cfg.chan, cjson.encode({ seq = seq }))
 end

@@ -3,7 +3,9 @@
 -- include: common.lua
 -- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
---   ARGV[1] = JSON settings {now, late, fret, mret, iret, mid:[[ms,"YYYY-MM-DD"]...], chan, demo}
+--   ARGV[1] = JSON settings {now, late, fret, mret, iret, mid:[[ms,"YYYY-MM-DD"]...], chan, demo, seal, epoch}
+--     seal/epoch: a change to a bucket that ended ≥ seal ms ago bumps meta sealGen; epoch (the
+--     writer's random id) becomes meta sealEpoch if unset (lib/buckets.lua, server/metrics/sealed.ts).
 --     (the same meaning as ingestBatch.lua's settings; server/kpi/engine.ts builds both from one config)
 --   ARGV[2..] = events, pre-validated in Node (server/kpi/codec.ts), one per arg, fields joined by US:
 --     contact: "c" id type(0 queued,1 answered,2 abandoned,3 transferred) ts contactId queue channel agent customerId mirror(0|1)
@@ -47,7 +49,7 @@ local NOW, LATE, FRET, MRET, IRET, MID = cfg.now, cfg.late, cfg.fret, cfg.mret, 
 -- Counter buckets "kb:<level>:<startSec>:<dim>" (lib/buckets.lua; every kb field is a plain additive
 -- counter, so readKpi serves a 10 s piece as the plain sum of the 1 s hash); per-agent day ratings
 -- ("kad:<day>") go through the same accumulator.
-local target, _, addBucketItem, flushBuckets = newBuckets(P .. ':kb:', NOW, FRET, MRET, IRET)
+local target, _, addBucketItem, flushBuckets = newBuckets(P .. ':kb:', NOW, FRET, MRET, IRET, cfg.seal)
 
 -- net change of "customer contacted on day in dim" memberships: fcrDelta[day][dim][customer] = delta
 local fcrDelta, fcrOrder = {}, {}
@@ -573,7 +575,7 @@ for _, key in ipairs(entityOrder) do
 end
 
 -- ---------------------------------------------------------------- flush
-flushBuckets()
+local sealedChanged = flushBuckets()
 
 -- FCR: "kfc:<day>:<dim>" customer -> contacts that day (kept while late events may still come);
 -- "kfs:<day>:<dim>" {c = customers, o = customers with one contact, n = contacts without customerId}
@@ -632,6 +634,8 @@ end
 local meta = P .. ':meta'
 local seq = redis.call('HINCRBY', meta, 'seq', accepted)
 if accepted > 0 then redis.call('HSET', meta, 'lastEventAt', NOW) end
+if accepted > 0 or changed then redis.call('HSETNX', meta, 'sealEpoch', cfg.epoch) end
+if sealedChanged then redis.call('HINCRBY', meta, 'sealGen', 1) end
 if accepted > 0 or changed then redis.call('PUBLISH', cfg.chan, cjson.encode({ seq = seq })) end
 if cfg.demo == 1 and accepted > 0 then redis.call('HSET', meta, 'demoAt', NOW) end
 return cjson.encode({ seq = seq, r = table.concat(statuses) })

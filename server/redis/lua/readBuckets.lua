@@ -3,20 +3,23 @@
 -- include: common.lua
 -- include: buckets.lua
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}".
---   ARGV[1] = JSON {d: [dims], p: ["<levelSec>:<startSec>", ...], l: [live dims], w: [[kind, value], ...], wf: ms}
+--   ARGV[1] = JSON {d: [dims], p: ["<levelSec>:<startSec>", ...], l: [live dims], w: [[kind, value], ...], wf: ms,
+--     g: seal generation the caller assumes, s: [[pieceIndex0, ...] per dim] sealed pieces it holds}
 --     d x p = the bucket hashes to read (server/metrics/plan.ts decides the pieces);
 --     l = dimensions whose live agent counts are wanted; w = waiting scopes (kind: all | q | ch | g),
---     counted over entries with score >= wf (now - waitingTimeout).
+--     counted over entries with score >= wf (now - waitingTimeout); s is honoured only if g is current
+--     (lib/buckets.lua sealGeneration).
 -- Output: JSON {b: [[dimIndex, pieceIndex, [field, value, ...]], ...] (non-empty buckets only),
 --   l: [[state, count, ...] per live dim], w: [[count, oldestQueuedMs or -1] per waiting scope],
---   q: [queue, qmapValue, ...], demoAt}
+--   q: [queue, qmapValue, ...], demoAt, g: current seal generation ('' = keep nothing)}
 -- Read-only; one call answers a whole board (every scope of one center) in one round trip.
 
 local P = KEYS[1]
 local req = cjson.decode(ARGV[1])
 
 -- 1 s and 10 s pieces come from the per-10 s hashes of the 1 s level (lib/buckets.lua)
-local buckets = readPieces(P .. ':b:', req.d, req.p, true)
+local gen = sealGeneration(P .. ':meta')
+local buckets = readPieces(P .. ':b:', req.d, req.p, true, skipFor(req, gen))
 
 local live = {}
 for i, dim in ipairs(req.l or {}) do
@@ -65,4 +68,4 @@ if req.w and #req.w > 0 then
   end
 end
 
-return cjson.encode({ b = buckets, l = live, w = waiting, q = qraw, demoAt = redis.call('HGET', P .. ':meta', 'demoAt') })
+return cjson.encode({ b = buckets, l = live, w = waiting, q = qraw, demoAt = redis.call('HGET', P .. ':meta', 'demoAt'), g = gen })

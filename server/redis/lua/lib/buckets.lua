@@ -38,18 +38,25 @@ local function dimList(dims)
   return l
 end
 
--- newBuckets(keyPrefix, now, fret, mret, iret) returns:
+-- Sealed buckets: a bucket that ended at least `seal` ms before now is sealed; readers may keep its
+-- contents (server/metrics/sealed.ts) for as long as the center's `sealGen` (meta) is unchanged, so
+-- flush reports whether it changed a sealed bucket and the script then bumps sealGen. In-order
+-- producers never write sealed buckets; late events, replays and re-derived contacts do.
+--
+-- newBuckets(keyPrefix, now, fret, mret, iret, seal) returns:
 --   target(base, ttl, expand)  the accumulator entry of a key base (created on first use)
 --   liveBuckets(ts)            {target, bucketStartMs, fieldSuffix} of every live level bucket of ts
 --                              (depends only on the second: memoised per second)
 --   addItem(it, sign)          a parsed item {ts, dims(RS), field, delta, ...} x sign into them
---   flush()                    writes every accumulated key once
-local function newBuckets(prefix, now, fret, mret, iret)
+--   flush()                    writes every accumulated key once; true if a sealed bucket changed
+local function newBuckets(prefix, now, fret, mret, iret, seal)
   local acc, accOrder = {}, {}
-  local function target(base, ttl, expand)
+  local sealedBefore = now - seal
+  -- endMs: the bucket's end (a 1 s level hash: its 10 s span's end), for bucket targets only
+  local function target(base, ttl, expand, endMs)
     local t = acc[base]
     if not t then
-      t = { ttl = ttl, d = {}, expand = expand }
+      t = { ttl = ttl, d = {}, expand = expand, sealed = endMs ~= nil and endMs <= sealedBefore }
       acc[base] = t
       accOrder[#accOrder + 1] = base
     end
@@ -64,13 +71,13 @@ local function newBuckets(prefix, now, fret, mret, iret)
     out = {}
     local s10 = ts - ts % 10000
     if s10 + 10000 + fret > now then
-      out[1] = { target(prefix .. '1:' .. (s10 / 1000) .. ':', s10 + 10000 + fret - now, true), sec, '.' .. ((sec - s10) / 1000) }
+      out[1] = { target(prefix .. '1:' .. (s10 / 1000) .. ':', s10 + 10000 + fret - now, true, s10 + 10000), sec, '.' .. ((sec - s10) / 1000) }
     end
     for li = 3, 4 do
       local size = LEVEL_MS[li]
       local start = ts - ts % size
       local ttl = start + size + (li == 4 and iret or mret) - now
-      if ttl > 0 then out[#out + 1] = { target(prefix .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true), start, '' } end
+      if ttl > 0 then out[#out + 1] = { target(prefix .. LEVEL_TAG[li] .. ':' .. (start / 1000) .. ':', ttl, true, start + size), start, '' } end
     end
     bucketsAt[sec] = out
     return out
@@ -104,6 +111,7 @@ local function newBuckets(prefix, now, fret, mret, iret)
   -- key that may be new: none of the written fields existed (a 10 s hash getting a later second's
   -- fields only looks new and is re-expired to the same deadline). Targets without ttl never expire.
   local function flush()
+    local sealedChanged = false
     for _, base in ipairs(accOrder) do
       local t = acc[base]
       local byDim = t.expand and expandDims(t.d) or t.d
@@ -116,6 +124,7 @@ local function newBuckets(prefix, now, fret, mret, iret)
           end
         end
         if n > 0 then
+          if t.sealed then sealedChanged = true end
           local key = base .. dim
           local existed = false
           if n <= 2 then
@@ -137,6 +146,7 @@ local function newBuckets(prefix, now, fret, mret, iret)
         end
       end
     end
+    return sealedChanged
   end
 
   return target, liveBuckets, addItem, flush
@@ -187,9 +197,13 @@ local function tenSecondsOf(bySecond, agentTime)
   return flatOf(sum)
 end
 
-local function readPieces(prefix, dims, pieces, agentTime)
+-- skip (optional): skip[dimIndex] = {pieceIndex0, ...} pieces the caller already holds (sealed
+-- pieces it cached under the current sealGen); they are neither read nor returned.
+local function readPieces(prefix, dims, pieces, agentTime, skip)
   local buckets = {}
   for di, dim in ipairs(dims) do
+    local skipped = {}
+    for _, pi0 in ipairs(skip and skip[di] or {}) do skipped[pi0 + 1] = true end
     local hashes = {}
     local function hashOf(s10)
       local g = hashes[s10]
@@ -200,19 +214,37 @@ local function readPieces(prefix, dims, pieces, agentTime)
       return g
     end
     for pi, piece in ipairs(pieces) do
-      local colon = string.find(piece, ':', 1, true)
-      local level, start = string.sub(piece, 1, colon - 1), tonumber(string.sub(piece, colon + 1))
-      local raw
-      if level == '1' then
-        local h = hashOf(start - start % 10)[start % 10]
-        raw = h and flatOf(h) or {}
-      elseif level == '10' then
-        raw = tenSecondsOf(hashOf(start), agentTime)
-      else
-        raw = redis.call('HGETALL', prefix .. piece .. ':' .. dim)
+      if not skipped[pi] then
+        local colon = string.find(piece, ':', 1, true)
+        local level, start = string.sub(piece, 1, colon - 1), tonumber(string.sub(piece, colon + 1))
+        local raw
+        if level == '1' then
+          local h = hashOf(start - start % 10)[start % 10]
+          raw = h and flatOf(h) or {}
+        elseif level == '10' then
+          raw = tenSecondsOf(hashOf(start), agentTime)
+        else
+          raw = redis.call('HGETALL', prefix .. piece .. ':' .. dim)
+        end
+        if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
       end
-      if #raw > 0 then buckets[#buckets + 1] = { di - 1, pi - 1, raw } end
     end
   end
   return buckets
+end
+
+-- The center's seal generation "<epoch>:<sealGen>" ('' before the first ingest: nothing may be kept).
+-- The epoch is set once per meta hash by the ingest scripts, so a wiped and re-filled center never
+-- repeats an earlier generation.
+local function sealGeneration(metaKey)
+  local v = redis.call('HMGET', metaKey, 'sealEpoch', 'sealGen')
+  if not v[1] then return '' end
+  return v[1] .. ':' .. (v[2] or '0')
+end
+
+-- the skip lists of a read request {g = generation the caller assumed, s = skip lists}, honoured
+-- only when that generation is still current
+local function skipFor(req, gen)
+  if gen ~= '' and req.g == gen then return req.s end
+  return nil
 end

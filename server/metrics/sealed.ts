@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { Piece } from './plan.ts';
+
+/**
+ * Sealed buckets, kept between reads.
+ *
+ * Most of a query's buckets lie well in the past (a `today` window is ~96 quarter hours, of which
+ * one is current; a 60-minute window ~50 of its ~70 pieces are minutes that ended long ago), and
+ * live producers deliver in order, so those buckets no longer change. Re-reading them on every
+ * query and board push was most of a read's Redis time and of the server's reply decoding.
+ *
+ * The guarantee rests on the ingest scripts, not on time alone: a bucket is *sealed* once it ended
+ * `sealAfterMs` before the writer's clock, and any change to a sealed bucket (a late event, a
+ * replay, a re-derived contact) bumps the center's `sealGen` in the same atomic script
+ * (lib/buckets.lua). A read script returns the generation it read under and skips the pieces the
+ * caller holds for exactly that generation, so a kept bucket is never served once it may have
+ * changed: the first read after a late write re-reads everything it needs.
+ *
+ * Trade-offs: the reader keeps only buckets that ended `sealAfterMs + clockSkewMs` before its own
+ * clock, which tolerates server clocks up to a minute apart (the same tolerance ingest gives to
+ * future timestamps). A floor fed late (a batch export every few minutes) bumps the generation on
+ * every batch and simply reads as before. Memory: at most `maxEntries` buckets (a bucket is a
+ * Float64Array of ~30 fields, empty ones are kept as null), dropped oldest-first.
+ */
+export const sealAfterMs = 120_000;
+export const clockSkewMs = 60_000;
+
+/** The end of the Redis hash a piece is read from: 1 s and 10 s pieces live in one hash per 10 s. */
+export function pieceHashEnd(p: Piece): number {
+  if (p.level <= 10) return p.startMs - (p.startMs % 10_000) + 10_000;
+  return p.startMs + p.level * 1000;
+}
+
+/** true when a reader at `nowMs` may keep this piece (see above) */
+export function isSealedForReader(p: Piece, nowMs: number): boolean {
+  return pieceHashEnd(p) <= nowMs - sealAfterMs - clockSkewMs;
+}
+
+/** A fresh random id for each ingest call: the first one to write a center's meta hash becomes its
+ * `sealEpoch`, so a center wiped and filled again never reuses a generation a reader still holds. */
+export function newSealEpoch(): string {
+  return randomUUID();
+}
+
+export interface SealedRequest {
+  /** generation the skip lists assume ('' = none known yet) */
+  g: string;
+  /** per dim index: piece indexes the caller holds */
+  s: number[][];
+}
+
+/**
+ * Buckets of sealed pieces by (center tag, generation, dim, piece). One instance per read script
+ * (core buckets and KPI buckets hold different fields).
+ */
+export class SealedPieceCache<T> {
+  private readonly entries = new Map<string, T | null>();
+  private readonly generation = new Map<string, string>();
+
+  constructor(private readonly maxEntries = 60_000) {}
+
+  /** The request part that skips held pieces, and the held values by dim index → piece index. */
+  plan(tag: string, dims: string[], pieces: Piece[], pieceKeys: string[], nowMs: number): { request: SealedRequest; held: Map<number, T | null>[] } {
+    const g = this.generation.get(tag) ?? '';
+    const held = dims.map(() => new Map<number, T | null>());
+    const s = dims.map(() => [] as number[]);
+    if (g !== '') {
+      dims.forEach((dim, di) => {
+        pieces.forEach((p, pi) => {
+          if (!isSealedForReader(p, nowMs)) return;
+          const v = this.entries.get(this.key(tag, g, dim, pieceKeys[pi]!));
+          if (v === undefined) return;
+          held[di]!.set(pi, v);
+          s[di]!.push(pi);
+        });
+      });
+    }
+    return { request: { g, s }, held };
+  }
+
+  /**
+   * After a read under generation `gen` with the request `plan` made: the buckets by dim index →
+   * piece index (held ones where the script skipped them, else what it returned; `returned` gives
+   * undefined for an empty bucket), keeping every sealed piece just read.
+   */
+  settle(
+    tag: string,
+    planned: { request: SealedRequest; held: Map<number, T | null>[] },
+    gen: string,
+    dims: string[],
+    pieces: Piece[],
+    pieceKeys: string[],
+    nowMs: number,
+    returned: (di: number, pi: number) => T | undefined,
+  ): (T | undefined)[][] {
+    const honoured = gen !== '' && gen === planned.request.g;
+    if (gen === '') this.generation.delete(tag);
+    else this.generation.set(tag, gen);
+    const out = dims.map((dim, di) => {
+      const held = planned.held[di]!;
+      return pieces.map((p, pi) => {
+        if (honoured && held.has(pi)) return held.get(pi) ?? undefined;
+        const v = returned(di, pi);
+        if (gen !== '' && isSealedForReader(p, nowMs)) this.entries.set(this.key(tag, gen, dim, pieceKeys[pi]!), v ?? null);
+        return v;
+      });
+    });
+    if (this.entries.size > this.maxEntries) {
+      // oldest first (Map keeps insertion order): a tenth at a time, so trimming is rare
+      let drop = this.entries.size - this.maxEntries + Math.ceil(this.maxEntries / 10);
+      for (const k of this.entries.keys()) {
+        if (drop-- <= 0) break;
+        this.entries.delete(k);
+      }
+    }
+    return out;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private key(tag: string, gen: string, dim: string, piece: string): string {
+    return `${tag}\u0000${gen}\u0000${dim}\u0000${piece}`;
+  }
+}
