@@ -19,8 +19,9 @@ import type { Piece } from './plan.ts';
  * Trade-offs: the reader keeps only buckets that ended `sealAfterMs + clockSkewMs` before its own
  * clock, which tolerates server clocks up to a minute apart (the same tolerance ingest gives to
  * future timestamps). A floor fed late (a batch export every few minutes) bumps the generation on
- * every batch and simply reads as before. Memory: at most `maxEntries` buckets (a bucket is a
- * Float64Array of ~30 fields, empty ones are kept as null), dropped oldest-first.
+ * every batch and simply reads as before. Memory: at most `maxPerCenter` buckets per center and
+ * script (a bucket is a Float64Array of ~30 fields, empty ones are kept as null), all dropped when
+ * the generation moves.
  */
 export const sealAfterMs = 120_000;
 export const clockSkewMs = 60_000;
@@ -50,77 +51,78 @@ export interface SealedRequest {
 }
 
 /**
- * Buckets of sealed pieces by (center tag, generation, dim, piece). One instance per read script
- * (core buckets and KPI buckets hold different fields).
+ * Buckets of sealed pieces per center tag, for one generation at a time. One instance per read
+ * script (core buckets and KPI buckets hold different fields).
+ *
+ * Pieces are kept only once a read confirms the generation of the read before it: while late
+ * events keep moving the generation (a replay, a backfill), nothing is stored or looked up, so a
+ * center that cannot profit costs one string compare per read.
  */
-export class SealedPieceCache<T> {
-  private readonly entries = new Map<string, T | null>();
-  private readonly generation = new Map<string, string>();
+export class SealedPieceCache<V> {
+  private readonly centers = new Map<string, { gen: string; byDim: Map<string, Map<string, V | null>>; size: number }>();
 
-  constructor(private readonly maxEntries = 60_000) {}
+  constructor(private readonly maxPerCenter = 100_000) {}
 
   /** The request part that skips held pieces, and the held values by dim index → piece index. */
-  plan(tag: string, dims: string[], pieces: Piece[], pieceKeys: string[], nowMs: number): { request: SealedRequest; held: Map<number, T | null>[] } {
-    const g = this.generation.get(tag) ?? '';
-    const held = dims.map(() => new Map<number, T | null>());
+  plan(tag: string, dims: string[], pieces: Piece[], pieceKeys: string[], nowMs: number): { request: SealedRequest; held: Map<number, V | null>[] } {
+    const c = this.centers.get(tag);
+    const held = dims.map(() => new Map<number, V | null>());
     const s = dims.map(() => [] as number[]);
-    if (g !== '') {
+    if (c && c.size > 0) {
       dims.forEach((dim, di) => {
+        const byPiece = c.byDim.get(dim);
+        if (!byPiece) return;
         pieces.forEach((p, pi) => {
-          if (!isSealedForReader(p, nowMs)) return;
-          const v = this.entries.get(this.key(tag, g, dim, pieceKeys[pi]!));
-          if (v === undefined) return;
+          const v = byPiece.get(pieceKeys[pi]!);
+          if (v === undefined || !isSealedForReader(p, nowMs)) return;
           held[di]!.set(pi, v);
           s[di]!.push(pi);
         });
       });
     }
-    return { request: { g, s }, held };
+    return { request: { g: c?.gen ?? '', s }, held };
   }
 
   /**
    * After a read under generation `gen` with the request `plan` made: the buckets by dim index →
    * piece index (held ones where the script skipped them, else what it returned; `returned` gives
-   * undefined for an empty bucket), keeping every sealed piece just read.
+   * undefined for an empty bucket), keeping the sealed pieces just read if `gen` is unchanged.
    */
   settle(
     tag: string,
-    planned: { request: SealedRequest; held: Map<number, T | null>[] },
+    planned: { request: SealedRequest; held: Map<number, V | null>[] },
     gen: string,
     dims: string[],
     pieces: Piece[],
     pieceKeys: string[],
     nowMs: number,
-    returned: (di: number, pi: number) => T | undefined,
-  ): (T | undefined)[][] {
+    returned: (di: number, pi: number) => V | undefined,
+  ): (V | undefined)[][] {
     const honoured = gen !== '' && gen === planned.request.g;
-    if (gen === '') this.generation.delete(tag);
-    else this.generation.set(tag, gen);
-    const out = dims.map((dim, di) => {
+    let c = this.centers.get(tag);
+    if (gen === '') this.centers.delete(tag);
+    else if (!c || c.gen !== gen) this.centers.set(tag, (c = { gen, byDim: new Map(), size: 0 }));
+    const keep = honoured && c !== undefined && c.size < this.maxPerCenter;
+    return dims.map((dim, di) => {
       const held = planned.held[di]!;
+      let byPiece = keep ? c!.byDim.get(dim) : undefined;
       return pieces.map((p, pi) => {
         if (honoured && held.has(pi)) return held.get(pi) ?? undefined;
         const v = returned(di, pi);
-        if (gen !== '' && isSealedForReader(p, nowMs)) this.entries.set(this.key(tag, gen, dim, pieceKeys[pi]!), v ?? null);
+        if (keep && isSealedForReader(p, nowMs)) {
+          if (!byPiece) c!.byDim.set(dim, (byPiece = new Map()));
+          byPiece.set(pieceKeys[pi]!, v ?? null);
+          c!.size++;
+        }
         return v;
       });
     });
-    if (this.entries.size > this.maxEntries) {
-      // oldest first (Map keeps insertion order): a tenth at a time, so trimming is rare
-      let drop = this.entries.size - this.maxEntries + Math.ceil(this.maxEntries / 10);
-      for (const k of this.entries.keys()) {
-        if (drop-- <= 0) break;
-        this.entries.delete(k);
-      }
-    }
-    return out;
   }
 
+  /** buckets held, over all centers */
   get size(): number {
-    return this.entries.size;
-  }
-
-  private key(tag: string, gen: string, dim: string, piece: string): string {
-    return `${tag}\u0000${gen}\u0000${dim}\u0000${piece}`;
+    let n = 0;
+    for (const c of this.centers.values()) n += c.size;
+    return n;
   }
 }
