@@ -233,7 +233,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     };
     const returned = dimList.map(() => new Array<Record<string, number> | undefined>(used.length));
     for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = pairs(flat);
-    const all = this.kpiSealed.settle(tag, planned, res.g, dimList, usedPieces, pieceKeys, plan.asOf, (di, pi) => returned[di]![pi]);
+    const all = this.kpiSealed.settle(tag, planned, res.g, dimList, usedPieces, pieceKeys, plan.asOf, returned);
     const byPiece = new Map<string, Map<number, Record<string, number>>>(dimList.map((d) => [d, new Map()]));
     dimList.forEach((d, di) => all[di]!.forEach((fields, j) => fields && byPiece.get(d)!.set(used[j]!, fields)));
     const sums = new Map<string, KpiSums[]>();

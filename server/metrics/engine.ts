@@ -425,7 +425,7 @@ export class RedisMetricEngine implements MetricEngine {
     const res = JSON.parse(await this.redis.readBuckets(tag, JSON.stringify(request))) as ReadResponse;
     const returned = dimList.map(() => new Array<BucketFields | undefined>(plan.pieces.length));
     for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = bucketFromFlat(asArray(flat));
-    const all = this.sealed.settle(tag, planned, res.g, dimList, plan.pieces, pieceKeys, nowMs, (di, pi) => returned[di]![pi]);
+    const all = this.sealed.settle(tag, planned, res.g, dimList, plan.pieces, pieceKeys, nowMs, returned);
     const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, all[di]!]));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));

@@ -84,9 +84,10 @@ export class SealedPieceCache<V> {
   }
 
   /**
-   * After a read under generation `gen` with the request `plan` made: the buckets by dim index →
-   * piece index (held ones where the script skipped them, else what it returned; `returned` gives
-   * undefined for an empty bucket), keeping the sealed pieces just read if `gen` is unchanged.
+   * After a read under generation `gen` with the request `plan` made. `read[di][pi]` holds what
+   * the script returned (undefined: empty or skipped); held buckets are filled in where the script
+   * skipped them, and the sealed pieces just read are kept if `gen` is the one the request assumed.
+   * Returns `read`, completed.
    */
   settle(
     tag: string,
@@ -96,27 +97,28 @@ export class SealedPieceCache<V> {
     pieces: Piece[],
     pieceKeys: string[],
     nowMs: number,
-    returned: (di: number, pi: number) => V | undefined,
+    read: (V | undefined)[][],
   ): (V | undefined)[][] {
     const honoured = gen !== '' && gen === planned.request.g;
     let c = this.centers.get(tag);
     if (gen === '') this.centers.delete(tag);
     else if (!c || c.gen !== gen) this.centers.set(tag, (c = { gen, byDim: new Map(), size: 0 }));
-    const keep = honoured && c !== undefined && c.size < this.maxPerCenter;
-    return dims.map((dim, di) => {
+    if (!honoured || !c) return read;
+    const keep = c.size < this.maxPerCenter;
+    dims.forEach((dim, di) => {
       const held = planned.held[di]!;
-      let byPiece = keep ? c!.byDim.get(dim) : undefined;
-      return pieces.map((p, pi) => {
-        if (honoured && held.has(pi)) return held.get(pi) ?? undefined;
-        const v = returned(di, pi);
-        if (keep && isSealedForReader(p, nowMs)) {
-          if (!byPiece) c!.byDim.set(dim, (byPiece = new Map()));
-          byPiece.set(pieceKeys[pi]!, v ?? null);
-          c!.size++;
-        }
-        return v;
-      });
+      const row = read[di]!;
+      for (const [pi, v] of held) row[pi] = v ?? undefined;
+      if (!keep) return;
+      let byPiece = c.byDim.get(dim);
+      for (let pi = 0; pi < pieces.length; pi++) {
+        if (held.has(pi) || !isSealedForReader(pieces[pi]!, nowMs)) continue;
+        if (!byPiece) c.byDim.set(dim, (byPiece = new Map()));
+        byPiece.set(pieceKeys[pi]!, row[pi] ?? null);
+        c.size++;
+      }
     });
+    return read;
   }
 
   /** buckets held, over all centers */
