@@ -29,7 +29,8 @@
  * | {p:c}:kfc:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: customerId → contacts that day (FCR; never read by an API) | day end + lateEvent |
  * | {p:c}:kfs:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: FCR summary c (customers), o (one contact), n (no customerId) | day end + intervalDays |
  * | {p:c}:meta                            | hash   | seq (ingest sequence), lastEventAt, demoAt,              | none (tiny)               |
- * |                                       |        | minuteRetentionSince (see plan.ts FineRetention)         |                           |
+ * |                                       |        | minuteRetentionSince (see plan.ts FineRetention),        |                           |
+ * |                                       |        | sealGen / sealEpoch (see metrics/sealed.ts)              |                           |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
  * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |
  * | {p:alerts}:rules                      | string | JSON thresholds document {version, updatedAt, by, rules} | none (admin edits)        |
