@@ -322,11 +322,13 @@ export async function eventToScreen(
       if (c.disconnected > 0) notes.push(`${c.disconnected} screens disconnected`);
       let match = false;
       // rolling windows move: compare a screen's figures with the API at the same asOf second; the
-      // 5 s heartbeat brings a fresh payload when the first pair straddles a second
+      // 5 s heartbeat brings a fresh payload when the first pair straddles a second. Each attempt
+      // takes the screens' state afresh: a heartbeat broadcast still being delivered to thousands
+      // of screens makes them differ for a moment, a real divergence stays for all 8 attempts.
       for (let attempt = 0; attempt < 8 && !match; attempt++) {
-        const lasts = attempt === 0 ? c.lasts : (await fleet.status()).lasts;
+        const now = attempt === 0 ? c : await fleet.status();
         const attemptNotes: string[] = [];
-        const r = await clientsMatchApi(stack, opts.center, lasts, c.disagreeing, attemptNotes);
+        const r = await clientsMatchApi(stack, opts.center, now.lasts, now.disagreeing, attemptNotes);
         match = r.ok;
         if (!match && (!r.sameAsOf || attempt === 7)) {
           notes.push(...attemptNotes);

@@ -68,6 +68,7 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
         kind: 'status',
         minLastSeq: Math.min(...screens.map((s) => s.last?.seq ?? -1)),
         disconnected: screens.filter((s) => !s.socket.connected).length,
+        disagreeing: disagreeingScreens(),
         last: screens[0]?.last ?? null,
       });
       return;
@@ -83,8 +84,7 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
         });
       }
       const first = screens[0]?.last ?? null;
-      const reference = first ? JSON.stringify({ seq: first.seq, rows: first.rows }) : '';
-      const disagreeing = screens.filter((s) => !s.last || JSON.stringify({ seq: s.last.seq, rows: s.last.rows }) !== reference).length;
+      const disagreeing = disagreeingScreens();
       const lastSeqs = screens.map((s) => s.last?.seq ?? -1);
       send({
         kind: 'collected',
@@ -104,6 +104,13 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
       setTimeout(() => process.exit(0), 100);
       return;
   }
+}
+
+/** screens whose last figures differ from the first screen's (a broadcast still being delivered, or a real divergence) */
+function disagreeingScreens(): number {
+  const first = screens[0]?.last ?? null;
+  const reference = first ? JSON.stringify({ seq: first.seq, rows: first.rows }) : '';
+  return screens.filter((s) => !s.last || JSON.stringify({ seq: s.last.seq, rows: s.last.rows }) !== reference).length;
 }
 
 process.on('message', (msg: WorkerMessage) => {

@@ -36,10 +36,15 @@ export class ScreenFleet {
     await Promise.all(this.workers.map((w) => request(w, { kind: 'reset' }, 'reset')));
   }
 
-  async status(): Promise<{ minLastSeq: number; disconnected: number; lasts: (ViewPayload | null)[] }> {
-    type Status = { minLastSeq: number; disconnected: number; last: ViewPayload | null };
+  async status(): Promise<{ minLastSeq: number; disconnected: number; disagreeing: number; lasts: (ViewPayload | null)[] }> {
+    type Status = { minLastSeq: number; disconnected: number; disagreeing: number; last: ViewPayload | null };
     const all = await Promise.all(this.workers.map((w) => request<Status>(w, { kind: 'status' }, 'status')));
-    return { minLastSeq: Math.min(...all.map((s) => s.minLastSeq)), disconnected: all.reduce((a, s) => a + s.disconnected, 0), lasts: all.map((s) => s.last) };
+    return {
+      minLastSeq: Math.min(...all.map((s) => s.minLastSeq)),
+      disconnected: all.reduce((a, s) => a + s.disconnected, 0),
+      disagreeing: all.reduce((a, s) => a + s.disagreeing, 0),
+      lasts: all.map((s) => s.last),
+    };
   }
 
   async collect(batches: { seq: number; sentAt: number; events: number }[]) {
