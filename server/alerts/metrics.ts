@@ -195,11 +195,18 @@ registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
     const to = sameLocalTimeWeeksAgo(ctx.nowMs, k, tz);
     const from = to - intervalMs;
     const range = alignedRange(from, to);
-    const rows = await ctx.memo(`iv|${scopeKey(q)}|${range.from}`, () =>
-      ctx.engine.intervals(q, range.from, range.to, ctx.nowMs),
+    // the 15-minute rows covering the stretch, as 15m windows ending at each row end: contact
+    // figures only, so the read covers those rows alone (intervals() also reads every bucket from
+    // then until now, which agent time needs and arrivals do not)
+    const ends: number[] = [];
+    for (let end = range.from + intervalMs; end <= range.to; end += intervalMs) ends.push(end);
+    const [row] = await ctx.memo(`iv|${scopeKey(q)}|${range.from}`, () =>
+      ctx.engine.contactSeries(q.center, [q.scope], '15m', ends, ctx.nowMs),
     );
-    const sum = overlapSum(rows.map((r) => ({ fromMs: Date.parse(r.from), arrivals: r.arrivals })), from, to);
-    weekly.push(rows.length > 0 ? sum : null);
+    const figures = row ?? [];
+    const sum = overlapSum(figures.flatMap((m, i) => (m ? [{ fromMs: ends[i]! - intervalMs, arrivals: m.arrivals }] : [])), from, to);
+    // a week whose buckets are gone (past retention) has no baseline figure, never a short one
+    weekly.push(figures.length > 0 && figures.every((m) => m !== null) ? sum : null);
   }
   const reference = baselineOf(weekly, method, minWeeks);
   return single(rule, spikeRatio(live, reference, minBaselineArrivals), {
