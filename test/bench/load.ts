@@ -34,6 +34,8 @@ export const emptyTypeCounts = (): TypeCounts => [0, 0, 0, 0, 0, 0, 0, 0];
 export interface EventPool {
   events: string[];
   types: Uint8Array;
+  /** each event's time (ms), for feeds paced by the clock */
+  ts: Float64Array;
   tag: string;
   minTs: number;
   maxTs: number;
@@ -52,6 +54,7 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
   const waiting = new Set<string>();
   const events: string[] = [];
   const types: number[] = [];
+  const times: number[] = [];
   let tag = '';
   let minTs = Number.POSITIVE_INFINITY;
   let maxTs = 0;
@@ -76,17 +79,18 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
         else if (e.type === 'contact.answered' || e.type === 'contact.abandoned') waiting.delete(e.contactId);
       }
       types.push(t);
+      times.push(e.ts);
       if (e.ts < minTs) minTs = e.ts;
       if (e.ts > maxTs) maxTs = e.ts;
       if (e.type === 'contact.queued' && !queueList.has(e.queue)) queueList.set(e.queue, e.channel);
     }
   }
-  return { events, types: Uint8Array.from(types), tag, minTs, maxTs, queueList: [...queueList].map(([id, channel]) => ({ id, channel })) };
+  return { events, types: Uint8Array.from(types), ts: Float64Array.from(times), tag, minTs, maxTs, queueList: [...queueList].map(([id, channel]) => ({ id, channel })) };
 }
 
 /** An endless stream of request bodies from a pool, for one center. */
 export class EventStream {
-  private pos = 0;
+  private pos: number;
   private pass = 0;
   readonly sentTypes: TypeCounts = emptyTypeCounts();
   sent = 0;
@@ -98,7 +102,18 @@ export class EventStream {
     readonly center: string,
     /** distinguishes streams that share a center */
     private readonly label = 'p',
-  ) {}
+    /** first event to send (a live feed continuing a stream that sent the events before it) */
+    startAt = 0,
+  ) {
+    this.pos = startAt;
+  }
+
+  /** events from the current position whose time has come (≤ nowMs), without wrapping around */
+  dueBy(nowMs: number): number {
+    let n = 0;
+    while (this.pos + n < this.pool.events.length && this.pool.ts[this.pos + n]! <= nowMs) n++;
+    return n;
+  }
 
   /** the next `n` events as a JSON array body (one event: a bare object, as batch-1 producers send) */
   next(n: number): { body: string; count: number } {

@@ -7,7 +7,7 @@ import { parseBenchArgs, type BenchArgs } from './args.ts';
 import { buildPool, emptyTypeCounts, type TypeCounts } from './load.ts';
 import { machineInfo, rssBytes } from './proc.ts';
 import { topSelfTime, type CpuProfile } from './profile.ts';
-import { checkCounts, eventToScreen, ingestAll, ingestThroughput, metricsQueryLatency, redisCeiling, type Correctness } from './scenarios.ts';
+import { checkCounts, eventToScreen, ingestAll, ingestThroughput, metricsQueryLatency, redisCeiling, startLiveFeed, type Correctness } from './scenarios.ts';
 import { commandStats, displayToken, ingestTokens, redisUsedMemory, redisVersion, repoRoot, startStack } from './stack.ts';
 import { benchSummary, checkTargets, renderMarkdown, type BenchSummary, type IngestRun, type LatencyRow } from './summary.ts';
 
@@ -59,6 +59,8 @@ function planFor(args: BenchArgs): Plan {
   };
 }
 
+const wallNowMs = (): number => performance.timeOrigin + performance.now();
+
 async function main(): Promise<void> {
   let args: BenchArgs;
   try {
@@ -86,7 +88,9 @@ async function main(): Promise<void> {
   // rate 1 over 50 queues (≈ 460 events per simulated minute): the simulator slows down sharply
   // at high arrival multipliers, so a bigger pool spans more time instead
   const pool = buildPool({ size: 0, rate: 1, queues: 50, spanMin: Math.ceil(plan.pool / 460), endMs: now, seed: 3 });
-  const dayPool = buildPool({ size: 0, queues: plan.day.queues, agents: plan.day.agents, spanMin: 1440, endMs: now - 20 * 60_000, seed: 11, rate: plan.day.rate });
+  // the day runs until a few minutes from now: what is due by the day phase is posted at once (a
+  // backfill), the rest goes live, as it falls due, while the metrics query runs
+  const dayPool = buildPool({ size: 0, queues: plan.day.queues, agents: plan.day.agents, spanMin: 1440, endMs: now + 5 * 60_000, seed: 11, rate: plan.day.rate });
   log(`simulator: ${pool.events.length.toLocaleString('en-US')} events for live load, ${dayPool.events.length.toLocaleString('en-US')} for one day (${plan.day.queues} queues, ${plan.day.agents} agents)`);
 
   const latencyCenters = plan.latency.map((l) => `lat${l.screens}`);
@@ -112,13 +116,24 @@ async function main(): Promise<void> {
 
     // --- one simulated day, then memory and the metrics query on it
     const rssStart = rssBytes(stack.serverPid);
-    const day = await ingestAll(stack, dayPool, 'day');
+    const dueNow = dayPool.ts.findIndex((t) => t > Date.now());
+    const day = await ingestAll(stack, dayPool, 'day', dueNow < 0 ? dayPool.events.length : dueNow);
     correctness.push(day.correctness);
     const rssDay = rssBytes(stack.serverPid);
     const usedMemory = await redisUsedMemory(stack.redisClient);
-    log(`day: ${dayPool.events.length.toLocaleString('en-US')} events at ${Math.round(day.eventsPerSec).toLocaleString('en-US')} ev/s; server RSS ${(rssStart / 2 ** 20).toFixed(0)} → ${(rssDay / 2 ** 20).toFixed(0)} MiB, Redis used_memory ${(usedMemory / 2 ** 20).toFixed(1)} MiB`);
-    const query = await metricsQueryLatency(stack, 'day', dayPool.queueList.map((q) => q.id), plan.queryRequests);
-    log(`GET /api/v1/metrics: p50 ${query.p50.toFixed(2)} ms, p99 ${query.p99.toFixed(2)} ms (${query.errors} errors); inside the server p50 ${query.server.p50.toFixed(2)} ms, p99 ${query.server.p99.toFixed(2)} ms`);
+    log(`day: ${day.stream.sent.toLocaleString('en-US')} events at ${Math.round(day.eventsPerSec).toLocaleString('en-US')} ev/s; server RSS ${(rssStart / 2 ** 20).toFixed(0)} → ${(rssDay / 2 ** 20).toFixed(0)} MiB, Redis used_memory ${(usedMemory / 2 ** 20).toFixed(1)} MiB`);
+    const dayQueues = dayPool.queueList.map((q) => q.id);
+    const afterBurst = await metricsQueryLatency(stack, 'day', dayQueues, plan.queryRequests, 3000);
+    log(`GET /api/v1/metrics right after the burst: p50 ${afterBurst.p50.toFixed(2)} ms, p99 ${afterBurst.p99.toFixed(2)} ms (${afterBurst.errors} errors); inside the server p50 ${afterBurst.server.p50.toFixed(2)} ms, p99 ${afterBurst.server.p99.toFixed(2)} ms`);
+    // the target's condition, 50 queues and 500 agents live: the day's traffic goes on in order while
+    // a dashboard polls, after 10 s of it
+    const feedStart = wallNowMs();
+    const feed = startLiveFeed(stack, dayPool, 'day', day.stream, day.stream.sent);
+    const query = await metricsQueryLatency(stack, 'day', dayQueues, plan.queryRequests, 10_000);
+    const fed = await feed.stop();
+    const liveFeedEventsPerSec = fed.sent / ((wallNowMs() - feedStart) / 1000);
+    correctness.push(fed);
+    log(`GET /api/v1/metrics live (${liveFeedEventsPerSec.toFixed(1)} ev/s in order): p50 ${query.p50.toFixed(2)} ms, p99 ${query.p99.toFixed(2)} ms (${query.errors} errors); inside the server p50 ${query.server.p50.toFixed(2)} ms, p99 ${query.server.p99.toFixed(2)} ms`);
 
     // --- saturated ingest
     const ingestRuns: IngestRun[] = [];
@@ -164,14 +179,23 @@ async function main(): Promise<void> {
         ingest: ingestRuns,
         redisCeiling: ceiling,
         memory: {
-          dayEvents: dayPool.events.length,
+          dayEvents: day.stream.sent,
           dayQueues: plan.day.queues,
           dayAgents: plan.day.agents,
           serverRssMiB: rssDay / 2 ** 20,
           redisUsedMemoryMiB: usedMemory / 2 ** 20,
           dayIngestEventsPerSec: day.eventsPerSec,
         },
-        metricsQuery: { requests: plan.queryRequests, p95: query.p95, max: query.max, queues: plan.day.queues, agents: plan.day.agents, server: query.server },
+        metricsQuery: {
+          requests: plan.queryRequests,
+          p95: query.p95,
+          max: query.max,
+          queues: plan.day.queues,
+          agents: plan.day.agents,
+          server: query.server,
+          liveFeedEventsPerSec,
+          afterBurst: { p50: afterBurst.p50, p95: afterBurst.p95, p99: afterBurst.p99, max: afterBurst.max, server: afterBurst.server },
+        },
         correctness,
         ...(profile ? { profile } : {}),
         redisCommandStats: Object.fromEntries(

@@ -156,13 +156,18 @@ async function centerSeq(stack: Stack, center: string): Promise<number> {
 
 // ------------------------------------------------------------------------------------ one day
 
-/** Posts a whole pool (a simulated day) in batches of 1,000 over 4 connections. */
-export async function ingestAll(stack: Stack, pool: EventPool, center: string): Promise<{ eventsPerSec: number; correctness: Correctness }> {
+/** Posts the first `count` events of a pool (a simulated day up to now) in batches of 1,000 over 4 connections. */
+export async function ingestAll(
+  stack: Stack,
+  pool: EventPool,
+  center: string,
+  count = pool.events.length,
+): Promise<{ eventsPerSec: number; correctness: Correctness; stream: EventStream }> {
   const stream = new EventStream(pool, center, 'd');
   const producer = new Producer(stack.port, ingestTokens, 4);
   const notes: string[] = [];
   const t0 = wallNow();
-  const total = pool.events.length;
+  const total = count;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (stream.sent < total) await postChecked(producer, stream, Math.min(1000, total - stream.sent), center, notes);
@@ -174,6 +179,7 @@ export async function ingestAll(stack: Stack, pool: EventPool, center: string): 
   const check = await checkCounts(stack, center, pool, stream);
   return {
     eventsPerSec: stream.sent / elapsed,
+    stream,
     correctness: {
       scenario: 'one simulated day',
       sent: stream.sent,
@@ -220,6 +226,44 @@ export async function checkCounts(stack: Stack, center: string, pool: EventPool,
   return { lost, doubleCounted, notes };
 }
 
+// ------------------------------------------------------------------------------------ live feed
+
+/**
+ * The rest of a simulated day, posted as its events fall due (every 200 ms, the events whose time
+ * has come): a floor's live traffic, in order, continuing the ids of the stream that posted the day
+ * so far. `stop()` ends it and checks that every event sent was counted once, together with `before`.
+ */
+export function startLiveFeed(stack: Stack, pool: EventPool, center: string, before: EventStream, startAt: number): { stop(): Promise<Correctness> } {
+  const stream = new EventStream(pool, center, 'd', startAt);
+  const producer = new Producer(stack.port, ingestTokens, 1);
+  const notes: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const due = Math.min(1000, stream.dueBy(Date.now()));
+      if (due > 0) await postChecked(producer, stream, due, center, notes);
+      else await sleep(200);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      producer.close();
+      const sentTypes = before.sentTypes.map((n, i) => n + stream.sentTypes[i]!) as TypeCounts;
+      const check = await checkCounts(stack, center, pool, { sentTypes });
+      return {
+        scenario: 'live feed during the metrics query',
+        sent: stream.sent,
+        accepted: stream.accepted,
+        lost: Math.max(0, stream.sent - stream.accepted) + check.lost,
+        doubleCounted: check.doubleCounted,
+        notes: [...new Set([...notes, ...check.notes])].slice(0, 8),
+      };
+    },
+  };
+}
+
 // ------------------------------------------------------------------------------------ metrics query
 
 export async function metricsQueryLatency(
@@ -227,6 +271,7 @@ export async function metricsQueryLatency(
   center: string,
   queues: string[],
   requests: number,
+  warmMs = 3000,
 ): Promise<{ p50: number; p95: number; p99: number; max: number; errors: number; server: { p50: number; p99: number; max: number } }> {
   const windows = ['15m', '30m', '60m', 'today'];
   const paths = [
@@ -234,10 +279,10 @@ export async function metricsQueryLatency(
     ...windows.map((w) => `center=${center}&channel=voice&window=${w}`),
     ...queues.flatMap((qu, i) => [`center=${center}&queue=${encodeURIComponent(qu)}&window=${windows[i % windows.length]}`]),
   ].map((p) => `/api/v1/metrics?${p}`);
-  // the client runs in its own small process (query-worker.ts); it warms up for 3 s first (the
-  // day's ingest just ran: its garbage and the optimiser's first passes stay out of the numbers)
+  // the client runs in its own small process (query-worker.ts); it warms up for `warmMs` first
+  // (the optimiser's first passes stay out of the numbers)
   const worker = fork(resolve(import.meta.dirname, 'query-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  worker.send({ port: stack.port, token: displayToken, paths, requests, warmMs: 3000 });
+  worker.send({ port: stack.port, token: displayToken, paths, requests, warmMs });
   const [{ times, serverTimes, errors }] = (await once(worker, 'message')) as [{ times: number[]; serverTimes: number[]; errors: number }];
   return {
     p50: percentile(times, 50),

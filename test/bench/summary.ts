@@ -105,6 +105,10 @@ export const benchSummary = z.object({
       agents: z.number().int(),
       /** the server's own time (Server-Timing header): without the client's and the network's share */
       server: z.object({ p50: ms, p99: ms, max: ms }).optional(),
+      /** the day's own traffic posted live (in order, as it falls due) while the client queries */
+      liveFeedEventsPerSec: z.number().nonnegative().optional(),
+      /** the same requests 3 s after the day's burst ingest, with nothing ingested meanwhile */
+      afterBurst: z.object({ p50: ms, p95: ms, p99: ms, max: ms, server: z.object({ p50: ms, p99: ms, max: ms }) }).optional(),
     }),
     correctness: z.array(
       z.object({ scenario: z.string(), sent: z.number().int(), accepted: z.number().int(), lost: z.number().int(), doubleCounted: z.number().int(), notes: z.array(z.string()) }),
@@ -177,8 +181,14 @@ export function renderMarkdown(s: BenchSummary): string {
     `GET /api/v1/metrics (${s.details.metricsQuery.queues} queues, ${s.details.metricsQuery.agents} agents, ${s.details.metricsQuery.requests} requests): ` +
       `p50 ${fmt(s.metricsQuery.p50, 2)} ms, p95 ${fmt(s.details.metricsQuery.p95, 2)} ms, p99 ${fmt(s.metricsQuery.p99, 2)} ms, max ${fmt(s.details.metricsQuery.max, 2)} ms` +
       (s.details.metricsQuery.server
-        ? `; inside the server (Server-Timing) p50 ${fmt(s.details.metricsQuery.server.p50, 2)} ms, p99 ${fmt(s.details.metricsQuery.server.p99, 2)} ms, max ${fmt(s.details.metricsQuery.server.max, 2)} ms.`
-        : '.'),
+        ? `; inside the server (Server-Timing) p50 ${fmt(s.details.metricsQuery.server.p50, 2)} ms, p99 ${fmt(s.details.metricsQuery.server.p99, 2)} ms, max ${fmt(s.details.metricsQuery.server.max, 2)} ms`
+        : '') +
+      (s.details.metricsQuery.liveFeedEventsPerSec !== undefined
+        ? `; while the day's traffic went on live at ${fmt(s.details.metricsQuery.liveFeedEventsPerSec, 1)} ev/s, after 10 s of it.`
+        : '.') +
+      (s.details.metricsQuery.afterBurst
+        ? ` Right after the day's burst ingest (3 s warm-up, nothing ingested): p50 ${fmt(s.details.metricsQuery.afterBurst.p50, 2)} ms, p99 ${fmt(s.details.metricsQuery.afterBurst.p99, 2)} ms; inside the server p50 ${fmt(s.details.metricsQuery.afterBurst.server.p50, 2)} ms, p99 ${fmt(s.details.metricsQuery.afterBurst.server.p99, 2)} ms.`
+        : ''),
     '',
     `After one simulated day (${fmt(s.details.memory.dayEvents, 0)} events, ${s.details.memory.dayQueues} queues, ${s.details.memory.dayAgents} agents, ` +
       `ingested at ${fmt(s.details.memory.dayIngestEventsPerSec, 0)} ev/s): server RSS ${fmt(s.details.memory.serverRssMiB)} MiB, Redis used_memory ${fmt(s.details.memory.redisUsedMemoryMiB)} MiB.`,
