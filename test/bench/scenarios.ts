@@ -375,7 +375,7 @@ export async function eventToScreen(
         const attemptNotes: string[] = [];
         const r = await clientsMatchApi(stack, opts.center, now.lasts, now.disagreeing, attemptNotes);
         match = r.ok;
-        if (!match && (!r.sameAsOf || attempt === 7)) {
+        if (!match && attempt === 7) {
           notes.push(...attemptNotes);
           break;
         }
@@ -432,39 +432,37 @@ async function clientsMatchApi(
   lasts: ({ rowKeys: RowKey[]; rows: MetricsResult[]; window: string; asOf: string } | null)[],
   disagreeing: number,
   notes: string[],
-): Promise<{ ok: boolean; sameAsOf: boolean }> {
+): Promise<{ ok: boolean }> {
   if (disagreeing > 0) notes.push(`${disagreeing} screens hold figures different from their worker's first screen`);
   const first = lasts[0];
   if (!first) {
     notes.push('no payload reached the screens');
-    return { ok: false, sameAsOf: true };
+    return { ok: false };
   }
   for (const other of lasts.slice(1)) {
     if (JSON.stringify(other?.rows.map(pick)) !== JSON.stringify(first.rows.map(pick))) {
       notes.push('screens of different client processes hold different figures');
-      return { ok: false, sameAsOf: other?.asOf === first.asOf };
+      return { ok: false };
     }
   }
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let ok = disagreeing === 0;
-  let sameAsOf = true;
   try {
     for (let i = 0; i < first.rowKeys.length; i++) {
       const key = first.rowKeys[i]!;
       const scope = key.kind === 'channel' ? `&channel=${key.channel}` : key.kind === 'queue' ? `&queue=${key.queue}` : key.kind === 'group' ? `&group=${key.group}` : '';
       const r = await getJson<MetricsResult>(agent, stack.port, `/api/v1/metrics?center=${center}${scope}&window=${first.window}`, displayToken);
-      if (r.body.asOf !== first.asOf) sameAsOf = false;
       const api = pick(r.body);
       const screen = pick(first.rows[i]!);
       if (JSON.stringify(api) !== JSON.stringify(screen)) {
         ok = false;
-        notes.push(`row ${JSON.stringify(key)}: screen ${JSON.stringify(screen)} ≠ API ${JSON.stringify(api)}`);
+        notes.push(`row ${JSON.stringify(key)}: screen ${JSON.stringify(screen)} (asOf ${first.asOf}) ≠ API ${JSON.stringify(api)} (asOf ${r.body.asOf})`);
       }
     }
   } finally {
     agent.destroy();
   }
-  return { ok, sameAsOf };
+  return { ok };
 }
 
 function pick(r: MetricsResult | undefined): Record<string, unknown> {
