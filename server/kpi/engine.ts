@@ -19,7 +19,7 @@ import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
 import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
 import type { ChunkReply } from '../metrics/coalesce.ts';
-import { buildPlan, fineRetention, pieceKeyPart, type FineRetention, type Plan } from '../metrics/plan.ts';
+import { buildPlan, fineRetention, pieceKeyPart, windowPlan, type FineRetention, type Plan } from '../metrics/plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from '../metrics/sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { encodeKpiEvent, mirroredContact } from './codec.ts';
@@ -166,7 +166,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     // per board push instead of two
     const [results, kpi] = await Promise.all([
       super.queryMany(center, queries, window, nowMs),
-      this.readKpi(center, buildPlan([{ a, b: asOf }], asOf, nowMs, this.kpiFineRetention), queries, day),
+      this.readKpi(center, windowPlan(a, asOf, asOf, nowMs, this.kpiFineRetention), queries, day),
     ]);
     return results.map((r, i) => this.withKpi(r, queries[i]!, kpi.sums.get(contactDim(queries[i]!.scope))![0]!, kpi.fcr.get(contactDim(queries[i]!.scope)) ?? null));
   }

@@ -17,7 +17,7 @@ import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
-import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, type FineRetention, type Plan } from './plan.ts';
+import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 
@@ -91,6 +91,8 @@ export class RedisMetricEngine implements MetricEngine {
   protected readonly chunks = new ChunkCoalescer(ingestChunkSize);
   /** buckets that no longer change, kept between reads (see sealed.ts) */
   private readonly sealed = new SealedPieceCache<BucketFields>();
+  /** the last queue map read per center, raw and parsed (queueInfo) */
+  private readonly queueMaps = new Map<string, { raw: string[]; parsed: Map<string, QueueInfo> }>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -258,7 +260,7 @@ export class RedisMetricEngine implements MetricEngine {
   ): Promise<MetricsResult[]> {
     const asOf = asOfSecond(nowMs);
     const a = this.windowStart(center, window, asOf);
-    const plan = buildPlan([{ a, b: asOf }], asOf, nowMs, this.fineRetention);
+    const plan = windowPlan(a, asOf, asOf, nowMs, this.fineRetention);
     const waitFrom = asOf - this.config.retention.waitingTimeoutMin * 60_000;
     const read = await this.read(center, plan, queries, true, waitFrom);
     return queries.map((qq, i) => {
@@ -391,6 +393,24 @@ export class RedisMetricEngine implements MetricEngine {
 
 
 
+  /** The queue map as read ([queue, encoded, ...]), parsed once per change: every read returns it,
+   * and it changes only when a queue is first seen or the config changes. */
+  private queueInfo(center: string, q: string[]): Map<string, QueueInfo> {
+    const cached = this.queueMaps.get(center);
+    if (cached && cached.raw.length === q.length && cached.raw.every((v, i) => v === q[i])) return cached.parsed;
+    const parsed = new Map<string, QueueInfo>();
+    for (let i = 0; i + 1 < q.length; i += 2) {
+      const [channel = '', sl = '', , groups = ''] = q[i + 1]!.split(US);
+      parsed.set(q[i]!, {
+        channel,
+        slMs: sl !== '' ? Number(sl) : channel !== '' ? this.config.defaults.serviceLevelThresholdSec[channel as Channel] * 1000 : undefined,
+        groups: groups === '' ? [] : groups.split(RS),
+      });
+    }
+    this.queueMaps.set(center, { raw: q, parsed });
+    return parsed;
+  }
+
   /** A team filter narrows agent figures to t:<team> (contacts have no team). */
   private agentDim(q: { scope: Scope; team?: string }): string {
     return q.team ? dimOf.team(q.team) : contactDim(q.scope);
@@ -429,16 +449,7 @@ export class RedisMetricEngine implements MetricEngine {
     const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, all[di]!]));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
-    const queues = new Map<string, QueueInfo>();
-    const q = asArray(res.q);
-    for (let i = 0; i + 1 < q.length; i += 2) {
-      const [channel = '', sl = '', , groups = ''] = q[i + 1]!.split(US);
-      queues.set(q[i]!, {
-        channel,
-        slMs: sl !== '' ? Number(sl) : channel !== '' ? this.config.defaults.serviceLevelThresholdSec[channel as Channel] * 1000 : undefined,
-        groups: groups === '' ? [] : groups.split(RS),
-      });
-    }
+    const queues = this.queueInfo(center, asArray(res.q));
     const waiting = asArray(res.w).map(([count, oldest]) => ({ count, oldest: oldest >= 0 ? oldest : undefined }));
     return { buckets, live, waiting, queues };
   }
@@ -454,19 +465,25 @@ export class RedisMetricEngine implements MetricEngine {
 
   /** The service-level threshold shared by every queue in scope, or null when they differ. */
   private thresholdSec(scope: Scope, queues: Map<string, QueueInfo>): number | null {
-    const inScope = [...queues.entries()].filter(([id, info]) =>
-      scope.kind === 'all'
-        ? true
-        : scope.kind === 'queue'
-          ? id === scope.queue
-          : scope.kind === 'channel'
-            ? info.channel === scope.channel
-            : info.groups.includes(scope.group),
-    );
-    const values = new Set(inScope.map(([, info]) => info.slMs));
-    if (values.size !== 1) return null;
-    const v = [...values][0];
-    return v === undefined ? null : v / 1000;
+    // one pass, no intermediate arrays: this runs for every scope of every query
+    let first = true;
+    let shared: number | undefined;
+    for (const [id, info] of queues) {
+      const inScope =
+        scope.kind === 'all'
+          ? true
+          : scope.kind === 'queue'
+            ? id === scope.queue
+            : scope.kind === 'channel'
+              ? info.channel === scope.channel
+              : info.groups.includes(scope.group);
+      if (!inScope) continue;
+      if (first) {
+        shared = info.slMs;
+        first = false;
+      } else if (info.slMs !== shared) return null;
+    }
+    return first || shared === undefined ? null : shared / 1000;
   }
 
   private result(

@@ -55,12 +55,14 @@ export function decompose(a: number, b: number, nowMs: number, retention: FineRe
   const out: Piece[] = [];
   let x = a;
   while (x < b) {
-    const lvl = levelsDesc.find(
-      (l) =>
-        x % l.ms === 0 &&
-        x + l.ms <= b &&
-        (l.sec === 900 || x + l.ms + liveFor(l.sec, x, retention) > nowMs),
-    );
+    // a plain loop, not find(): this runs for every piece of every query (~100 for `today`)
+    let lvl: (typeof levelsDesc)[number] | undefined;
+    for (const l of levelsDesc) {
+      if (x % l.ms === 0 && x + l.ms <= b && (l.sec === 900 || x + l.ms + liveFor(l.sec, x, retention) > nowMs)) {
+        lvl = l;
+        break;
+      }
+    }
     if (!lvl) throw new PlanError(`[${new Date(a).toISOString()}, ${new Date(b).toISOString()}) needs fine buckets that have expired`);
     out.push({ level: lvl.sec, startMs: x });
     x += lvl.ms;
@@ -116,6 +118,21 @@ export function buildPlan(
   const end = asOf + futureSlackMs;
   const tail = prevEnd !== undefined && prevEnd < end ? add(prevEnd, end) : [];
   return { asOf, pieces, rows: planned, tail };
+}
+
+let lastWindowPlan: { key: string; plan: Plan } | undefined;
+
+/**
+ * The plan of one window [a, b), remembered for the next identical call: the core engine and the
+ * KPI pack plan the same window for every query and board push (a plan of a `today` window is
+ * ~100 pieces, a third of a query's allocations when built twice). Plans are never modified.
+ */
+export function windowPlan(a: number, b: number, asOf: number, nowMs: number, retention: FineRetention = fineRetention): Plan {
+  const key = `${a}|${b}|${asOf}|${nowMs}|${retention.secondMs}|${retention.minuteMs}|${retention.minuteMsSince ?? ''}`;
+  if (lastWindowPlan?.key === key) return lastWindowPlan.plan;
+  const plan = buildPlan([{ a, b }], asOf, nowMs, retention);
+  lastWindowPlan = { key, plan };
+  return plan;
 }
 
 export function pieceKeyPart(p: Piece): string {
