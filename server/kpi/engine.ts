@@ -219,21 +219,21 @@ export class KpiMetricEngine extends RedisMetricEngine {
     const tag = this.kpiKeys.center(center);
     const usedPieces = used.map((i) => plan.pieces[i]!);
     const pieceKeys = usedPieces.map(pieceKeyPart);
-    const planned = this.kpiSealed.plan(tag, dimList, usedPieces, pieceKeys, plan.asOf);
-    const request = {
-      ...planned.request,
-      d: dimList,
-      p: pieceKeys,
-      f: day ? dimList.map((d) => [day, d]) : [],
-    };
-    const res = JSON.parse(await this.kpiRedis.readKpi(tag, JSON.stringify(request))) as {
-      b: [number, number, Flat][] | Record<string, never>;
-      f: Flat[] | Record<string, never>;
-      g: string;
-    };
-    const returned = dimList.map(() => new Array<Record<string, number> | undefined>(used.length));
-    for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = pairs(flat);
-    const all = this.kpiSealed.settle(tag, planned, res.g, dimList, usedPieces, pieceKeys, plan.asOf, returned);
+    const request = { d: dimList, p: pieceKeys, f: day ? dimList.map((d) => [day, d]) : [] };
+    const { reply: res, buckets: all } = await this.kpiSealed.read(
+      tag,
+      dimList,
+      usedPieces,
+      pieceKeys,
+      plan.asOf,
+      async (sealed) =>
+        JSON.parse(await this.kpiRedis.readKpi(tag, JSON.stringify({ ...sealed, ...request }))) as {
+          b: [number, number, Flat][] | Record<string, never>;
+          f: Flat[] | Record<string, never>;
+          g: string;
+        },
+      pairs,
+    );
     const byPiece = new Map<string, Map<number, Record<string, number>>>(dimList.map((d) => [d, new Map()]));
     dimList.forEach((d, di) => all[di]!.forEach((fields, j) => fields && byPiece.get(d)!.set(used[j]!, fields)));
     const sums = new Map<string, KpiSums[]>();

@@ -41,7 +41,7 @@ interface QueueInfo {
 }
 
 interface ReadResponse {
-  b: [number, number, string[]][] | Record<string, never>;
+  b: [number, number, string[] | Record<string, never>][] | Record<string, never>;
   l: (string[] | Record<string, never>)[] | Record<string, never>;
   w: [number, number][] | Record<string, never>;
   q: string[] | Record<string, never>;
@@ -427,10 +427,7 @@ export class RedisMetricEngine implements MetricEngine {
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
     const tag = this.keys.center(center);
     const pieceKeys = plan.pieces.map(pieceKeyPart);
-    const nowMs = plan.asOf;
-    const planned = this.sealed.plan(tag, dimList, plan.pieces, pieceKeys, nowMs);
     const request = {
-      ...planned.request,
       d: dimList,
       p: pieceKeys,
       l: agentDims,
@@ -442,11 +439,16 @@ export class RedisMetricEngine implements MetricEngine {
         : [],
       wf: waitFrom,
     };
-    const res = JSON.parse(await this.redis.readBuckets(tag, JSON.stringify(request))) as ReadResponse;
-    const returned = dimList.map(() => new Array<BucketFields | undefined>(plan.pieces.length));
-    for (const [di, pi, flat] of asArray(res.b)) returned[di]![pi] = bucketFromFlat(asArray(flat));
-    const all = this.sealed.settle(tag, planned, res.g, dimList, plan.pieces, pieceKeys, nowMs, returned);
-    const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, all[di]!]));
+    const { reply: res, buckets: byDim } = await this.sealed.read(
+      tag,
+      dimList,
+      plan.pieces,
+      pieceKeys,
+      plan.asOf,
+      async (sealed) => JSON.parse(await this.redis.readBuckets(tag, JSON.stringify({ ...sealed, ...request }))) as ReadResponse,
+      (flat: string[] | Record<string, never>) => bucketFromFlat(asArray(flat)),
+    );
+    const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, byDim[di]!]));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
     const queues = this.queueInfo(center, asArray(res.q));

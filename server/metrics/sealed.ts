@@ -43,12 +43,21 @@ export function newSealEpoch(): string {
   return randomUUID();
 }
 
+/** What a read script gets besides its own request: the generation the held pieces belong to
+ * ('' = none known yet) and, per dim index, the piece indexes it may skip. */
 export interface SealedRequest {
-  /** generation the skip lists assume ('' = none known yet) */
   g: string;
-  /** per dim index: piece indexes the caller holds */
   s: number[][];
 }
+
+/** What a read script answers (lib/buckets.lua readPieces): the non-empty buckets it read as
+ * [dimIndex, pieceIndex, flat] (cjson encodes an empty list as {}), and its generation. */
+export interface SealedReply<F> {
+  b: [number, number, F][] | Record<string, never>;
+  g: string;
+}
+
+type Held<V> = Map<number, V | null>[];
 
 /**
  * Buckets of sealed pieces per center tag, for one generation at a time. One instance per read
@@ -63,10 +72,32 @@ export class SealedPieceCache<V> {
 
   constructor(private readonly maxPerCenter = 100_000) {}
 
-  /** The request part that skips held pieces, and the held values by dim index → piece index. */
-  plan(tag: string, dims: string[], pieces: Piece[], pieceKeys: string[], nowMs: number): { request: SealedRequest; held: Map<number, V | null>[] } {
+  /**
+   * One read of `dims` × `pieces` through the cache. `fetch` sends the script its request plus the
+   * sealed part and returns the parsed reply; `decode` turns a returned bucket into V. Returns the
+   * reply and every bucket by dim index → piece index (undefined: empty), held ones included.
+   */
+  async read<F, R extends SealedReply<F>>(
+    tag: string,
+    dims: string[],
+    pieces: Piece[],
+    pieceKeys: string[],
+    nowMs: number,
+    fetch: (sealed: SealedRequest) => Promise<R>,
+    decode: (flat: F) => V,
+  ): Promise<{ reply: R; buckets: (V | undefined)[][] }> {
+    const { request, held } = this.held(tag, dims, pieces, pieceKeys, nowMs);
+    const reply = await fetch(request);
+    const buckets = dims.map(() => new Array<V | undefined>(pieces.length));
+    for (const [di, pi, flat] of Array.isArray(reply.b) ? reply.b : []) buckets[di]![pi] = decode(flat);
+    this.settle(tag, request.g, reply.g, held, dims, pieces, pieceKeys, nowMs, buckets);
+    return { reply, buckets };
+  }
+
+  /** The sealed part of a request, and the held values by dim index → piece index. */
+  private held(tag: string, dims: string[], pieces: Piece[], pieceKeys: string[], nowMs: number): { request: SealedRequest; held: Held<V> } {
     const c = this.centers.get(tag);
-    const held = dims.map(() => new Map<number, V | null>());
+    const held: Held<V> = dims.map(() => new Map());
     const s = dims.map(() => [] as number[]);
     if (c && c.size > 0) {
       dims.forEach((dim, di) => {
@@ -84,47 +115,39 @@ export class SealedPieceCache<V> {
   }
 
   /**
-   * After a read under generation `gen` with the request `plan` made. `read[di][pi]` holds what
-   * the script returned (undefined: empty or skipped); held buckets are filled in where the script
-   * skipped them, and the sealed pieces just read are kept if `gen` is the one the request assumed.
-   * Returns `read`, completed.
+   * After a read that assumed generation `assumed` and ran under `gen`: fills the held buckets in
+   * where the script skipped them, and keeps the sealed pieces just read if the generation is the
+   * one assumed (two reads in a row saw it).
    */
-  settle(
+  private settle(
     tag: string,
-    planned: { request: SealedRequest; held: Map<number, V | null>[] },
+    assumed: string,
     gen: string,
+    held: Held<V>,
     dims: string[],
     pieces: Piece[],
     pieceKeys: string[],
     nowMs: number,
-    read: (V | undefined)[][],
-  ): (V | undefined)[][] {
-    const honoured = gen !== '' && gen === planned.request.g;
+    buckets: (V | undefined)[][],
+  ): void {
+    const honoured = gen !== '' && gen === assumed;
     let c = this.centers.get(tag);
     if (gen === '') this.centers.delete(tag);
     else if (!c || c.gen !== gen) this.centers.set(tag, (c = { gen, byDim: new Map(), size: 0 }));
-    if (!honoured || !c) return read;
+    if (!honoured || !c) return;
     const keep = c.size < this.maxPerCenter;
     dims.forEach((dim, di) => {
-      const held = planned.held[di]!;
-      const row = read[di]!;
-      for (const [pi, v] of held) row[pi] = v ?? undefined;
+      const heldHere = held[di]!;
+      const row = buckets[di]!;
+      for (const [pi, v] of heldHere) row[pi] = v ?? undefined;
       if (!keep) return;
       let byPiece = c.byDim.get(dim);
       for (let pi = 0; pi < pieces.length; pi++) {
-        if (held.has(pi) || !isSealedForReader(pieces[pi]!, nowMs)) continue;
+        if (heldHere.has(pi) || !isSealedForReader(pieces[pi]!, nowMs)) continue;
         if (!byPiece) c.byDim.set(dim, (byPiece = new Map()));
         byPiece.set(pieceKeys[pi]!, row[pi] ?? null);
         c.size++;
       }
     });
-    return read;
-  }
-
-  /** buckets held, over all centers */
-  get size(): number {
-    let n = 0;
-    for (const c of this.centers.values()) n += c.size;
-    return n;
   }
 }
