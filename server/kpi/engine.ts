@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../../shared/contract/config.ts';
-import { isCoreEvent, isContactEvent, type ContractEvent, type KpiEvent } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ScorecardResult } from '../../shared/contract/kpi-api.ts';
 import { ratio } from '../../shared/metrics/formulas.ts';
@@ -14,18 +13,15 @@ import {
   type KpiSums,
 } from '../../shared/metrics/kpi.ts';
 import { asOfSecond, localDate, localMidnight, type WindowId } from '../../shared/metrics/windows.ts';
-import { isRedisConnectionError } from '../errors.ts';
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
-import { IngestInterruptedError, RedisMetricEngine, contactDim, ingestChunkSize } from '../metrics/engine.ts';
-import type { ChunkReply } from '../metrics/coalesce.ts';
+import { RedisMetricEngine, contactDim } from '../metrics/engine.ts';
 import { buildPlan, fineRetention, pieceKeyPart, windowPlan, type FineRetention, type Plan } from '../metrics/plan.ts';
-import { SealedPieceCache, sealAfterMs, newSealEpoch } from '../metrics/sealed.ts';
-import type { IngestBatchResult, IngestOutcome, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
-import { encodeKpiEvent, mirroredContact } from './codec.ts';
+import { SealedPieceCache } from '../metrics/sealed.ts';
+import type { IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
+import { KpiWriterPart } from './write/kpi-batch.ts';
 
 interface KpiScripts {
-  ingestKpi(tag: string, ...argv: string[]): Promise<string>;
   readKpi(tag: string, request: string): Promise<string>;
   readScorecard(tag: string, request: string): Promise<string>;
 }
@@ -40,17 +36,16 @@ function pairs(flat: Flat): Record<string, number> {
   return out;
 }
 
-const dayMs = 86_400_000;
-
 /**
  * The metric engine with the KPI pack (issue 6): the core engine's figures plus a `kpi` object on
- * every result, and the new event families. Ingest routes survey/IVR/bot events to ingestKpi.lua
- * and also feeds it the contact events it needs (legs, customerId); queries read the KPI buckets
- * with the core's own plan (same pieces, same windows) in one extra round trip.
+ * every result, and the new event families. Ingest hands the core's writer a part
+ * (write/kpi-batch.ts) that stores survey/IVR/bot events and reads the contact events it needs
+ * (legs, customerId) in the same batch; queries read the KPI buckets with the core's own plan
+ * (same pieces, same windows) in one extra round trip.
  *
- * A subclass rather than edits inside the core engine: the core keeps its Lua and its bucket layout
- * to itself, and everything that holds `app.engine` (routes, realtime, alerts) gets the KPI figures
- * without knowing about them.
+ * A subclass rather than edits inside the core engine: the core keeps its counting rules and its
+ * bucket layout to itself, and everything that holds `app.engine` (routes, realtime, alerts) gets
+ * the KPI figures without knowing about them.
  */
 export class KpiMetricEngine extends RedisMetricEngine {
   private readonly kpiRedis: Redis & KpiScripts;
@@ -64,91 +59,15 @@ export class KpiMetricEngine extends RedisMetricEngine {
     private readonly kpiConfig: AppConfig,
     opts: { fineRetention?: FineRetention } = {},
   ) {
-    super(redis, kpiKeys, kpiConfig, opts);
+    // the KPI pack's events, and the contact events it also reads, go through the core's writer:
+    // one read and one fenced write per batch for both (write/kpi-batch.ts)
+    super(redis, kpiKeys, kpiConfig, { ...opts, writerPart: new KpiWriterPart(kpiKeys) });
     this.kpiRedis = redis as Redis & KpiScripts;
     this.kpiFineRetention = opts.fineRetention ?? fineRetention;
   }
 
   get standardDayHours(): number {
     return this.kpiConfig.kpi.standardDayHours;
-  }
-
-  // ------------------------------------------------------------------------------------ ingest
-
-  override async ingest(events: ContractEvent[], nowMs: number, opts: { demo?: boolean } = {}): Promise<IngestBatchResult> {
-    const outcomes: IngestOutcome[] = new Array(events.length);
-    const coreIndex: number[] = [];
-    events.forEach((e, i) => {
-      if (isCoreEvent(e)) coreIndex.push(i);
-    });
-    let seq: Record<string, number> = {};
-    if (coreIndex.length > 0) {
-      const core = await super.ingest(coreIndex.map((i) => events[i]!), nowMs, opts);
-      core.outcomes.forEach((o, j) => (outcomes[coreIndex[j]!] = o));
-      seq = core.seq;
-    }
-    // per center: [event index or -1 for a mirrored contact event, encoded]
-    const byCenter = new Map<string, [number, string][]>();
-    const add = (center: string, item: [number, string]) => {
-      let list = byCenter.get(center);
-      if (!list) byCenter.set(center, (list = []));
-      list.push(item);
-    };
-    events.forEach((e, i) => {
-      if (isContactEvent(e)) {
-        if (outcomes[i]!.status === 'rejected') return;
-        const enc = mirroredContact(e);
-        if (enc !== undefined) add(e.center, [-1, enc]);
-        return;
-      }
-      if (isCoreEvent(e)) return;
-      const reason = this.timeProblem(e.ts, nowMs) ?? (/[\u0000-\u001f\u007f]/.test(e.id) ? 'id: must not contain control characters' : undefined);
-      if (reason) outcomes[i] = { status: 'rejected', reason };
-      else add(e.center, [i, encodeKpiEvent(e as KpiEvent)]);
-    });
-    let committed = coreIndex.length;
-    for (const [center, items] of byCenter) {
-      const settings = this.kpiSettings(center, nowMs, opts.demo === true);
-      for (let start = 0; start < items.length; start += ingestChunkSize) {
-        const chunk = items.slice(start, start + ingestChunkSize);
-        let res: ChunkReply;
-        try {
-          res = await this.chunks.submit(
-            `kpi|${center}|${opts.demo === true}`,
-            settings,
-            chunk.map(([, enc]) => enc),
-            async (merged, args) => JSON.parse(await this.kpiRedis.ingestKpi(this.kpiKeys.center(center), merged, ...args)) as ChunkReply,
-          );
-        } catch (err) {
-          if (isRedisConnectionError(err) || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
-            throw new IngestInterruptedError(committed, err);
-          }
-          throw err;
-        }
-        chunk.forEach(([i], j) => {
-          if (i >= 0) outcomes[i] = res.r[j] === 'a' ? { status: 'accepted' } : { status: 'duplicate' };
-        });
-        committed += chunk.filter(([i]) => i >= 0).length;
-        seq[center] = Math.max(seq[center] ?? 0, res.seq);
-      }
-    }
-    return { outcomes, seq };
-  }
-
-  private kpiSettings(center: string, nowMs: number, demo: boolean): string {
-    const r = this.kpiConfig.retention;
-    return JSON.stringify({
-      now: nowMs,
-      late: r.lateEventHours * 3_600_000,
-      fret: this.kpiFineRetention.secondMs,
-      mret: this.kpiFineRetention.minuteMs,
-      iret: r.intervalDays * dayMs,
-      mid: this.midnights(center, nowMs),
-      chan: this.kpiKeys.ingested(center),
-      demo: demo ? 1 : 0,
-      seal: sealAfterMs,
-      epoch: newSealEpoch(),
-    });
   }
 
   // ------------------------------------------------------------------------------------ queries

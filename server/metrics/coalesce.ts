@@ -4,19 +4,19 @@ export interface ChunkReply {
   r: string;
 }
 
-type Exec = (settings: string, args: string[]) => Promise<ChunkReply>;
+type Exec<T, S> = (settings: S, args: T[]) => Promise<ChunkReply>;
 
-interface Pending {
-  settings: string;
-  args: string[];
+interface Pending<T, S> {
+  settings: S;
+  args: T[];
   resolve: (reply: ChunkReply) => void;
   reject: (err: unknown) => void;
 }
 
-interface Lane {
-  exec: Exec;
+interface Lane<T, S> {
+  exec: Exec<T, S>;
   inFlight: number;
-  queue: Pending[];
+  queue: Pending<T, S>[];
 }
 
 /**
@@ -37,15 +37,15 @@ interface Lane {
  * the same id in two merged chunks is accepted once and reported a duplicate once, exactly as two
  * calls in a row would. A failed call fails every chunk in it, and only those.
  */
-export class ChunkCoalescer {
-  private readonly lanes = new Map<string, Lane>();
+export class ChunkCoalescer<T = string, S = string> {
+  private readonly lanes = new Map<string, Lane<T, S>>();
 
   constructor(
     private readonly maxArgs: number,
     private readonly maxInFlight = 1,
   ) {}
 
-  submit(lane: string, settings: string, args: string[], exec: Exec): Promise<ChunkReply> {
+  submit(lane: string, settings: S, args: T[], exec: Exec<T, S>): Promise<ChunkReply> {
     return new Promise((resolve, reject) => {
       let l = this.lanes.get(lane);
       if (!l) this.lanes.set(lane, (l = { exec, inFlight: 0, queue: [] }));
@@ -54,7 +54,7 @@ export class ChunkCoalescer {
     });
   }
 
-  private pump(key: string, lane: Lane): void {
+  private pump(key: string, lane: Lane<T, S>): void {
     while (lane.queue.length > 0) {
       // the head call: queued chunks in order while they fit
       let count = 1;

@@ -1,8 +1,9 @@
-import { isContactEvent, type ContractEvent } from '../../shared/contract/events.ts';
+import type { ContractEvent } from '../../shared/contract/events.ts';
 import type { ContactSums, TimedState } from '../../shared/metrics/raw.ts';
 
 /**
- * The compact encoding between Node and the Lua scripts (see server/redis/lua/lib/common.lua).
+ * The compact encoding of stored records and bucket fields (server/metrics/write/, and the read
+ * scripts in server/redis/lua).
  * Events are already validated by zod, whose identifier rule forbids control characters, so the
  * separators US (\x1f) and RS (\x1e) cannot appear inside a value.
  */
@@ -35,7 +36,7 @@ export const stateCode: Record<TimedState, string> = {
   not_ready: 'nr',
 };
 
-const contactTypeCode = {
+export const contactTypeCode = {
   'contact.queued': '0',
   'contact.answered': '1',
   'contact.abandoned': '2',
@@ -49,33 +50,24 @@ const controlChars = /[\u0000-\u001f\u007f]/;
 // eslint-disable-next-line no-control-regex
 const controlCharsGlobal = /[\u0000-\u001f\u007f]/g;
 
+// in unicode mode a surrogate pair is one code point, so this matches only a lone surrogate
+const loneSurrogate = /[\ud800-\udfff]/u;
+
 /** Why an otherwise valid event cannot be encoded, or undefined. Event ids are free text in the
  * contract; only control characters are refused because they are the encoding's separators. */
 export function encodingProblem(e: ContractEvent): string | undefined {
   if (controlChars.test(e.id)) return 'id: must not contain control characters';
+  // the writer sends its operations as JSON (server/metrics/write/ops.ts), where a lone UTF-16
+  // surrogate has no UTF-8 form; no producer means one, so it is refused rather than mangled
+  for (const [field, v] of Object.entries(e)) {
+    if (typeof v === 'string' ? loneSurrogate.test(v) : Array.isArray(v) && v.some((x) => typeof x === 'string' && loneSurrogate.test(x))) {
+      return `${field}: must be well-formed Unicode (a lone surrogate)`;
+    }
+  }
   return undefined;
 }
 
-export function encodeEvent(e: ContractEvent): string {
-  if (e.type === 'agent.state') {
-    return [
-      'a',
-      e.id,
-      String(e.ts),
-      e.agentId,
-      e.state,
-      e.reason ?? '',
-      e.team ?? '',
-      e.queues ? '1' : '0',
-      (e.queues ?? []).join(RS),
-      // a display name is free text: control characters become spaces rather than a rejection
-      (e.name ?? '').replace(controlCharsGlobal, ' '),
-    ].join(US);
-  }
-  // survey.rated / ivr.* / bot.* go to the KPI pack's script (server/kpi/engine.ts), never here
-  if (!isContactEvent(e)) throw new Error(`${e.type}: not an event of the core script`);
-  const queue = e.type === 'contact.queued' ? e.queue : '';
-  const channel = e.type === 'contact.queued' ? e.channel : '';
-  const agent = e.type === 'contact.answered' || e.type === 'contact.ended' || e.type === 'contact.wrapped' ? (e.agentId ?? '') : '';
-  return ['c', e.id, contactTypeCode[e.type], String(e.ts), e.contactId, queue, channel, agent].join(US);
+/** a display name is free text: control characters become spaces rather than a rejection */
+export function displayName(name: string | undefined): string {
+  return (name ?? '').replace(controlCharsGlobal, ' ');
 }

@@ -14,12 +14,15 @@ import {
 } from '../../shared/metrics/windows.ts';
 import { BadRequestError, UnavailableError, isRedisConnectionError } from '../errors.ts';
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
-import { RS, US, encodeEvent, encodingProblem } from './codec.ts';
+import { RS, US, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
+import type { CoreSettings } from './write/core-batch.ts';
+import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
+import { versionSource } from './write/state-cache.ts';
 
 /** Events per script call: big enough to coalesce bucket writes, small enough that one call
  * blocks Redis for only a few milliseconds. */
@@ -29,8 +32,7 @@ const dayMs = 86_400_000;
 /** a DEMO badge stays on this long after the last simulator batch */
 export const demoBadgeMs = 5 * 60_000;
 
-interface ScriptCommands {
-  ingestBatch(tag: string, ...argv: string[]): Promise<string>;
+interface ScriptCommands extends WriterScripts {
   readBuckets(tag: string, request: string): Promise<string>;
 }
 
@@ -70,6 +72,8 @@ export class IngestInterruptedError extends UnavailableError {
   }
 }
 
+const initVersion = versionSource();
+
 const asArray = <T>(x: T[] | Record<string, never>): T[] => (Array.isArray(x) ? x : []);
 
 /** every window start and end, ascending: the row boundaries of a contactSeries read */
@@ -89,6 +93,9 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly minuteSince = new Map<string, number>();
   /** group commit of concurrent requests' chunks (see coalesce.ts); the KPI pack's script uses it too */
   protected readonly chunks = new ChunkCoalescer(ingestChunkSize);
+  private readonly writeChunks = new ChunkCoalescer<ContractEvent, CoreSettings>(ingestChunkSize);
+  /** computes a batch's figures in Node, writes them with one fenced script (write/center-writer.ts) */
+  private readonly writer: CenterWriter;
   /** buckets that no longer change, kept between reads (see sealed.ts) */
   private readonly sealed = new SealedPieceCache<BucketFields>();
   /** the last queue map read per center, raw and parsed (queueInfo) */
@@ -101,10 +108,16 @@ export class RedisMetricEngine implements MetricEngine {
     redis: Redis,
     private readonly keys: Keys,
     private readonly config: AppConfig,
-    opts: { fineRetention?: FineRetention } = {},
+    opts: { fineRetention?: FineRetention; writerPart?: WriterPart } = {},
   ) {
     this.redis = redis as Redis & ScriptCommands;
     this.fineRetention = opts.fineRetention ?? fineRetention;
+    this.writer = new CenterWriter(this.redis, keys, opts.writerPart);
+  }
+
+  /** the core writer's batches, loads and fenced-write conflicts since start (tests, benchmark) */
+  get writerStats(): Readonly<CenterWriter['stats']> {
+    return this.writer.stats;
   }
 
   private get lateMs(): number {
@@ -150,7 +163,11 @@ export class RedisMetricEngine implements MetricEngine {
         const short = (q.shortAbandonThresholdSec ?? d.shortAbandonThresholdSec) * 1000;
         entries[q.id] = [q.channel, String(sl), String(short), groupsOf(q.id).join(RS)].join(US);
       }
-      if (Object.keys(entries).length > 0) await this.redis.hset(key, entries);
+      if (Object.keys(entries).length > 0) {
+        // a new writer version: writers that hold the old queue map read it again (write/core-writer.ts)
+        await this.redis.multi().hset(key, entries).hset(this.keys.meta(center), 'wv', initVersion()).exec();
+        this.writer.forget(center);
+      }
     }
   }
 
@@ -160,7 +177,7 @@ export class RedisMetricEngine implements MetricEngine {
     const outcomes: IngestOutcome[] = new Array(events.length);
     const byCenter = new Map<string, number[]>();
     events.forEach((e, i) => {
-      const reason = this.timeProblem(e.ts, nowMs) ?? encodingProblem(e);
+      const reason = this.timeProblem(e.ts, nowMs) ?? encodingProblem(e) ?? (this.writer.takes(e) ? undefined : `type: ${e.type} is not stored by this engine`);
       if (reason) outcomes[i] = { status: 'rejected', reason };
       else {
         let list = byCenter.get(e.center);
@@ -171,19 +188,23 @@ export class RedisMetricEngine implements MetricEngine {
     const seq: Record<string, number> = {};
     let committed = 0;
     for (const [center, indices] of byCenter) {
-      const settings = this.ingestSettings(center, nowMs, opts.demo === true);
+      const settings = this.ingestSettings(center, nowMs);
+      const demo = opts.demo === true;
       for (let start = 0; start < indices.length; start += ingestChunkSize) {
         const chunk = indices.slice(start, start + ingestChunkSize);
         let res: ChunkReply;
         try {
-          res = await this.chunks.submit(
-            `core|${center}|${opts.demo === true}`,
+          res = await this.writeChunks.submit(
+            `${center}|${demo}`,
             settings,
-            chunk.map((i) => encodeEvent(events[i]!)),
-            async (merged, args) => JSON.parse(await this.redis.ingestBatch(this.keys.center(center), merged, ...args)) as ChunkReply,
+            chunk.map((i) => events[i]!),
+            async (merged, args) => {
+              const out = await this.writer.write(center, args, merged, { demo, epoch: newSealEpoch() });
+              return { seq: out.seq, r: out.statuses };
+            },
           );
         } catch (err) {
-          if (isRedisConnectionError(err) || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
+          if (isRedisConnectionError(err) || err instanceof WriteConflictError || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
             throw new IngestInterruptedError(committed, err);
           }
           throw err;
@@ -204,14 +225,12 @@ export class RedisMetricEngine implements MetricEngine {
     return undefined;
   }
 
-  private ingestSettings(center: string, nowMs: number, demo: boolean): string {
+  private ingestSettings(center: string, nowMs: number): CoreSettings {
     const d = this.config.defaults;
-    return JSON.stringify({
+    return {
       now: nowMs,
       late: this.lateMs,
-      fret: this.fineRetention.secondMs,
-      mret: this.fineRetention.minuteMs,
-      iret: this.intervalRetentionMs,
+      ret: { fret: this.fineRetention.secondMs, mret: this.fineRetention.minuteMs, iret: this.intervalRetentionMs },
       sl: {
         voice: d.serviceLevelThresholdSec.voice * 1000,
         text: d.serviceLevelThresholdSec.text * 1000,
@@ -220,11 +239,8 @@ export class RedisMetricEngine implements MetricEngine {
       short: d.shortAbandonThresholdSec * 1000,
       wto: this.config.retention.waitingTimeoutMin * 60_000,
       mid: this.midnights(center, nowMs),
-      demo: demo ? 1 : 0,
-      chan: this.keys.ingested(center),
       seal: sealAfterMs,
-      epoch: newSealEpoch(),
-    });
+    };
   }
 
   /** Local midnights from before the late-event horizon to after tomorrow, so Lua can map an

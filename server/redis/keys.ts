@@ -2,7 +2,10 @@
  * Every Redis key the product uses is built here, nowhere else.
  *
  * All keys of one center share the hash tag `{<prefix>:<center>}`, so every script touching a
- * center's keys runs in one cluster slot (a Redis Cluster then spreads centers over shards).
+ * center's keys runs in one cluster slot (a Redis Cluster then spreads centers over shards). The
+ * ingest writer (server/metrics/write/) computes in Node and changes a center's keys only through
+ * applyWrites.lua, one atomic, fenced call per batch; reads go through loadState.lua and the
+ * read scripts.
  * Alert-wide keys share the tag `{<prefix>:alerts}`.
  *
  * | key                                   | type   | what                                                     | retention                 |
@@ -30,7 +33,8 @@
  * | {p:c}:kfs:<YYYY-MM-DD>:<dim>          | hash   | KPI pack: FCR summary c (customers), o (one contact), n (no customerId) | day end + intervalDays |
  * | {p:c}:meta                            | hash   | seq (ingest sequence), lastEventAt, demoAt,              | none (tiny)               |
  * |                                       |        | minuteRetentionSince (see plan.ts FineRetention),        |                           |
- * |                                       |        | sealGen / sealEpoch (see metrics/sealed.ts)              |                           |
+ * |                                       |        | sealGen / sealEpoch (see metrics/sealed.ts), wv = the    |                           |
+ * |                                       |        | writer version (fence of metrics/write/center-writer.ts) |                           |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
  * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |
  * | {p:alerts}:rules                      | string | JSON thresholds document {version, updatedAt, by, rules} | none (admin edits)        |
@@ -69,6 +73,34 @@ export class Keys {
   }
   bucket(center: string, level: LevelSec, startSec: number, dim: string): string {
     return `${this.center(center)}:b:${level}:${startSec}:${dim}`;
+  }
+  /** every counter bucket key of a center starts with this (`<prefix><level>:<startSec>:<dim>`) */
+  bucketPrefix(center: string): string {
+    return `${this.center(center)}:b:`;
+  }
+  /** the KPI pack's counter buckets (`kb:`), same layout */
+  kpiBucketPrefix(center: string): string {
+    return `${this.center(center)}:kb:`;
+  }
+  /** KPI pack: a contact's leg events, surveys and contribution */
+  kpiContact(center: string, contactId: string): string {
+    return `${this.center(center)}:kc:${contactId}`;
+  }
+  kpiIvrSession(center: string, sessionId: string): string {
+    return `${this.center(center)}:ki:${sessionId}`;
+  }
+  kpiBotSession(center: string, sessionId: string): string {
+    return `${this.center(center)}:kbs:${sessionId}`;
+  }
+  /** KPI pack: agentId US field → ratings of that local day */
+  kpiAgentDay(center: string, localDate: string): string {
+    return `${this.center(center)}:kad:${localDate}`;
+  }
+  kpiFcrCounts(center: string, localDate: string, dim: string): string {
+    return `${this.center(center)}:kfc:${localDate}:${dim}`;
+  }
+  kpiFcrSummary(center: string, localDate: string, dim: string): string {
+    return `${this.center(center)}:kfs:${localDate}:${dim}`;
   }
   waiting(center: string, queue: string): string {
     return `${this.center(center)}:w:${queue}`;

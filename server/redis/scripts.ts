@@ -13,7 +13,7 @@ export interface LuaScript {
 
 /**
  * Lua scripts live as files in ./lua, each starting with a header:
- *   -- name: ingestBatch
+ *   -- name: applyWrites
  *   -- keys: 1
  *   -- Input: … / Output: …
  * Shared helper code in ./lua/lib/*.lua is prepended where a script says `-- include: file.lua`.

@@ -126,7 +126,7 @@ export type ContractEventInput = z.input<typeof contractEvent>;
 export type ContactEvent = Extract<ContractEvent, { type: `contact.${string}` }>;
 /** survey.rated, ivr.*, bot.* (the KPI pack's own script stores them) */
 export type KpiEvent = Extract<ContractEvent, { type: `survey.${string}` | `ivr.${string}` | `bot.${string}` }>;
-/** what the engine's core script (ingestBatch.lua) takes */
+/** what the engine's core counting rules take (server/metrics/write/core-batch.ts) */
 export type CoreEvent = ContactEvent | AgentStateEvent;
 export const isContactEvent = (e: ContractEvent): e is ContactEvent => e.type.startsWith('contact.');
 export const isCoreEvent = (e: ContractEvent): e is CoreEvent => e.type === 'agent.state' || isContactEvent(e);

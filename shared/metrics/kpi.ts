@@ -59,7 +59,7 @@ export const kpiSumKeys = [
   'transfersAnswered',
 ] as const satisfies readonly (keyof KpiSums)[];
 
-/** Bucket hash field of each sum (written by server/redis/lua/ingestKpi.lua). */
+/** Bucket hash field of each sum (written by server/kpi/write/kpi-batch.ts). */
 export const kpiField: Record<keyof KpiSums, string> = {
   ratings: 'r',
   dissatisfied: 'rd',

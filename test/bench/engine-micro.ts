@@ -5,10 +5,6 @@
  *
  *   npx tsx test/bench/engine-micro.ts [--queues 50] [--agents 500] [--minutes 30] [--rate 2] [--queries 40]
  *     --core              the core engine only (default: with the KPI pack, as the server runs)
- *     --kpi-only          the ingest figures count the KPI pack's script (ingestKpi.lua) alone, per event
- *                         of the whole stream (no core-minus-total difference of two noisy runs)
- *     --rev REV           ingestBatch.lua and readBuckets.lua as of a git revision (paired before/after)
- *     --patch 'a=>b'      textual experiment on ingestBatch.lua (results wrong; cost only); --variant noflush
  *     --split / --commands / --inspect / --listpack-value N / --listpack-entries N   cost by event
  *                         family, Redis commands per event, contact hash encodings, hash-max-listpack-*
  *                         (entries 32 / 128 / 512 measured: 128, Redis's default, is as cheap as any)
@@ -19,14 +15,13 @@
  * after every call); raw CPU and wall time swing ±50 % with the neighbours' load.
  */
 import { Redis } from 'ioredis';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KpiMetricEngine } from '../../server/kpi/engine.ts';
 import { RedisMetricEngine } from '../../server/metrics/engine.ts';
 import { EmbeddedRedis } from '../../server/redis/launcher.ts';
 import { Keys } from '../../server/redis/keys.ts';
-import { defineScripts, loadScripts, withIncludes } from '../../server/redis/scripts.ts';
+import { defineScripts, loadScripts } from '../../server/redis/scripts.ts';
 import { generateBatches } from '../../server/simulator/generate.ts';
 import { checkEvent } from '../../server/ingest/validate.ts';
 import { appConfig } from '../../shared/contract/config.ts';
@@ -63,23 +58,7 @@ async function main() {
   const server = new EmbeddedRedis({ dataDir: join(tmpdir(), `wb-micro-${process.pid}`), ephemeral: true, supervise: false });
   await server.start();
   const redis = new Redis({ ...server.connection, lazyConnect: false });
-  // --variant noflush: the ingest script without its bucket flush (what the Lua accumulation costs)
-  // --patch 'from=>to': any textual experiment on the ingest script (results are then wrong: only for cost)
-  const patches: [string, string][] = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--patch' ? [a.split('=>') as [string, string]] : []));
-  if (process.argv.includes('noflush')) patches.push(['for _, base in ipairs(accOrder) do', 'for _, base in ipairs({}) do']);
-  // --rev REV: ingestBatch and readBuckets as of a git revision (before/after comparisons in one tree)
-  const revIdx = process.argv.indexOf('--rev');
-  const luaAt = (name: string, current: string) => {
-    if (revIdx < 0 || (name !== 'ingestBatch' && name !== 'readBuckets')) return current;
-    const show = (path: string) => execFileSync('git', ['show', `${process.argv[revIdx + 1]}:${path}`], { encoding: 'utf8' });
-    return withIncludes(show(`server/redis/lua/${name}.lua`), (lib) => show(`server/redis/lua/lib/${lib}`));
-  };
-  const scripts = loadScripts().map((sc) => {
-    const lua = luaAt(sc.name, sc.lua);
-    if (sc.name !== 'ingestBatch') return { ...sc, lua };
-    return { ...sc, lua: patches.reduce((l, [a, b]) => { if (!l.includes(a)) throw new Error(`patch: ${a}`); return l.replace(a, b); }, lua) };
-  });
-  defineScripts(redis, scripts);
+  defineScripts(redis, loadScripts());
   // --listpack-value N: CONFIG SET hash-max-listpack-value (contact hashes with a long `a` field
   // otherwise convert to hashtables)
   const lpIdx = process.argv.indexOf('--listpack-value');
@@ -91,17 +70,16 @@ async function main() {
   // --core: the core engine alone (no KPI pack script per chunk / per query)
   const engine = process.argv.includes('--core') ? new RedisMetricEngine(redis, keys, config) : new KpiMetricEngine(redis, keys, config);
   await engine.init(Date.now());
-  // --kpi-only: Redis CPU of the ingestKpi calls alone (INFO cpu around each call), per chunk
-  const kpiOnly = process.argv.includes('--kpi-only');
-  if (kpiOnly && process.argv.includes('--core')) throw new Error('--kpi-only needs the KPI pack (drop --core)');
-  let kpiChunkUsec = 0;
-  if (kpiOnly) {
-    const kpiRedis = redis as unknown as { ingestKpi(tag: string, ...argv: string[]): Promise<string> };
-    const ingestKpi = kpiRedis.ingestKpi.bind(redis);
-    kpiRedis.ingestKpi = async (tag, ...argv) => {
+  // Redis CPU of the writer's read (loadState) and write (applyWrites) calls on their own (INFO cpu
+  // around each call; the calibrated total above is the figure to compare between runs)
+  const phaseUsec = { loadState: 0, applyWrites: 0 };
+  const scripted = redis as unknown as Record<keyof typeof phaseUsec, (...a: unknown[]) => Promise<unknown>>;
+  for (const name of ['loadState', 'applyWrites'] as const) {
+    const original = scripted[name].bind(redis);
+    scripted[name] = async (...a: unknown[]) => {
       const k0 = await evalStats(redis);
-      const r = await ingestKpi(tag, ...argv);
-      kpiChunkUsec += (await evalStats(redis)).usec - k0.usec;
+      const r = await original(...a);
+      phaseUsec[name] += (await evalStats(redis)).usec - k0.usec;
       return r;
     };
   }
@@ -148,12 +126,11 @@ async function main() {
   const perChunk: { ingest: number; calib: number }[] = [];
   for (const b of batches) {
     const a0 = await evalStats(redis);
-    kpiChunkUsec = 0;
     await engine.ingest(b, b[b.length - 1]!.ts + 500);
     const a1 = await evalStats(redis);
     await redis.eval(calibrationLua, 1, 'micro:calib');
     const a2 = await evalStats(redis);
-    const chunkUsec = kpiOnly ? kpiChunkUsec : a1.usec - a0.usec;
+    const chunkUsec = a1.usec - a0.usec;
     ingestUsec += chunkUsec;
     calibUsec += a2.usec - a1.usec;
     calibMin = Math.min(calibMin, a2.usec - a1.usec);
@@ -171,7 +148,7 @@ async function main() {
   }
   console.log(
     JSON.stringify({
-      phase: kpiOnly ? 'ingest (ingestKpi.lua only)' : 'ingest',
+      phase: 'ingest',
       events: total,
       redisUsPerEvent: +(ingestUsec / total).toFixed(2),
       calibratedUsPerEvent: +(calibrated / total).toFixed(2),
@@ -181,6 +158,9 @@ async function main() {
       nodeUsPerEvent: +((nodeIngest * 1000) / total).toFixed(2),
       validateUsPerEvent: +validateUsPerEvent.toFixed(2),
       wallEventsPerSec: Math.round(total / (wall / 1000)),
+      loadStateUsPerEvent: +(phaseUsec.loadState / total).toFixed(2),
+      applyWritesUsPerEvent: +(phaseUsec.applyWrites / total).toFixed(2),
+      writer: engine.writerStats,
     }),
   );
 

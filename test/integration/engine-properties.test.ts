@@ -21,7 +21,8 @@ import { testRedisPort, uniquePrefix } from '../support/redis.ts';
  * and means (quotients of the same integers) to 1e-9.
  *
  * Each run builds a fresh app (own key prefix) because the center's queues and thresholds are
- * random too. Checks happen mid-stream (only the events delivered so far) and at the end, at two
+ * random too. Batches go to one of two server processes on the same Redis (writerMask), so the
+ * writers' fence (server/metrics/write/core-writer.ts) is exercised on every switch. Checks happen mid-stream (only the events delivered so far) and at the end, at two
  * query times, through the engine interface and, for a sample, through the HTTP API.
  */
 
@@ -40,6 +41,9 @@ interface Run {
   laterSec: number;
   /** which batches go through HTTP instead of engine.ingest */
   httpMask: number;
+  /** which batches a second server process on the same Redis ingests (its writer's fence is then
+   * all that keeps either process's held state exact) */
+  writerMask: number;
   /** which edge-probe query times to use (see edgeProbes) */
   probePicks: number[];
 }
@@ -51,6 +55,7 @@ const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: MAX_CONTACTS, maxAge
     d: deliveryArb(h.events),
     laterSec: fc.integer({ min: 0, max: 50 * 60 }),
     httpMask: fc.nat(),
+    writerMask: fc.nat(),
     probePicks: fc.array(fc.nat(), { minLength: 2, maxLength: 2 }),
   }),
 );
@@ -337,11 +342,11 @@ function toWire(events: ContractEvent[]): unknown[] {
   });
 }
 
-async function deliver(app: FastifyInstance, run: Run, upTo: number, from: number, seen: Set<string>, out: Disagreements): Promise<void> {
-  const clock = app.clock as FakeClock;
+async function deliver(apps: FastifyInstance[], run: Run, upTo: number, from: number, seen: Set<string>, out: Disagreements): Promise<void> {
   for (let b = from; b < upTo; b++) {
     const batch = run.d.batches[b]!;
-    clock.set(batch.nowMs);
+    const app = apps[(run.writerMask >> b % 30) & 1]!;
+    (app.clock as FakeClock).set(batch.nowMs);
     let statuses: string[];
     let reasons: (string | undefined)[];
     if ((run.httpMask >> b % 30) & 1) {
@@ -370,7 +375,7 @@ async function deliver(app: FastifyInstance, run: Run, upTo: number, from: numbe
 
 function describeDelivery(run: Run): string {
   return run.d.batches
-    .map((b, i) => `  #${i} ${((b.nowMs - run.h.midnightMs) / 1000).toFixed(3)}s ${(run.httpMask >> i % 30) & 1 ? 'HTTP' : 'engine'}: ${b.events.map((e) => e.id).join(' ')}`)
+    .map((b, i) => `  #${i} ${((b.nowMs - run.h.midnightMs) / 1000).toFixed(3)}s ${(run.httpMask >> i % 30) & 1 ? 'HTTP' : 'engine'}${(run.writerMask >> i % 30) & 1 ? ' (2nd process)' : ''}: ${b.events.map((e) => e.id).join(' ')}`)
     .join('\n');
 }
 
@@ -381,26 +386,30 @@ function deliveredEvents(run: Run, upTo: number): ContractEvent[] {
 const TIMING = process.env.PROPERTY_TIMING === '1';
 async function checkRun(run: Run): Promise<void> {
   const t0 = performance.now();
-  const clock = new FakeClock(run.h.lastTs);
-  const app = await buildApp({
-    env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
-    config: run.h.fixture.config,
-    redis: { host: '127.0.0.1', port: testRedisPort() },
-    keyPrefix: uniquePrefix('prop'),
-    clock,
-    logger: false,
-    background: false,
-  });
+  const keyPrefix = uniquePrefix('prop');
+  const serverProcess = () =>
+    buildApp({
+      env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+      config: run.h.fixture.config,
+      redis: { host: '127.0.0.1', port: testRedisPort() },
+      keyPrefix,
+      clock: new FakeClock(run.h.lastTs),
+      logger: false,
+      background: false,
+    });
+  const app = await serverProcess();
+  const other = await serverProcess();
+  const apps = [app, other];
   const out = new Disagreements();
   try {
     const seen = new Set<string>();
     const half = Math.ceil(run.d.batches.length / 2);
-    await deliver(app, run, half, 0, seen, out);
+    await deliver(apps, run, half, 0, seen, out);
     if (half > 0 && half < run.d.batches.length) {
       const midNow = ceilSecond(run.d.batches[half - 1]!.nowMs);
       await compareAt(app, run.h, deliveredEvents(run, half), midNow, 'mid-stream', out, false);
     }
-    await deliver(app, run, run.d.batches.length, half, seen, out);
+    await deliver(apps, run, run.d.batches.length, half, seen, out);
     const all = deliveredEvents(run, run.d.batches.length);
     const lastDelivery = run.d.batches.at(-1)?.nowMs ?? run.h.lastTs;
     const endNow = ceilSecond(Math.max(lastDelivery, run.h.lastTs));
@@ -408,7 +417,7 @@ async function checkRun(run: Run): Promise<void> {
     await compareAt(app, run.h, all, endNow + run.laterSec * 1000, 'later', out, false);
     for (const probe of edgeProbes(run, endNow)) await compareAt(app, run.h, all, probe, 'edge-probe', out, false, true);
   } finally {
-    await app.close();
+    await Promise.all(apps.map((a) => a.close()));
   }
   if (TIMING) console.log(`run: ${run.h.events.length} events, ${run.d.batches.length} batches, ${(performance.now() - t0).toFixed(0)} ms`);
   if (out.items.length) {

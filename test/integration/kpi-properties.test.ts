@@ -17,7 +17,7 @@ import { ReferenceModel, type ModelQuery } from '../support/reference-model.ts';
 import { testRedisPort, uniquePrefix } from '../support/redis.ts';
 
 /**
- * The KPI pack's engine (ingestKpi.lua + server/kpi/engine.ts) must agree with the KPI reference
+ * The KPI pack's engine (server/kpi/write/kpi-batch.ts + server/kpi/engine.ts) must agree with the KPI reference
  * model on every KPI figure, window, scope, history range, interval row and scorecard row, for
  * random histories with surveys, IVR/robot sessions and repeat customers, delivered late, out of
  * order, in random batches with re-sends. Counts exactly; ratios to 1e-9.

@@ -7,7 +7,7 @@
 --     d x p = the KPI buckets to read (pieces from server/metrics/plan.ts, the engine's own
 --     decomposition): a "1:<sec>" piece is the fields "<field>.<sec − s10>" of the hash
 --     "kb:1:<s10>:<dim>" (s10 = the 10 s span holding sec), a "10:<s10>" piece the sum of that
---     hash's ten seconds (ingestKpi.lua stores no 10 s level), "60:<start>" / "900:<start>" the hash
+--     hash's ten seconds (the writer stores no 10 s level), "60:<start>" / "900:<start>" the hash
 --     "kb:<piece>:<dim>"; f = first-contact-resolution summaries "kfs:<day>:<dim>" wanted;
 --     g, s = seal generation and held sealed pieces, as in readBuckets.lua.
 -- Output: JSON {b: [[dimIndex, pieceIndex, [field, value, ...]], ...] (non-empty buckets only; a

@@ -1,0 +1,168 @@
+import { RS } from '../codec.ts';
+import type { WriteOps } from './ops.ts';
+
+/**
+ * The counter-bucket layout's write half (the read half is server/redis/lua/lib/buckets.lua):
+ * increments accumulate here, in Node, and every touched key is written once per batch.
+ *
+ * Levels: the 1 s level lives as fields "<field>.<second 0-9>" of one hash per 10 s
+ * ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
+ * expiring then; 60 s buckets expire at end + mret, 900 s buckets at end + iret. There is no stored
+ * 10 s level: readers sum the ten seconds. A bucket is written only while alive, so removing an
+ * earlier contribution hits exactly the buckets its addition hit, or buckets that already expired.
+ *
+ * Bucket targets accumulate per dimension LIST (the RS-joined dims of a queue, or of an agent's
+ * team + queues): every contact of a queue and every agent of a skill group share one entry,
+ * expanded into single dimensions once at flush. Other targets (handledToday, live counts)
+ * accumulate per single key part ('' for the key itself).
+ *
+ * Sealed buckets: a bucket that ended at least `seal` ms before now is sealed; readers keep sealed
+ * buckets for as long as the center's sealGen is unchanged (server/metrics/sealed.ts), so flush
+ * reports whether it changed one and the writer then bumps sealGen.
+ */
+export interface Target {
+  /** ms until the key's absolute deadline, set when the key is new; undefined: never expires */
+  ttl: number | undefined;
+  expand: boolean;
+  sealed: boolean;
+  /** dims (or key part) → field → delta */
+  d: Map<string, Map<string, number>>;
+}
+
+export interface LiveBucket {
+  target: Target;
+  /** the start agent-time offsets are measured from: the second for the 1 s level, else the bucket */
+  start: number;
+  /** the second 0-9 within the 1 s level's 10 s hash (field suffix ".<second>"), else -1 */
+  sec: number;
+}
+
+const suffixed = new Map<string, string[]>();
+/** `field` at second `sec` of a 1 s hash ("ans.3"), or `field` itself (sec −1); memoised */
+export function fieldAt(field: string, sec: number): string {
+  if (sec < 0) return field;
+  let names = suffixed.get(field);
+  if (!names) {
+    names = Array.from({ length: 10 }, (_, k) => `${field}.${k}`);
+    if (suffixed.size > 10_000) suffixed.clear();
+    suffixed.set(field, names);
+  }
+  return names[sec]!;
+}
+
+export const levelTags = { second: '1', minute: '60', interval: '900' } as const;
+
+export function subMap<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = new Map()));
+  return v;
+}
+
+export function bump(h: Map<string, number>, field: string, delta: number): void {
+  h.set(field, (h.get(field) ?? 0) + delta);
+}
+
+const dimLists = new Map<string, string[]>();
+/** an RS-joined dimension list, split once per process */
+export function dimList(dims: string): string[] {
+  let l = dimLists.get(dims);
+  if (!l) {
+    l = dims === '' ? [] : dims.split(RS);
+    if (dimLists.size > 100_000) dimLists.clear();
+    dimLists.set(dims, l);
+  }
+  return l;
+}
+
+export interface Retention {
+  /** 1 s level (its 10 s hash), after the hash's end */
+  fret: number;
+  /** 60 s buckets, after their end */
+  mret: number;
+  /** 900 s buckets, after their end */
+  iret: number;
+}
+
+export class BucketAccumulator {
+  private readonly acc = new Map<string, Target>();
+  private readonly bucketsAt = new Map<number, LiveBucket[]>();
+  private readonly sealedBefore: number;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly now: number,
+    private readonly ret: Retention,
+    seal: number,
+  ) {
+    this.sealedBefore = now - seal;
+  }
+
+  /** the accumulator entry of a key base, created on first use (`endMs` only for bucket targets) */
+  target(base: string, ttl: number | undefined, expand = false, endMs?: number): Target {
+    let t = this.acc.get(base);
+    if (!t) {
+      t = { ttl, expand, sealed: endMs !== undefined && endMs <= this.sealedBefore, d: new Map() };
+      this.acc.set(base, t);
+    }
+    return t;
+  }
+
+  /** every bucket of `ts` that is still alive (memoised per second) */
+  liveBuckets(ts: number): LiveBucket[] {
+    const sec = ts - (ts % 1000);
+    let out = this.bucketsAt.get(sec);
+    if (out) return out;
+    out = [];
+    const { fret, mret, iret } = this.ret;
+    const s10 = ts - (ts % 10_000);
+    if (s10 + 10_000 + fret > this.now) {
+      const end = s10 + 10_000;
+      out.push({ target: this.target(`${this.prefix}1:${s10 / 1000}:`, end + fret - this.now, true, end), start: sec, sec: (sec - s10) / 1000 });
+    }
+    for (const [size, tag, ret] of [
+      [60_000, levelTags.minute, mret],
+      [900_000, levelTags.interval, iret],
+    ] as const) {
+      const start = ts - (ts % size);
+      const ttl = start + size + ret - this.now;
+      if (ttl > 0) out.push({ target: this.target(`${this.prefix}${tag}:${start / 1000}:`, ttl, true, start + size), start, sec: -1 });
+    }
+    this.bucketsAt.set(sec, out);
+    return out;
+  }
+
+  /** an item's fields (name, delta pairs from index `from` of `it`) × sign into every live bucket of ts */
+  addItem(ts: number, dims: string, it: readonly (string | number)[], from: number, sign: number): void {
+    for (const lb of this.liveBuckets(ts)) {
+      const h = subMap(lb.target.d, dims);
+      for (let k = from; k + 1 < it.length; k += 2) bump(h, fieldAt(it[k] as string, lb.sec), sign * (it[k + 1] as number));
+    }
+  }
+
+  /** Every accumulated key once into `ops`; true when a sealed bucket changed. */
+  flush(ops: WriteOps): boolean {
+    let sealedChanged = false;
+    for (const [base, t] of this.acc) {
+      const byDim = t.expand ? expandDims(t.d) : t.d;
+      for (const [dim, h] of byDim) {
+        const flat: (string | number)[] = [];
+        for (const [f, d] of h) if (d !== 0) flat.push(f, d);
+        if (flat.length === 0) continue;
+        if (t.sealed) sealedChanged = true;
+        ops.counters(base + dim, t.ttl, flat);
+      }
+    }
+    return sealedChanged;
+  }
+}
+
+function expandDims(byDims: Map<string, Map<string, number>>): Map<string, Map<string, number>> {
+  const byDim = new Map<string, Map<string, number>>();
+  for (const [dims, h] of byDims) {
+    for (const dim of dimList(dims)) {
+      const out = subMap(byDim, dim);
+      for (const [f, d] of h) bump(out, f, d);
+    }
+  }
+  return byDim;
+}

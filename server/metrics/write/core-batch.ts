@@ -1,0 +1,635 @@
+import type { Channel, CoreEvent } from '../../../shared/contract/events.ts';
+import type { Keys } from '../../redis/keys.ts';
+import { RS, US, contactTypeCode, displayName, stateCode } from '../codec.ts';
+import { BucketAccumulator, bump, dimList, fieldAt, subMap, type Retention, type Target } from './buckets.ts';
+import { WriteOps } from './ops.ts';
+import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
+
+/**
+ * One batch of contact and agent-state events of one center → its writes: the counting rules of
+ * shared/metrics/SEMANTICS.md, computed in Node from state read beforehand (core-writer.ts loads it
+ * and applies the result with one fenced applyWrites.lua call).
+ *
+ * Stored layout (server/redis/keys.ts), unchanged from the Lua engine so either reads the other's
+ * records:
+ *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent; a = the applied
+ *     contribution items joined by GS; s = state machine after the last event; w = waiting leg
+ *     "queue US queuedAt" or ''; x = expiry deadline (ms)
+ *   item strings: "ts US dims(RS) US field US delta ..." (bucket sums) or
+ *     "@ US localDate US agentId US dayEndMs" (handledToday)
+ *   agent timeline at:<agent> (member = event id, score = ts) and points ap:<agent>: <eventId> =
+ *     state US reason US team US queues(RS) US name US dims(RS); _s = since "ts US id" (start of
+ *     the final run of equal state + reason); _t = the expiry step of the last trim
+ *
+ * Events arriving in order (the common case) resume the stored state machine and append items;
+ * a late one re-derives the contact from every stored event and applies new − old item by item,
+ * so late, reordered and repeated events still count each contact exactly once.
+ */
+
+export const GS = '\x1d';
+
+export interface CoreSettings {
+  now: number;
+  /** lateEventHours in ms: contacts live this long after their last event, timelines are trimmed to it */
+  late: number;
+  ret: Retention;
+  /** default service-level thresholds (ms) per channel, for queues without their own */
+  sl: Record<Channel, number>;
+  /** default short-abandon threshold (ms) */
+  short: number;
+  /** waitingTimeout (ms) */
+  wto: number;
+  /** local midnights [ms, YYYY-MM-DD] ascending, covering the late-event horizon and tomorrow */
+  mid: [number, string][];
+  /** a bucket that ended this long before now is sealed */
+  seal: number;
+}
+
+/** a contact's stored hash (empty: the contact is new); updated in place by a batch (the writer
+ * forgets everything it holds whenever a batch does not commit) */
+export type ContactRecord = Map<string, string>;
+
+export interface Point {
+  state: string;
+  reason: string;
+  team: string;
+  /** RS-joined */
+  queues: string;
+  name: string;
+  /** RS-joined dimensions the point counts in */
+  dims: string;
+}
+
+/** what a batch needs of an agent: its last point and `since` */
+export interface AgentHead {
+  lastId?: string;
+  lastTs?: number;
+  last?: Point;
+  since?: number;
+  sinceId?: string;
+  /** the stored `_s` was missing: `since` is recomputed from the whole timeline */
+  sinceDirty: boolean;
+  trimStep?: string;
+}
+
+/** an agent's whole stored timeline, ascending (score, member bytes), and its stored points */
+export interface Timeline {
+  members: { id: string; ts: number }[];
+  points: ReadonlyMap<string, string>;
+}
+
+export interface CoreState {
+  /** raw queue map values (queue → channel US slMs US shortMs US groups); learned queues are added */
+  qmap: Map<string, string>;
+  contacts: ReadonlyMap<string, ContactRecord>;
+  agents: ReadonlyMap<string, AgentHead>;
+  /** agent US eventId of agent events already in their timeline */
+  known: ReadonlySet<string>;
+  /** agents whose whole timeline was loaded (see timelinesNeeded) */
+  timelines: ReadonlyMap<string, Timeline>;
+}
+
+export interface CoreResult {
+  /** one char per event: a = accepted, d = duplicate */
+  statuses: string;
+  accepted: number;
+  sealed: boolean;
+  ops: WriteOps;
+  /** the state after the batch, for the writer's cache */
+  contacts: Map<string, { h: Map<string, string>; expiresAt: number | undefined }>;
+  agents: Map<string, AgentHead>;
+}
+
+interface ContactEv extends SortKey {
+  q: string;
+  ag: string;
+}
+
+interface MachineState {
+  last?: SortKey;
+  leg?: { q: string; at: number };
+  conv?: { q: string; at: number; ended: boolean };
+}
+
+interface QueueInfo {
+  ch: string;
+  sl: number | undefined;
+  short: number;
+  dims: string;
+}
+
+type Item = (string | number)[];
+
+/** timed states (logged_out is never timed) → their short bucket field code */
+const timedCode = new Map<string, string>(Object.entries(stateCode));
+
+export const parsePoint = (v: string): Point => {
+  const p = v === '' ? [] : v.split(US);
+  return { state: p[0] ?? '', reason: p[1] ?? '', team: p[2] ?? '', queues: p[3] ?? '', name: p[4] ?? '', dims: p[5] ?? '' };
+};
+
+const split = (s: string | undefined, sep: string): string[] => (s === undefined || s === '' ? [] : s.split(sep));
+
+/** expiry step of contact records and timeline trims: 10 min, or lateEvent / 8 if shorter */
+export const expiryStep = (late: number): number => Math.max(1000, Math.min(600_000, (late - (late % 8000)) / 8));
+
+function encodeState(st: MachineState): string {
+  const l = st.last!;
+  const { leg, conv } = st;
+  return [l.ts, l.t, l.id, leg?.q ?? '', leg?.at ?? '', conv?.q ?? '', conv?.at ?? '', conv?.ended ? '1' : ''].join(US);
+}
+
+function decodeState(v: string): MachineState {
+  const p = v.split(US);
+  const st: MachineState = { last: { ts: Number(p[0]), t: Number(p[1]), id: p[2] ?? '' } };
+  if ((p[3] ?? '') !== '') st.leg = { q: p[3]!, at: Number(p[4]) };
+  if ((p[5] ?? '') !== '') st.conv = { q: p[5]!, at: Number(p[6]), ended: p[7] === '1' };
+  return st;
+}
+
+function parseStoredEvent(field: string, v: string): ContactEv {
+  const p = v.split(US);
+  return { t: Number(p[0]), ts: Number(p[1]), q: p[2] ?? '', ag: p[4] ?? '', id: field.slice(2) };
+}
+
+/** apply(item, ±1) for new − old, item by item: unchanged items cost a string compare */
+export function applyDiff(oldItems: string[], newItems: string[], apply: (item: string, sign: number) => void): void {
+  const count = new Map<string, number>();
+  for (const item of oldItems) count.set(item, (count.get(item) ?? 0) + 1);
+  for (const item of newItems) {
+    const n = count.get(item);
+    if (n !== undefined && n > 0) count.set(item, n - 1);
+    else apply(item, 1);
+  }
+  for (const [item, n] of count) for (let k = 0; k < n; k++) apply(item, -1);
+}
+
+/** The local day of ts from the midnights list, with the next midnight; undefined outside it. */
+export function localDayOf(mid: [number, string][], ts: number): [string, number] | undefined {
+  for (let i = mid.length - 2; i >= 0; i--) {
+    if (mid[i]![0] <= ts) return ts < mid[i + 1]![0] ? [mid[i]![1], mid[i + 1]![0]] : undefined;
+  }
+  return undefined;
+}
+
+function isAppended(head: { lastId?: string; lastTs?: number }, ts: number, id: string): boolean {
+  return head.lastId === undefined || ts > head.lastTs! || (ts === head.lastTs && bytesLess(head.lastId, id));
+}
+
+/**
+ * Agents whose whole timeline this batch needs: an accepted event that lands before the agent's
+ * last point (an out-of-order insert needs its neighbours), or a stored head without `since`.
+ */
+export function timelinesNeeded(events: readonly CoreEvent[], agents: ReadonlyMap<string, AgentHead>, known: ReadonlySet<string>): Set<string> {
+  const need = new Set<string>();
+  const heads = new Map<string, { lastId?: string; lastTs?: number }>();
+  const seen = new Set<string>();
+  for (const e of events) {
+    if (e.type !== 'agent.state') continue;
+    const key = e.agentId + US + e.id;
+    if (known.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    let h = heads.get(e.agentId);
+    if (!h) {
+      const stored = agents.get(e.agentId);
+      heads.set(e.agentId, (h = { ...(stored?.lastId !== undefined ? { lastId: stored.lastId, lastTs: stored.lastTs! } : {}) }));
+      if (stored?.sinceDirty) need.add(e.agentId);
+    }
+    if (isAppended(h, e.ts, e.id)) {
+      h.lastId = e.id;
+      h.lastTs = e.ts;
+    } else need.add(e.agentId);
+  }
+  return need;
+}
+
+interface ContactWork {
+  h: Map<string, string>;
+  fresh: boolean;
+  /** fields to write: new events, then a, s, w, x */
+  write: string[];
+  added: ContactEv[];
+}
+
+interface AgentWork extends AgentHead {
+  oldLastId?: string;
+  oldLast?: Point;
+  changed: boolean;
+  points: Map<string, string>;
+  /** accepted event ids of this batch → ts */
+  batchIds: Map<string, number>;
+  /** working copy of the whole timeline (stored + this batch), when loaded */
+  timeline?: { id: string; ts: number }[];
+  stored?: ReadonlyMap<string, string>;
+}
+
+export function computeCoreBatch(keys: Keys, center: string, events: readonly CoreEvent[], s: CoreSettings, state: CoreState): CoreResult {
+  const ops = new WriteOps();
+  const now = s.now;
+  const step = expiryStep(s.late);
+  const buckets = new BucketAccumulator(keys.bucketPrefix(center), now, s.ret, s.seal);
+  const qmap = state.qmap;
+
+  // ------------------------------------------------------------------ queues
+  const qcache = new Map<string, QueueInfo>();
+  let agentDimsMemo = new Map<string, string>();
+  const qinfo = (q: string): QueueInfo => {
+    let qi = qcache.get(q);
+    if (qi) return qi;
+    const raw = qmap.get(q);
+    const p = raw === undefined ? [] : raw.split(US);
+    const ch = p[0] ?? '';
+    const slRaw = p[1] ?? '';
+    const shortRaw = p[2] ?? '';
+    let sl = slRaw === '' ? undefined : Number(slRaw);
+    if (sl === undefined && ch !== '') sl = s.sl[ch as Channel];
+    const short = shortRaw === '' ? s.short : Number(shortRaw);
+    const dims = ['all', `q:${q}`];
+    if (ch !== '') dims.push(`ch:${ch}`);
+    for (const g of split(p[3], RS)) dims.push(`g:${g}`);
+    qi = { ch, sl, short, dims: dims.join(RS) };
+    qcache.set(q, qi);
+    return qi;
+  };
+  // a queue first named by a contact.queued gets its channel from the event and default thresholds
+  const learnQueue = (q: string, ch: string): void => {
+    if (qinfo(q).ch !== '') return;
+    const raw = qmap.get(q);
+    let v: string;
+    if (raw !== undefined) {
+      const p = raw.split(US);
+      if ((p[0] ?? '') !== '') return;
+      v = [ch, p[1] ?? '', p[2] ?? '', p[3] ?? ''].join(US);
+    } else v = ch + US + US + US;
+    qmap.set(q, v);
+    ops.hset(keys.queueMap(center), [q, v]);
+    qcache.delete(q);
+    agentDimsMemo = new Map();
+  };
+
+  // ------------------------------------------------------------------ contact items
+  const adTarget = (day: string, ttl: number): Target => buckets.target(keys.agentDay(center, day), ttl);
+  const applyItem = (item: string, sign: number): void => {
+    const it = item.split(US);
+    if (it[0] === '@') {
+      const ttl = Number(it[3]) + s.late - now;
+      if (ttl > 0) bump(subMap(adTarget(it[1]!, ttl).d, ''), it[2]!, sign);
+      return;
+    }
+    const parsed: Item = [Number(it[0]), it[1]!];
+    for (let k = 2; k + 1 < it.length; k += 2) parsed.push(it[k]!, Number(it[k + 1]));
+    buckets.addItem(parsed[0] as number, it[1]!, parsed, 2, sign);
+  };
+
+  // The SEMANTICS.md state machine: feeds sorted events into `st`, appends the contribution items
+  // (classified with the queue's thresholds and dimensions at this moment, so a later removal is
+  // exact even if the config changes) to `out` as strings, and to `parsed` when given.
+  const run = (st: MachineState, evs: readonly ContactEv[], out: string[], parsed?: (Item | string)[]): void => {
+    let { leg, conv } = st;
+    const item = (it: Item): void => {
+      out.push(it.join(US));
+      parsed?.push(it);
+    };
+    for (const e of evs) {
+      switch (e.t) {
+        case 0:
+          if (!(leg && leg.q === e.q)) {
+            if (leg) item([e.ts, qinfo(leg.q).dims, 'xfr', 1]);
+            leg = { q: e.q, at: e.ts };
+            item([e.ts, qinfo(e.q).dims, 'arr', 1]);
+          }
+          break;
+        case 1:
+          if (leg) {
+            const qi = qinfo(leg.q);
+            const wait = e.ts - leg.at;
+            const it: Item = [e.ts, qi.dims, 'ans', 1, 'awm', wait];
+            if (qi.sl !== undefined && wait <= qi.sl) it.push('ait', 1);
+            item(it);
+            const day = localDayOf(s.mid, e.ts);
+            if (day && e.ag !== '') {
+              const h = ['@', day[0], e.ag, day[1]].join(US);
+              out.push(h);
+              parsed?.push(h);
+            }
+            conv = { q: leg.q, at: e.ts, ended: false };
+            leg = undefined;
+          }
+          break;
+        case 2:
+          if (leg) {
+            const qi = qinfo(leg.q);
+            const wait = e.ts - leg.at;
+            if (wait < qi.short) item([e.ts, qi.dims, 'sab', 1]);
+            else {
+              const it: Item = [e.ts, qi.dims, 'abn', 1];
+              if (qi.sl !== undefined && wait <= qi.sl) it.push('bit', 1);
+              item(it);
+            }
+            leg = undefined;
+          }
+          break;
+        case 3:
+          if (leg) {
+            item([e.ts, qinfo(leg.q).dims, 'xfr', 1]);
+            leg = undefined;
+          }
+          break;
+        case 4:
+          if (conv && !conv.ended) {
+            item([e.ts, qinfo(conv.q).dims, 'tc', 1, 'tm', e.ts - conv.at]);
+            conv = { ...conv, ended: true };
+          }
+          break;
+        case 5:
+          if (conv) {
+            item([e.ts, qinfo(conv.q).dims, 'hc', 1, 'hm', e.ts - conv.at]);
+            conv = undefined;
+          }
+          break;
+      }
+      st.last = e;
+    }
+    st.leg = leg;
+    st.conv = conv;
+  };
+
+  const derive = (h: ReadonlyMap<string, string>): [string, MachineState] => {
+    const evs: ContactEv[] = [];
+    for (const [f, v] of h) if (f.startsWith('e:')) evs.push(parseStoredEvent(f, v));
+    evs.sort(byEventOrder);
+    const st: MachineState = {};
+    const out: string[] = [];
+    run(st, evs, out);
+    return [out.join(GS), st];
+  };
+
+  // ------------------------------------------------------------------ agents
+  const agentDims = (team: string, queues: string): string => {
+    const memoKey = team + US + queues;
+    const memo = agentDimsMemo.get(memoKey);
+    if (memo !== undefined) return memo;
+    const dims = ['all'];
+    const seen = new Set<string>();
+    if (team !== '') dims.push(`t:${team}`);
+    for (const q of split(queues, RS)) {
+      const qi = qinfo(q);
+      for (const d of dimList(qi.dims)) {
+        if (d === 'all' || seen.has(d)) continue;
+        seen.add(d);
+        dims.push(d);
+      }
+    }
+    const out = dims.join(RS);
+    agentDimsMemo.set(memoKey, out);
+    return out;
+  };
+
+  // sign × (state, dims) at time ts: n = count change, m = count change × offset into the bucket
+  const transition = (ts: number, st: string, dims: string, sign: number): void => {
+    const code = timedCode.get(st);
+    if (code === undefined) return;
+    const nf = `n:${code}`;
+    const mf = `m:${code}`;
+    for (const lb of buckets.liveBuckets(ts)) {
+      const h = subMap(lb.target.d, dims);
+      bump(h, fieldAt(nf, lb.sec), sign);
+      bump(h, fieldAt(mf, lb.sec), sign * (ts - lb.start));
+    }
+  };
+
+  const pointOf = (a: AgentWork, id: string): Point => parsePoint(a.points.get(id) ?? a.stored?.get(id) ?? '');
+
+  // ------------------------------------------------------------------ intake
+  const statuses: string[] = new Array(events.length);
+  let accepted = 0;
+  const contacts = new Map<string, ContactWork>();
+  const agents = new Map<string, AgentWork>();
+
+  events.forEach((e, i) => {
+    let status = 'a';
+    if (e.type !== 'agent.state') {
+      const cid = e.contactId;
+      let c = contacts.get(cid);
+      if (!c) {
+        const rec = state.contacts.get(cid);
+        if (rec === undefined) throw new Error(`contact ${cid} was not loaded`);
+        c = { h: rec, fresh: rec.size === 0, write: [], added: [] };
+        contacts.set(cid, c);
+      }
+      const f = `e:${e.id}`;
+      if (c.h.has(f)) status = 'd';
+      else {
+        const t = Number(contactTypeCode[e.type]);
+        const q = e.type === 'contact.queued' ? e.queue : '';
+        const ch = e.type === 'contact.queued' ? e.channel : '';
+        const ag = e.type === 'contact.answered' || e.type === 'contact.ended' || e.type === 'contact.wrapped' ? (e.agentId ?? '') : '';
+        if (t === 0) learnQueue(q, ch);
+        const v = [t, e.ts, q, ch, ag].join(US);
+        c.h.set(f, v);
+        c.write.push(f, v);
+        c.added.push({ t, ts: e.ts, q, ag, id: e.id });
+      }
+    } else {
+      const ag = e.agentId;
+      let a = agents.get(ag);
+      if (!a) {
+        const head = state.agents.get(ag);
+        if (head === undefined) throw new Error(`agent ${ag} was not loaded`);
+        const tl = state.timelines.get(ag);
+        a = { ...head, oldLastId: head.lastId, oldLast: head.last, changed: false, points: new Map(), batchIds: new Map() };
+        if (tl) {
+          a.timeline = tl.members.slice();
+          a.stored = tl.points;
+        }
+        agents.set(ag, a);
+      }
+      if (state.known.has(ag + US + e.id) || a.batchIds.has(e.id)) status = 'd';
+      else {
+        a.batchIds.set(e.id, e.ts);
+        a.changed = true;
+        const ts = e.ts;
+        const id = e.id;
+        const reason = e.reason ?? '';
+        let team = e.team ?? '';
+        let queues = (e.queues ?? []).join(RS);
+        let name = displayName(e.name);
+        let prev: Point | undefined;
+        let nextTs: number | undefined;
+        const appended = isAppended(a, ts, id);
+        if (appended) {
+          prev = a.last;
+          a.timeline?.push({ id, ts });
+        } else {
+          const tl = a.timeline;
+          if (!tl) throw new Error(`agent ${ag}: out-of-order event without its timeline`);
+          let r = tl.length;
+          while (r > 0 && (tl[r - 1]!.ts > ts || (tl[r - 1]!.ts === ts && bytesLess(id, tl[r - 1]!.id)))) r--;
+          tl.splice(r, 0, { id, ts });
+          const prevId = r > 0 ? tl[r - 1]!.id : undefined;
+          const next = tl[r + 1];
+          nextTs = next?.ts;
+          if (prevId !== undefined) prev = pointOf(a, prevId);
+          // keep `since` (start of the final run of equal state+reason) exact without walking the
+          // timeline: only an insertion inside the final run, or right before it, can move it
+          if (a.sinceId !== undefined && a.last) {
+            const same = e.state === a.last.state && reason === a.last.reason;
+            const insideRun = ts > a.since! || (ts === a.since && bytesLess(a.sinceId, id));
+            if (insideRun && !same) {
+              a.since = next?.ts;
+              a.sinceId = next?.id;
+            } else if (!insideRun && same && next?.id === a.sinceId) {
+              a.since = ts;
+              a.sinceId = id;
+            }
+          } else a.sinceDirty = true;
+        }
+        if (team === '' && prev) team = prev.team;
+        if (e.queues === undefined) queues = prev ? prev.queues : '';
+        if (name === '' && prev) name = prev.name;
+        const pt: Point = { state: e.state, reason, team, queues, name, dims: agentDims(team, queues) };
+        a.points.set(id, [pt.state, reason, team, queues, name, pt.dims].join(US));
+        // same timed state and dimensions as the point before: every bump below would cancel out
+        if (!(prev && prev.state === pt.state && prev.dims === pt.dims)) {
+          if (prev) transition(ts, prev.state, prev.dims, -1);
+          transition(ts, pt.state, pt.dims, 1);
+          if (nextTs !== undefined) {
+            if (prev) transition(nextTs, prev.state, prev.dims, 1);
+            transition(nextTs, pt.state, pt.dims, -1);
+          }
+        }
+        if (appended) {
+          if (!(prev && prev.state === pt.state && prev.reason === reason)) {
+            a.since = ts;
+            a.sinceId = id;
+            a.sinceDirty = false;
+          }
+          a.lastId = id;
+          a.lastTs = ts;
+          a.last = pt;
+        }
+      }
+    }
+    if (status === 'a') accepted++;
+    statuses[i] = status;
+  });
+
+  // ------------------------------------------------------------------ contacts: each once
+  const waitingTouched = new Set<string>();
+  const contactsOut: CoreResult['contacts'] = new Map();
+  for (const [cid, c] of contacts) {
+    if (c.added.length === 0) continue;
+    const key = keys.contact(center, cid);
+    const old = c.h.get('a') ?? '';
+    c.added.sort(byEventOrder);
+    const storedState = c.h.get('s');
+    let st: MachineState | undefined = c.fresh ? {} : storedState !== undefined ? decodeState(storedState) : undefined;
+    let enc: string;
+    if (st && (st.last === undefined || eventLess(st.last, c.added[0]!))) {
+      // fast path (in-order delivery): resume the stored state machine, append the new items
+      const out: string[] = [];
+      const parsed: (Item | string)[] = [];
+      run(st, c.added, out, parsed);
+      for (const it of parsed) {
+        if (typeof it === 'string') applyItem(it, 1);
+        else buckets.addItem(it[0] as number, it[1] as string, it, 2, 1);
+      }
+      const more = out.join(GS);
+      enc = old === '' ? more : more === '' ? old : old + GS + more;
+    } else {
+      [enc, st] = derive(c.h);
+      if (enc !== old) applyDiff(split(old, GS), split(enc, GS), applyItem);
+    }
+    const w = c.write;
+    if (enc !== old) w.push('a', enc);
+    w.push('s', encodeState(st));
+    const waiting = st.leg ? st.leg.q + US + st.leg.at : '';
+    const oldW = c.h.get('w') ?? '';
+    if (waiting !== oldW) {
+      if (oldW !== '') ops.zrem(keys.waiting(center, oldW.split(US)[0]!), cid);
+      if (waiting !== '') {
+        ops.zadd(keys.waiting(center, st.leg!.q), st.leg!.at, cid);
+        waitingTouched.add(st.leg!.q);
+      }
+      w.push('w', waiting);
+    }
+    // The hash lives until its last event + lateEvent, rounded up to a step and stored as `x`, so an
+    // active contact is re-expired about once per step; memory stays bounded by lateEvent + one step.
+    let deadline = st.last!.ts + s.late;
+    deadline = deadline - (deadline % step) + step;
+    let expireIn: number | undefined;
+    const deadlineS = String(deadline);
+    let expiresAt: number | undefined = Number(c.h.get('x') ?? NaN);
+    if (deadline - now < 1000) {
+      expireIn = 1000;
+      expiresAt = undefined;
+    } else if (deadlineS !== c.h.get('x')) {
+      expireIn = deadline - now;
+      w.push('x', deadlineS);
+      expiresAt = deadline;
+    }
+    ops.hset(key, w);
+    if (expireIn !== undefined) ops.pexpire(key, expireIn);
+    for (let k = 0; k < w.length; k += 2) c.h.set(w[k]!, w[k + 1]!);
+    contactsOut.set(cid, { h: c.h, expiresAt: Number.isFinite(expiresAt) ? expiresAt : undefined });
+  }
+  // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
+  // filter by score); trimming it here keeps the set bounded. Its hash keeps `w`, so a late exit
+  // event's ZREM is a harmless no-op.
+  for (const q of waitingTouched) ops.zremBelow(keys.waiting(center, q), now - s.wto);
+
+  // ------------------------------------------------------------------ agents: live, current row, trim
+  const horizon = now - s.late;
+  const liveTarget = buckets.target(keys.live(center, ''), undefined);
+  const trimStep = String((now - (now % step)) / step);
+  const agentsOut = new Map<string, AgentHead>();
+  for (const [ag, a] of agents) {
+    if (!a.changed) continue;
+    const pt = a.last!;
+    if (a.lastId !== a.oldLastId) {
+      const op = a.oldLast;
+      if (op && timedCode.has(op.state)) for (const d of dimList(op.dims)) bump(subMap(liveTarget.d, d), op.state, -1);
+      if (timedCode.has(pt.state)) for (const d of dimList(pt.dims)) bump(subMap(liveTarget.d, d), pt.state, 1);
+    }
+    const points: string[] = [];
+    for (const [id, enc] of a.points) points.push(id, enc);
+    if (a.sinceDirty) {
+      // start of the final run of equal (state, reason), walking the whole timeline from its end
+      if (!a.timeline) throw new Error(`agent ${ag}: since without its timeline`);
+      let lastKey: string | undefined;
+      a.since = undefined;
+      a.sinceId = undefined;
+      for (let k = a.timeline!.length - 1; k >= 0; k--) {
+        const m = a.timeline![k]!;
+        const p = pointOf(a, m.id);
+        const runKey = p.state + US + p.reason;
+        if (lastKey === undefined) lastKey = runKey;
+        else if (runKey !== lastKey) break;
+        a.since = m.ts;
+        a.sinceId = m.id;
+      }
+      a.sinceDirty = false;
+    }
+    if (a.sinceId !== undefined) points.push('_s', String(a.since) + US + a.sinceId);
+    // the timeline is trimmed to the late-event horizon at most once per step (memory bound:
+    // lateEvent + one step), not on every batch that touches the agent
+    const trim = trimStep !== a.trimStep;
+    if (trim) points.push('_t', trimStep);
+    for (const [id, ts] of a.batchIds) ops.zadd(keys.agentTimeline(center, ag), ts, id);
+    ops.hset(keys.agentPoints(center, ag), points);
+    const row = { name: pt.name, state: pt.state, reason: pt.reason, since: a.since, sinceId: a.sinceId, team: pt.team, queues: split(pt.queues, RS) };
+    ops.hset(keys.agents(center), [ag, JSON.stringify(row)]);
+    if (trim) ops.trimTimeline(keys.agentTimeline(center, ag), keys.agentPoints(center, ag), horizon);
+    agentsOut.set(ag, {
+      lastId: a.lastId!,
+      lastTs: a.lastTs!,
+      last: pt,
+      ...(a.sinceId !== undefined ? { since: a.since!, sinceId: a.sinceId } : {}),
+      sinceDirty: false,
+      trimStep: trim ? trimStep : a.trimStep!,
+    });
+  }
+
+  const sealed = buckets.flush(ops);
+  return { statuses: statuses.join(''), accepted, sealed, ops, contacts: contactsOut, agents: agentsOut };
+}
