@@ -57,7 +57,7 @@ const loneSurrogate = /[\ud800-\udfff]/u;
  * contract; only control characters are refused because they are the encoding's separators. */
 export function encodingProblem(e: ContractEvent): string | undefined {
   if (controlChars.test(e.id)) return 'id: must not contain control characters';
-  // the writer sends its operations as JSON (server/metrics/write/ops.ts), where a lone UTF-16
+  // the writer sends its operations as UTF-8 (server/metrics/write/ops.ts), where a lone UTF-16
   // surrogate has no UTF-8 form; no producer means one, so it is refused rather than mangled
   for (const [field, v] of Object.entries(e)) {
     if (typeof v === 'string' ? loneSurrogate.test(v) : Array.isArray(v) && v.some((x) => typeof x === 'string' && loneSurrogate.test(x))) {

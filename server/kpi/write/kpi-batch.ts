@@ -45,7 +45,7 @@ export interface KpiResult {
   /** a contribution changed (a mirrored event can change figures without being counted) */
   changed: boolean;
   sealed: boolean;
-  /** touched records with their Redis deadline, for the writer's cache */
+  /** touched records with their Redis deadline, for the writer's cache (undefined: not held) */
   records: Map<string, { h: KpiRecord; expiresAt: number | undefined }>;
 }
 
@@ -317,7 +317,7 @@ export function computeKpiBatch(
     return [items, bestTs];
   };
 
-  const updateContact = (ent: Entity): [string[], boolean, number] => {
+  const updateContact = (ent: Entity): [string[], boolean, number, boolean] => {
     const h = ent.h;
     const w: string[] = [];
     let changed = false;
@@ -391,11 +391,11 @@ export function computeKpiBatch(
       changed = true;
     }
     w.push('z', encodeState(st));
-    return [w, changed, st.maxTs];
+    return [w, changed, st.maxTs, st.leg !== undefined];
   };
 
   // ---- IVR / robot sessions: counted once, at the first exit by (ts, id)
-  const updateSession = (ent: Entity): [string[], boolean, number] => {
+  const updateSession = (ent: Entity): [string[], boolean, number, boolean] => {
     const h = ent.h;
     let best: string[] | undefined;
     let bestId = '';
@@ -440,9 +440,9 @@ export function computeKpiBatch(
     }
     if (newA !== (h.get('a') ?? '')) {
       applyDiff(storedItems(h, []), split(newA, GS), applyItem);
-      return [['a', newA], true, maxTs];
+      return [['a', newA], true, maxTs, newA === ''];
     }
-    return [[], false, maxTs];
+    return [[], false, maxTs, newA === ''];
   };
 
   // ---- intake
@@ -522,7 +522,7 @@ export function computeKpiBatch(
   const records: KpiResult['records'] = new Map();
   for (const ent of entities.values()) {
     if (ent.write.length === 0) continue;
-    const [w, ch, maxTs] = ent.contact ? updateContact(ent) : updateSession(ent);
+    const [w, ch, maxTs, open] = ent.contact ? updateContact(ent) : updateSession(ent);
     if (ch) changed = true;
     const all = ent.write.concat(w);
     ops.hset(ent.key, all);
@@ -530,7 +530,8 @@ export function computeKpiBatch(
     if (ttl < 1000) ttl = 1000;
     ops.pexpire(ent.key, ttl);
     for (let k = 0; k < w.length; k += 2) ent.h.set(w[k]!, w[k + 1]!);
-    records.set(ent.key, { h: ent.h, expiresAt: ttl > 1000 ? now + ttl : undefined });
+    // held only while open (a leg waiting, a session without its exit): closed ones are rarely touched again
+    records.set(ent.key, { h: ent.h, expiresAt: open && ttl > 1000 ? now + ttl : undefined });
   }
 
   const sealed = buckets.flush(ops);

@@ -30,7 +30,7 @@ export interface ApplyHeader {
 
 export interface WriterScripts {
   loadState(tag: string, request: string): Promise<LoadReply>;
-  applyWrites(tag: string, header: string, ops: string): Promise<number>;
+  applyWrites(tag: string, header: string, ops: Buffer): Promise<number>;
 }
 
 type Flat = string[];
@@ -354,7 +354,7 @@ export class CenterWriter {
         demo: meta.demo,
         chan: this.keys.ingested(center),
       };
-      const seq = Number(await this.redis.applyWrites(tag, JSON.stringify(header), core.ops.toJSON()));
+      const seq = Number(await this.redis.applyWrites(tag, JSON.stringify(header), core.ops.encode()));
       this.stats.batches++;
       if (seq === -1) {
         this.stats.conflicts++;

@@ -95,7 +95,8 @@ export interface CoreResult {
   accepted: number;
   sealed: boolean;
   ops: WriteOps;
-  /** the state after the batch, for the writer's cache */
+  /** the state after the batch, for the writer's cache: a contact still waiting or in conversation,
+   * with its Redis deadline (expiresAt undefined: not worth holding — closed, or about to expire) */
   contacts: Map<string, { h: Map<string, string>; expiresAt: number | undefined }>;
   agents: Map<string, AgentHead>;
 }
@@ -211,16 +212,36 @@ interface ContactWork {
   added: ContactEv[];
 }
 
-interface AgentWork extends AgentHead {
-  oldLastId?: string;
-  oldLast?: Point;
-  changed: boolean;
-  points: Map<string, string>;
+/** an agent's working state in one batch (a class: one hidden class for every agent) */
+class AgentWork implements AgentHead {
+  lastId: string | undefined;
+  lastTs: number | undefined;
+  last: Point | undefined;
+  since: number | undefined;
+  sinceId: string | undefined;
+  sinceDirty: boolean;
+  trimStep: string | undefined;
+  readonly oldLastId: string | undefined;
+  readonly oldLast: Point | undefined;
+  changed = false;
+  readonly points = new Map<string, string>();
   /** accepted event ids of this batch → ts */
-  batchIds: Map<string, number>;
+  readonly batchIds = new Map<string, number>();
   /** working copy of the whole timeline (stored + this batch), when loaded */
-  timeline?: { id: string; ts: number }[];
-  stored?: ReadonlyMap<string, string>;
+  readonly timeline: { id: string; ts: number }[] | undefined;
+  readonly stored: ReadonlyMap<string, string> | undefined;
+
+  constructor(head: AgentHead, tl: Timeline | undefined) {
+    this.lastId = this.oldLastId = head.lastId;
+    this.lastTs = head.lastTs;
+    this.last = this.oldLast = head.last;
+    this.since = head.since;
+    this.sinceId = head.sinceId;
+    this.sinceDirty = head.sinceDirty;
+    this.trimStep = head.trimStep;
+    this.timeline = tl?.members.slice();
+    this.stored = tl?.points;
+  }
 }
 
 export function computeCoreBatch(keys: Keys, center: string, events: readonly CoreEvent[], s: CoreSettings, state: CoreState): CoreResult {
@@ -436,12 +457,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
       if (!a) {
         const head = state.agents.get(ag);
         if (head === undefined) throw new Error(`agent ${ag} was not loaded`);
-        const tl = state.timelines.get(ag);
-        a = { ...head, oldLastId: head.lastId, oldLast: head.last, changed: false, points: new Map(), batchIds: new Map() };
-        if (tl) {
-          a.timeline = tl.members.slice();
-          a.stored = tl.points;
-        }
+        a = new AgentWork(head, state.timelines.get(ag));
         agents.set(ag, a);
       }
       if (state.known.has(ag + US + e.id) || a.batchIds.has(e.id)) status = 'd';
@@ -571,7 +587,10 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     ops.hset(key, w);
     if (expireIn !== undefined) ops.pexpire(key, expireIn);
     for (let k = 0; k < w.length; k += 2) c.h.set(w[k]!, w[k + 1]!);
-    contactsOut.set(cid, { h: c.h, expiresAt: Number.isFinite(expiresAt) ? expiresAt : undefined });
+    // a closed contact is rarely touched again (a late or repeated event): not held, so what the
+    // writer holds stays the floor's open contacts instead of everything of the last hour
+    const open = st.leg !== undefined || st.conv !== undefined;
+    contactsOut.set(cid, { h: c.h, expiresAt: open && Number.isFinite(expiresAt) ? expiresAt : undefined });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
   // filter by score); trimming it here keeps the set bounded. Its hash keeps `w`, so a late exit

@@ -8,7 +8,7 @@
 --     acc = events accepted (added to meta seq); pub = publish {seq} on chan and set sealEpoch
 --     (epoch) if unset; sealed = a sealed bucket changed (bump sealGen); demo = stamp demoAt.
 --     now = the writer's clock (ms).
---   ARGV[2] = JSON array of operations, each an array: opcode, then its arguments
+--   ARGV[2] = MessagePack array of operations, each an array: opcode, then its arguments
 --     ["B", key, ttl, field, delta, ...]   counter increments; ttl ms (-1 = no expiry) is set only
 --                                         when none of the fields existed (deadlines are absolute,
 --                                         so a key that already has fields already has its expiry)
@@ -30,7 +30,7 @@ local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
 local meta = P .. ':meta'
 if (redis.call('HGET', meta, cfg.vf) or '') ~= cfg.v then return -1 end
-local ops = cjson.decode(ARGV[2])
+local ops = cmsgpack.unpack(ARGV[2])
 
 -- Check the whole list before writing anything: a malformed one is refused whole rather than half
 -- applied (a Lua error does not undo the writes before it). [min length, pairs from index or 0]
