@@ -188,7 +188,7 @@ export class RedisMetricEngine implements MetricEngine {
     const seq: Record<string, number> = {};
     let committed = 0;
     for (const [center, indices] of byCenter) {
-      const settings = this.ingestSettings(center, nowMs);
+      const settings = this.writerSettings(center, nowMs);
       const demo = opts.demo === true;
       for (let start = 0; start < indices.length; start += ingestChunkSize) {
         const chunk = indices.slice(start, start + ingestChunkSize);
@@ -225,7 +225,8 @@ export class RedisMetricEngine implements MetricEngine {
     return undefined;
   }
 
-  private ingestSettings(center: string, nowMs: number): CoreSettings {
+  /** the counting settings of a batch written at `nowMs` (write/core-batch.ts) */
+  writerSettings(center: string, nowMs: number): CoreSettings {
     const d = this.config.defaults;
     return {
       now: nowMs,

@@ -45,8 +45,8 @@ export interface KpiResult {
   /** a contribution changed (a mirrored event can change figures without being counted) */
   changed: boolean;
   sealed: boolean;
-  /** touched records with their Redis deadline, for the writer's cache (undefined: not held) */
-  records: Map<string, { h: KpiRecord; expiresAt: number | undefined }>;
+  /** touched records with their Redis deadline (undefined: about to expire), for the writer's cache */
+  records: Map<string, { h: KpiRecord; expiresAt: number | undefined; open: boolean }>;
 }
 
 type Item = (string | number)[];
@@ -530,8 +530,8 @@ export function computeKpiBatch(
     if (ttl < 1000) ttl = 1000;
     ops.pexpire(ent.key, ttl);
     for (let k = 0; k < w.length; k += 2) ent.h.set(w[k]!, w[k + 1]!);
-    // held only while open (a leg waiting, a session without its exit): closed ones are rarely touched again
-    records.set(ent.key, { h: ent.h, expiresAt: open && ttl > 1000 ? now + ttl : undefined });
+    // the writer holds it only while open (a leg waiting, a session without its exit)
+    records.set(ent.key, { h: ent.h, expiresAt: ttl > 1000 ? now + ttl : undefined, open });
   }
 
   const sealed = buckets.flush(ops);

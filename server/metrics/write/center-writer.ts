@@ -59,10 +59,12 @@ export function mapOf(flat: Flat): Map<string, string> {
   return m;
 }
 
-/** A record a part holds between batches, with its Redis deadline (forgotten a minute before). */
+/** A record a batch wrote: its Redis deadline (undefined: about to expire) and whether it is still
+ * open (worth holding for the next batches). */
 export interface HeldRecord {
   h: Map<string, string>;
   expiresAt: number | undefined;
+  open: boolean;
 }
 
 /**
@@ -97,38 +99,100 @@ export class WriteConflictError extends Error {
   override name = 'WriteConflictError';
 }
 
-/** per center: a promise chain, so one center's batches are computed and applied one at a time */
-class CenterLocks {
-  private readonly tails = new Map<string, Promise<unknown>>();
+/** A held record, with its Redis deadline (forgotten a minute before) and the compute that wrote it. */
+interface Held {
+  h: Map<string, string>;
+  expiresAt: number | undefined;
+  /** the compute (per-epoch count) that last wrote it */
+  c: number;
+}
 
-  run<T>(center: string, task: () => Promise<T>): Promise<T> {
-    const prev = this.tails.get(center) ?? Promise.resolve();
-    const next = prev.then(task, task);
-    const tail = next.catch(() => undefined);
-    this.tails.set(center, tail);
-    void tail.then(() => {
-      if (this.tails.get(center) === tail) this.tails.delete(center);
-    });
-    return next;
+interface Job {
+  /** submission order: retried batches keep their place */
+  seq: number;
+  events: readonly ContractEvent[];
+  coreEvents: CoreEvent[];
+  coreIndex: number[];
+  settings: CoreSettings;
+  meta: { demo: boolean; epoch: string };
+  attempts: number;
+  prefetch: Prefetch | undefined;
+  resolve(r: { seq: number; statuses: string }): void;
+  reject(err: unknown): void;
+}
+
+/** a read issued ahead of the batch's computation */
+interface Prefetch {
+  epoch: number;
+  /** computes done (this epoch) when issued: their writes reached Redis before this read */
+  after: number;
+  contacts: string[];
+  records: string[];
+  agents: string[];
+  /** agent US eventId of the batch's agent events, in order */
+  zKeys: string[];
+  reply: Promise<LoadReply>;
+}
+
+/** Everything a writer holds for one center, valid for one epoch (reset on any doubt). */
+class CenterState {
+  epoch = 0;
+  /** versions this epoch has seen or produced: a read at any of them saw only this writer's writes */
+  readonly chain = new Set<string>();
+  /** the version the next apply names */
+  version = '';
+  /** computes done this epoch */
+  computes = 0;
+  contacts = new LruMap<Held>(maxHeldRecords);
+  records = new LruMap<Held>(maxHeldRecords);
+  agents = new Map<string, AgentHead>();
+  qmap: Map<string, string> | undefined;
+  /** keys written by recent computes (see stale()) */
+  touches: { c: number; keys: Set<string> }[] = [];
+  queue: Job[] = [];
+  pumping = false;
+
+  reset(): void {
+    this.epoch++;
+    this.chain.clear();
+    this.version = '';
+    this.computes = 0;
+    this.contacts = new LruMap(maxHeldRecords);
+    this.records = new LruMap(maxHeldRecords);
+    this.agents = new Map();
+    this.qmap = undefined;
+    this.touches = [];
+    for (const j of this.queue) j.prefetch = undefined;
+  }
+
+  /** keys written by computes after `after` (a read issued then may predate their writes) */
+  writtenSince(after: number): Set<string> | undefined {
+    let out: Set<string> | undefined;
+    for (const t of this.touches) {
+      if (t.c <= after) continue;
+      if (!out) out = new Set(t.keys);
+      else for (const k of t.keys) out.add(k);
+    }
+    return out;
+  }
+
+  /** forget touch lists no outstanding read can need */
+  pruneTouches(): void {
+    let oldest = this.computes;
+    for (const j of this.queue) if (j.prefetch && j.prefetch.epoch === this.epoch) oldest = Math.min(oldest, j.prefetch.after);
+    this.touches = this.touches.filter((t) => t.c > oldest);
   }
 }
 
-interface CenterCache {
-  /** the center's writer version everything below was read or written at */
-  version: string;
-  contacts: LruMap<HeldRecord>;
-  records: LruMap<HeldRecord>;
-  agents: Map<string, AgentHead>;
-  qmap: Map<string, string>;
-}
-
-/** records held per center and kind: a busy floor's contacts of the last tens of minutes */
+/** records held per center and kind: the floor's open contacts and sessions */
 const maxHeldRecords = 50_000;
 /** a held record is forgotten this long before its Redis deadline (writers' clocks may differ) */
 const expiryMarginMs = 60_000;
 const maxAttempts = 8;
+/** batches whose read goes out ahead of the one being computed */
+const readAhead = 2;
 
-const usable = (r: HeldRecord | undefined, now: number): r is HeldRecord =>
+const usable = (r: Held | undefined, now: number): r is Held =>
   r !== undefined && (r.expiresAt === undefined ? r.h.size === 0 : now < r.expiresAt - expiryMarginMs);
 
 /**
@@ -143,17 +207,25 @@ const usable = (r: HeldRecord | undefined, now: number): r is HeldRecord =>
  *
  * Exactness with several writers: the write is fenced. Every apply names the version (meta `wv`)
  * its inputs were read at and sets a new one; if another process wrote the center meanwhile, the
- * apply writes nothing, this writer drops what it holds, reads and computes again. Held state is
- * also dropped whenever a load finds another version, or a batch fails in any way. One process per
- * center is the fast case; several processes writing one center stay exact and degrade to a full
- * read per batch.
+ * apply writes nothing and this writer starts a new epoch: it drops everything it holds, reads
+ * and computes again. A read that finds a version this writer did not produce does the same. One
+ * process per center is the fast case; several processes writing one center stay exact and
+ * degrade to a full read per batch.
+ *
+ * Pipeline: a center's batches are computed one at a time, in order, each on the state the
+ * previous one left (held optimistically before its write is confirmed: a failed write fails
+ * every later one too, since each names its predecessor's version). The read of the next batches
+ * goes out before the current one is computed, so Redis reads and applies while Node computes.
+ * A read issued ahead can predate the write of a batch computed after it was issued; the keys
+ * such batches wrote are held, or read again (CenterState.writtenSince).
  */
 export class CenterWriter {
-  private readonly caches = new Map<string, CenterCache>();
-  private readonly locks = new CenterLocks();
+  private readonly centers = new Map<string, CenterState>();
   private readonly nextVersion = versionSource();
-  /** apply calls, loadState calls and fenced-write conflicts since start (tests, benchmark) */
-  readonly stats = { batches: 0, conflicts: 0, loads: 0 };
+  private submitted = 0;
+  /** since start (tests, benchmark): apply calls, loadState calls, fenced-write conflicts, and
+   * records or event ids read again because a batch computed after a read-ahead changed them */
+  readonly stats = { batches: 0, conflicts: 0, loads: 0, reread: 0 };
 
   constructor(
     private readonly redis: Redis & WriterScripts,
@@ -166,10 +238,9 @@ export class CenterWriter {
     return isCoreEvent(e) || (this.part?.owns(e) ?? false);
   }
 
-  /** Forget what is held for a center (the next batch reads everything it needs). */
+  /** Forget what is held for a center, or all (the next batch reads everything it needs). */
   forget(center?: string): void {
-    if (center === undefined) this.caches.clear();
-    else this.caches.delete(center);
+    for (const [id, st] of this.centers) if (center === undefined || id === center) st.reset();
   }
 
   write(
@@ -178,25 +249,8 @@ export class CenterWriter {
     settings: CoreSettings,
     meta: { demo: boolean; epoch: string },
   ): Promise<{ seq: number; statuses: string }> {
-    return this.locks.run(center, async () => {
-      try {
-        return await this.writeNow(center, events, settings, meta);
-      } catch (err) {
-        // a batch that did not commit may have updated held records in place, or may have been
-        // written after all (a lost reply): hold nothing
-        this.forget(center);
-        throw err;
-      }
-    });
-  }
-
-  private async writeNow(
-    center: string,
-    events: readonly ContractEvent[],
-    settings: CoreSettings,
-    meta: { demo: boolean; epoch: string },
-  ): Promise<{ seq: number; statuses: string }> {
-    const tag = this.keys.center(center);
+    let st = this.centers.get(center);
+    if (!st) this.centers.set(center, (st = new CenterState()));
     const coreEvents: CoreEvent[] = [];
     const coreIndex: number[] = [];
     events.forEach((e, i) => {
@@ -205,175 +259,308 @@ export class CenterWriter {
         coreIndex.push(i);
       }
     });
-    const now = settings.now;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const held = this.caches.get(center);
-      const contacts = new Map<string, ContactRecord>();
-      const records = new Map<string, Map<string, string>>();
-      const agents = new Map<string, AgentHead>();
-      const missingContacts: string[] = [];
-      const missingRecords: string[] = [];
-      const missingAgents: string[] = [];
-      const asked = new Set<string>();
-      const z: [string, string][] = [];
-      const zKeys: string[] = [];
-      for (const e of coreEvents) {
-        if (e.type === 'agent.state') {
-          const ag = e.agentId;
-          if (!agents.has(ag)) {
-            const head = held?.agents.get(ag);
-            if (head) agents.set(ag, head);
-            else if (!asked.has(US + ag)) {
-              asked.add(US + ag);
-              missingAgents.push(ag);
-            }
-          }
-          z.push([this.keys.agentTimeline(center, ag), e.id]);
-          zKeys.push(ag + US + e.id);
-        } else if (!contacts.has(e.contactId)) {
-          const c = held?.contacts.get(e.contactId);
-          if (usable(c, now)) contacts.set(e.contactId, c.h);
-          else if (!asked.has(e.contactId)) {
-            asked.add(e.contactId);
-            missingContacts.push(e.contactId);
-          }
+    const state = st;
+    return new Promise((resolve, reject) => {
+      state.queue.push({ seq: ++this.submitted, events, coreEvents, coreIndex, settings, meta, attempts: 0, prefetch: undefined, resolve, reject });
+      void this.pump(center, state);
+    });
+  }
+
+  private requeue(center: string, st: CenterState, job: Job, cause: 'conflict' | 'error', err?: unknown): void {
+    if (cause === 'error' || ++job.attempts >= maxAttempts) {
+      job.reject(cause === 'error' ? err : new WriteConflictError(`center ${center}: other writers changed it ${maxAttempts} times in a row`));
+      return;
+    }
+    job.prefetch = undefined;
+    let i = st.queue.length;
+    while (i > 0 && st.queue[i - 1]!.seq > job.seq) i--;
+    st.queue.splice(i, 0, job);
+    void this.pump(center, st);
+  }
+
+  /** another writer was here (or a write failed): start over from what Redis holds */
+  private conflict(st: CenterState, epoch: number): void {
+    this.stats.conflicts++;
+    if (st.epoch === epoch) st.reset();
+  }
+
+  private prefetch(center: string, st: CenterState, job: Job): Prefetch {
+    const now = job.settings.now;
+    const contacts: string[] = [];
+    const records: string[] = [];
+    const agents: string[] = [];
+    const zKeys: string[] = [];
+    const z: [string, string][] = [];
+    const asked = new Set<string>();
+    for (const e of job.coreEvents) {
+      if (e.type === 'agent.state') {
+        const ag = e.agentId;
+        if (!st.agents.has(ag) && !asked.has(US + ag)) {
+          asked.add(US + ag);
+          agents.push(ag);
+        }
+        z.push([this.keys.agentTimeline(center, ag), e.id]);
+        zKeys.push(ag + US + e.id);
+      } else if (!asked.has(e.contactId) && !usable(st.contacts.get(e.contactId), now)) {
+        asked.add(e.contactId);
+        contacts.push(e.contactId);
+      }
+    }
+    if (this.part) {
+      for (const e of job.events) {
+        const key = this.part.recordKey(center, e);
+        if (key === undefined || asked.has(key) || usable(st.records.get(key), now)) continue;
+        asked.add(key);
+        records.push(key);
+      }
+    }
+    this.stats.loads++;
+    const reply = this.redis.loadState(
+      this.keys.center(center),
+      JSON.stringify({
+        v: 'wv',
+        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records],
+        a: agents.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]),
+        z,
+        q: st.qmap === undefined,
+      } satisfies LoadRequest),
+    );
+    // a read that fails is seen by the batch it belongs to
+    reply.catch(() => undefined);
+    return { epoch: st.epoch, after: st.computes, contacts, records, agents, zKeys, reply };
+  }
+
+  /** a version a read found: the epoch's first read sets the base; later ones must be ours */
+  private versionOk(st: CenterState, version: string): boolean {
+    if (st.chain.size === 0) {
+      st.chain.add(version);
+      st.version = version;
+      return true;
+    }
+    return st.chain.has(version);
+  }
+
+  private async pump(center: string, st: CenterState): Promise<void> {
+    if (st.pumping) return;
+    st.pumping = true;
+    try {
+      while (st.queue.length > 0) {
+        for (let k = 0; k < Math.min(readAhead, st.queue.length); k++) {
+          const j = st.queue[k]!;
+          if (!j.prefetch || j.prefetch.epoch !== st.epoch) j.prefetch = this.prefetch(center, st, j);
+        }
+        const job = st.queue[0]!;
+        const epoch = st.epoch;
+        try {
+          const ready = await this.prepare(center, st, job, epoch);
+          if (!ready || st.epoch !== epoch || st.queue[0] !== job) continue;
+          st.queue.shift();
+          this.computeAndApply(center, st, job, ready);
+        } catch (err) {
+          // a failed read or computation: this batch fails, nothing held survives it
+          if (st.queue[0] === job) st.queue.shift();
+          if (st.epoch === epoch) st.reset();
+          job.reject(err);
         }
       }
-      if (this.part) {
-        for (const e of events) {
-          const key = this.part.recordKey(center, e);
-          if (key === undefined || records.has(key)) continue;
-          const r = held?.records.get(key);
-          if (usable(r, now)) records.set(key, r.h);
-          else {
-            records.set(key, new Map());
-            missingRecords.push(key);
-          }
+    } finally {
+      st.pumping = false;
+    }
+  }
+
+  /** The batch's inputs: held records, the read issued ahead, and what must still be read now. */
+  private async prepare(center: string, st: CenterState, job: Job, epoch: number) {
+    const pf = job.prefetch!;
+    const r = await pf.reply;
+    if (st.epoch !== epoch || pf.epoch !== epoch) return undefined;
+    if (!this.versionOk(st, r[0] ?? '')) {
+      this.conflict(st, epoch);
+      return undefined;
+    }
+    st.qmap ??= mapOf(r[5] ?? []);
+    const now = job.settings.now;
+    const stale = st.writtenSince(pf.after);
+    const loaded = new Map<string, Map<string, string>>();
+    pf.contacts.forEach((cid, i) => loaded.set(`c:${cid}`, mapOf(r[1][i] ?? [])));
+    pf.records.forEach((key, i) => loaded.set(`r:${key}`, mapOf(r[1][pf.contacts.length + i] ?? [])));
+    pf.agents.forEach((ag, i) => {
+      if (!st.agents.has(ag)) st.agents.set(ag, agentHead(r[2][i]!));
+    });
+    const known = new Set<string>();
+    const recheck: string[] = [];
+    pf.zKeys.forEach((k, i) => {
+      if (stale?.has(`z:${k}`)) recheck.push(k);
+      else if (r[3][i] !== null && r[3][i] !== undefined) known.add(k);
+    });
+
+    // every record the batch needs: held, read ahead (unless written since), or read now
+    const contacts = new Map<string, ContactRecord>();
+    const records = new Map<string, Map<string, string>>();
+    const missingContacts: string[] = [];
+    const missingRecords: string[] = [];
+    for (const e of job.coreEvents) {
+      if (e.type === 'agent.state' || contacts.has(e.contactId)) continue;
+      const held = st.contacts.get(e.contactId);
+      const pre = loaded.get(`c:${e.contactId}`);
+      if (usable(held, now)) contacts.set(e.contactId, held.h);
+      else if (pre && !stale?.has(`c:${e.contactId}`)) contacts.set(e.contactId, pre);
+      else if (!missingContacts.includes(e.contactId)) {
+        if (pre) this.stats.reread++;
+        missingContacts.push(e.contactId);
+      }
+    }
+    if (this.part) {
+      for (const e of job.events) {
+        const key = this.part.recordKey(center, e);
+        if (key === undefined || records.has(key)) continue;
+        const held = st.records.get(key);
+        const pre = loaded.get(`r:${key}`);
+        if (usable(held, now)) records.set(key, held.h);
+        else if (pre && !stale?.has(`r:${key}`)) records.set(key, pre);
+        else if (!missingRecords.includes(key)) {
+          if (pre) this.stats.reread++;
+          missingRecords.push(key);
         }
       }
+    }
+    const missingAgents = [...new Set(job.coreEvents.flatMap((e) => (e.type === 'agent.state' && !st.agents.has(e.agentId) ? [e.agentId] : [])))];
+    this.stats.reread += recheck.length;
+    if (missingContacts.length + missingRecords.length + missingAgents.length + recheck.length > 0) {
+      // records a batch computed after the read-ahead wrote and then let go, or evicted ones
+      const cut = (k: string) => k.indexOf(US);
       this.stats.loads++;
-      const r = await this.redis.loadState(
-        tag,
+      const m = await this.redis.loadState(
+        this.keys.center(center),
         JSON.stringify({
           v: 'wv',
           h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
           a: missingAgents.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]),
-          z,
-          q: held === undefined,
+          z: recheck.map((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
         } satisfies LoadRequest),
       );
-      const version = r[0] ?? '';
-      if (held && held.version !== version) {
-        // another writer changed the center since this process last wrote it
-        this.stats.conflicts++;
-        this.forget(center);
-        continue;
+      if (st.epoch !== epoch) return undefined;
+      if (!this.versionOk(st, m[0] ?? '')) {
+        this.conflict(st, epoch);
+        return undefined;
       }
-      const cache: CenterCache = held ?? {
-        version,
-        contacts: new LruMap(maxHeldRecords),
-        records: new LruMap(maxHeldRecords),
-        agents: new Map(),
-        qmap: mapOf(r[5] ?? []),
-      };
-      this.caches.set(center, cache);
-      const hold = (lru: LruMap<HeldRecord>, key: string, h: Map<string, string>): void => {
-        const x = Number(h.get('x'));
-        // an absent record stays absent until a fenced write; a core contact only until its deadline
-        if (h.size === 0 || Number.isFinite(x)) lru.set(key, { h, expiresAt: Number.isFinite(x) ? x : undefined });
-      };
-      missingContacts.forEach((cid, i) => {
-        const h = mapOf(r[1][i] ?? []);
-        contacts.set(cid, h);
-        hold(cache.contacts, cid, h);
-      });
-      missingRecords.forEach((key, i) => {
-        const h = mapOf(r[1][missingContacts.length + i] ?? []);
-        records.set(key, h);
-        // a KPI record's deadline is not stored in it: only an absent one is held before a write
-        if (h.size === 0) cache.records.set(key, { h, expiresAt: undefined });
-      });
+      missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));
+      missingRecords.forEach((key, i) => records.set(key, mapOf(m[1][missingContacts.length + i] ?? [])));
       missingAgents.forEach((ag, i) => {
-        const head = agentHead(r[2][i]!);
-        agents.set(ag, head);
-        cache.agents.set(ag, head);
+        if (!st.agents.has(ag)) st.agents.set(ag, agentHead(m[2][i]!));
       });
-      const known = new Set<string>();
-      zKeys.forEach((k, i) => {
-        if (r[3][i] !== null && r[3][i] !== undefined) known.add(k);
+      recheck.forEach((k, i) => {
+        if (m[3][i] !== null && m[3][i] !== undefined) known.add(k);
       });
-
-      const need = timelinesNeeded(coreEvents, agents, known);
-      const timelines = new Map<string, Timeline>();
-      if (need.size > 0) {
-        const list = [...need];
-        this.stats.loads++;
-        const t = await this.redis.loadState(
-          tag,
-          JSON.stringify({ v: 'wv', t: list.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]) } satisfies LoadRequest),
-        );
-        if ((t[0] ?? '') !== version) {
-          this.stats.conflicts++;
-          this.forget(center);
-          continue;
-        }
-        list.forEach((ag, i) => {
-          const [zr, points] = t[4][i]!;
-          const members: Timeline['members'] = [];
-          for (let k = 0; k + 1 < zr.length; k += 2) members.push({ id: zr[k]!, ts: Number(zr[k + 1]) });
-          timelines.set(ag, { members, points: mapOf(points) });
-        });
-      }
-
-      const core = computeCoreBatch(this.keys, center, coreEvents, settings, { qmap: cache.qmap, contacts, agents, known, timelines });
-      const statuses: string[] = new Array(events.length).fill('');
-      coreIndex.forEach((i, j) => (statuses[i] = core.statuses[j]!));
-      let accepted = core.accepted;
-      let changed = false;
-      let sealed = core.sealed;
-      const partOut = this.part?.compute(center, events, settings, { qmap: cache.qmap, records }, core.ops);
-      if (partOut) {
-        partOut.statuses.forEach((st, i) => {
-          if (st !== '') statuses[i] = st;
-        });
-        accepted += partOut.accepted;
-        changed = partOut.changed;
-        sealed ||= partOut.sealed;
-      }
-      // a batch of duplicates writes no state: the version stays, and so does every holder's cache
-      const nv = core.ops.empty ? version : this.nextVersion();
-      const header: ApplyHeader = {
-        vf: 'wv',
-        v: version,
-        nv,
-        acc: accepted,
-        now,
-        pub: accepted > 0 || changed,
-        sealed,
-        epoch: meta.epoch,
-        demo: meta.demo,
-        chan: this.keys.ingested(center),
-      };
-      const seq = Number(await this.redis.applyWrites(tag, JSON.stringify(header), core.ops.encode()));
-      this.stats.batches++;
-      if (seq === -1) {
-        this.stats.conflicts++;
-        this.forget(center);
-        continue;
-      }
-      cache.version = nv;
-      for (const [cid, c] of core.contacts) {
-        if (c.expiresAt === undefined) cache.contacts.delete(cid);
-        else cache.contacts.set(cid, c);
-      }
-      for (const [key, rec] of partOut?.records ?? []) {
-        if (rec.expiresAt === undefined) cache.records.delete(key);
-        else cache.records.set(key, rec);
-      }
-      for (const [ag, head] of core.agents) cache.agents.set(ag, head);
-      return { seq, statuses: statuses.join('') };
     }
-    throw new WriteConflictError(`center ${center}: other writers changed it ${maxAttempts} times in a row`);
+    const agents = new Map<string, AgentHead>();
+    for (const e of job.coreEvents) if (e.type === 'agent.state') agents.set(e.agentId, st.agents.get(e.agentId)!);
+
+    // an out-of-order agent event needs the agent's whole timeline, read now (after every write
+    // this writer has sent)
+    const need = timelinesNeeded(job.coreEvents, agents, known);
+    const timelines = new Map<string, Timeline>();
+    if (need.size > 0) {
+      const list = [...need];
+      this.stats.loads++;
+      const t = await this.redis.loadState(
+        this.keys.center(center),
+        JSON.stringify({ v: 'wv', t: list.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]) } satisfies LoadRequest),
+      );
+      if (st.epoch !== epoch) return undefined;
+      if (!this.versionOk(st, t[0] ?? '')) {
+        this.conflict(st, epoch);
+        return undefined;
+      }
+      list.forEach((ag, i) => {
+        const [zr, points] = t[4][i]!;
+        const members: Timeline['members'] = [];
+        for (let k = 0; k + 1 < zr.length; k += 2) members.push({ id: zr[k]!, ts: Number(zr[k + 1]) });
+        timelines.set(ag, { members, points: mapOf(points) });
+      });
+    }
+    return { contacts, records, agents, known, timelines };
+  }
+
+  private computeAndApply(center: string, st: CenterState, job: Job, input: NonNullable<Awaited<ReturnType<CenterWriter['prepare']>>>): void {
+    const epoch = st.epoch;
+    const c = ++st.computes;
+    const core = computeCoreBatch(this.keys, center, job.coreEvents, job.settings, { qmap: st.qmap!, ...input });
+    const statuses: string[] = new Array(job.events.length).fill('');
+    job.coreIndex.forEach((i, j) => (statuses[i] = core.statuses[j]!));
+    let accepted = core.accepted;
+    let changed = false;
+    let sealed = core.sealed;
+    const partOut = this.part?.compute(center, job.events, job.settings, { qmap: st.qmap!, records: input.records }, core.ops);
+    if (partOut) {
+      partOut.statuses.forEach((s, i) => {
+        if (s !== '') statuses[i] = s;
+      });
+      accepted += partOut.accepted;
+      changed = partOut.changed;
+      sealed ||= partOut.sealed;
+    }
+    // what this batch wrote is held (optimistically: a failed write resets the epoch), closed
+    // records only until the write is confirmed
+    const touched = new Set<string>();
+    const closed: [LruMap<Held>, string][] = [];
+    const hold = (lru: LruMap<Held>, prefix: string, key: string, rec: HeldRecord) => {
+      touched.add(prefix + key);
+      if (rec.expiresAt === undefined) {
+        lru.delete(key);
+        return;
+      }
+      lru.set(key, { h: rec.h, expiresAt: rec.expiresAt, c });
+      // a closed record stays held only until this batch's write is confirmed
+      if (!rec.open) closed.push([lru, key]);
+    };
+    for (const [cid, rec] of core.contacts) hold(st.contacts, 'c:', cid, rec);
+    for (const [key, rec] of partOut?.records ?? []) hold(st.records, 'r:', key, rec);
+    for (const [ag, head] of core.agents) st.agents.set(ag, head);
+    job.coreEvents.forEach((e, j) => {
+      if (e.type === 'agent.state' && core.statuses[j] === 'a') touched.add(`z:${e.agentId}${US}${e.id}`);
+    });
+    st.touches.push({ c, keys: touched });
+    st.pruneTouches();
+
+    // a batch of duplicates writes no state: the version stays, and so does every holder's cache
+    const v = st.version;
+    const nv = core.ops.empty ? v : this.nextVersion();
+    st.chain.add(nv);
+    st.version = nv;
+    const header: ApplyHeader = {
+      vf: 'wv',
+      v,
+      nv,
+      acc: accepted,
+      now: job.settings.now,
+      pub: accepted > 0 || changed,
+      sealed,
+      epoch: job.meta.epoch,
+      demo: job.meta.demo,
+      chan: this.keys.ingested(center),
+    };
+    this.stats.batches++;
+    this.redis.applyWrites(this.keys.center(center), JSON.stringify(header), core.ops.encode()).then(
+      (reply) => {
+        const seq = Number(reply);
+        if (seq === -1) {
+          // another writer changed the center after this batch's read (or an earlier batch of
+          // this epoch failed): compute it again from what Redis holds
+          this.conflict(st, epoch);
+          this.requeue(center, st, job, 'conflict');
+          return;
+        }
+        if (st.epoch === epoch) {
+          for (const [lru, key] of closed) if (lru.get(key)?.c === c) lru.delete(key);
+        }
+        job.resolve({ seq, statuses: statuses.join('') });
+      },
+      (err: unknown) => {
+        // the write may or may not have happened: nothing held survives it
+        if (st.epoch === epoch) st.reset();
+        this.requeue(center, st, job, 'error', err);
+      },
+    );
   }
 }
 

@@ -95,9 +95,9 @@ export interface CoreResult {
   accepted: number;
   sealed: boolean;
   ops: WriteOps;
-  /** the state after the batch, for the writer's cache: a contact still waiting or in conversation,
-   * with its Redis deadline (expiresAt undefined: not worth holding — closed, or about to expire) */
-  contacts: Map<string, { h: Map<string, string>; expiresAt: number | undefined }>;
+  /** the state after the batch, for the writer's cache: each written contact with its Redis
+   * deadline (undefined: about to expire) and whether it is still waiting or in conversation */
+  contacts: Map<string, { h: Map<string, string>; expiresAt: number | undefined; open: boolean }>;
   agents: Map<string, AgentHead>;
 }
 
@@ -587,10 +587,10 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     ops.hset(key, w);
     if (expireIn !== undefined) ops.pexpire(key, expireIn);
     for (let k = 0; k < w.length; k += 2) c.h.set(w[k]!, w[k + 1]!);
-    // a closed contact is rarely touched again (a late or repeated event): not held, so what the
-    // writer holds stays the floor's open contacts instead of everything of the last hour
+    // a closed contact is rarely touched again (a late or repeated event): the writer lets it go,
+    // so what it holds stays the floor's open contacts instead of everything of the last hour
     const open = st.leg !== undefined || st.conv !== undefined;
-    contactsOut.set(cid, { h: c.h, expiresAt: open && Number.isFinite(expiresAt) ? expiresAt : undefined });
+    contactsOut.set(cid, { h: c.h, expiresAt: Number.isFinite(expiresAt) ? expiresAt : undefined, open });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
   // filter by score); trimming it here keeps the set bounded. Its hash keeps `w`, so a late exit
