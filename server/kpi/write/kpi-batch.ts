@@ -1,7 +1,7 @@
 import type { ContactEvent, ContractEvent } from '../../../shared/contract/events.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { RS, US } from '../../metrics/codec.ts';
-import { BucketAccumulator, bump, dimList, subMap, type Target } from '../../metrics/write/buckets.ts';
+import { add, BucketAccumulator, bump, dimList, fieldId, slot, subMap, type Target } from '../../metrics/write/buckets.ts';
 import { applyDiff, GS, localDayOf, type CoreSettings } from '../../metrics/write/core-batch.ts';
 import type { WriterPart } from '../../metrics/write/center-writer.ts';
 import type { WriteOps } from '../../metrics/write/ops.ts';
@@ -176,8 +176,8 @@ export function computeKpiBatch(
     if (k1 === '@') {
       const ttl = (it[3] as number) + s.late - now;
       if (ttl > 0) {
-        const h = subMap(kadTarget(it[1] as string, ttl).d, '');
-        for (let k = 4; k + 1 < it.length; k += 2) bump(h, `${it[2] as string}${US}${it[k] as string}`, sign * (it[k + 1] as number));
+        const h = slot(kadTarget(it[1] as string, ttl), '');
+        for (let k = 4; k + 1 < it.length; k += 2) add(h, fieldId(`${it[2] as string}${US}${it[k] as string}`), sign * (it[k + 1] as number));
       }
     } else if (k1 === '%') {
       for (const dim of dimList(it[4] as string)) bumpFcr(it[1] as string, it[2] as number, dim, it[3] as string, sign);

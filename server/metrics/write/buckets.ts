@@ -25,8 +25,8 @@ export interface Target {
   ttl: number | undefined;
   expand: boolean;
   sealed: boolean;
-  /** dims (or key part) → field → delta */
-  d: Map<string, Map<string, number>>;
+  /** dims (or key part) → field id (see fieldId) → delta */
+  d: Map<string, Map<number, number>>;
 }
 
 export interface LiveBucket {
@@ -37,21 +37,48 @@ export interface LiveBucket {
   sec: number;
 }
 
-const suffixed = new Map<string, string[]>();
-/** `field` at second `sec` of a 1 s hash ("ans.3"), or `field` itself (sec −1); memoised */
-export function fieldAt(field: string, sec: number): string {
-  if (sec < 0) return field;
-  let names = suffixed.get(field);
-  if (!names) {
-    names = Array.from({ length: 10 }, (_, k) => `${field}.${k}`);
-    if (suffixed.size > 10_000) suffixed.clear();
-    suffixed.set(field, names);
-  }
-  return names[sec]!;
-}
-
 export const levelTags = { second: '1', minute: '60', interval: '900' } as const;
 
+// Field names as small integers, so accumulating hashes a small integer instead of a string (most
+// of a batch's work is these increments). Ids mean something only within one batch:
+// the registry is cleared between batches once it grows (names of agents and KPI fields add up).
+const fieldIds = new Map<string, number>();
+const fieldNames: string[] = [];
+const suffixed = new Map<string, number[]>();
+
+export function fieldId(name: string): number {
+  let id = fieldIds.get(name);
+  if (id === undefined) {
+    id = fieldNames.length;
+    fieldNames.push(name);
+    fieldIds.set(name, id);
+  }
+  return id;
+}
+
+/** the id of `field` at second `sec` of a 1 s hash ("ans.3"), or of `field` itself (sec −1) */
+export function fieldAt(field: string, sec: number): number {
+  if (sec < 0) return fieldId(field);
+  let ids = suffixed.get(field);
+  if (!ids) {
+    ids = Array.from({ length: 10 }, (_, k) => fieldId(`${field}.${k}`));
+    suffixed.set(field, ids);
+  }
+  return ids[sec]!;
+}
+
+/** the deltas of one dims entry of a target, created on first use */
+export function slot(t: Target, key: string): Map<number, number> {
+  let v = t.d.get(key);
+  if (!v) t.d.set(key, (v = new Map()));
+  return v;
+}
+
+export function add(deltas: Map<number, number>, id: number, delta: number): void {
+  deltas.set(id, (deltas.get(id) ?? 0) + delta);
+}
+
+/** a map of maps' inner map, created on first use (FCR deltas) */
 export function subMap<K, V>(m: Map<K, Map<string, V>>, k: K): Map<string, V> {
   let v = m.get(k);
   if (!v) m.set(k, (v = new Map()));
@@ -94,6 +121,11 @@ export class BucketAccumulator {
     private readonly ret: Retention,
     seal: number,
   ) {
+    if (fieldNames.length > 100_000) {
+      fieldIds.clear();
+      fieldNames.length = 0;
+      suffixed.clear();
+    }
     this.sealedBefore = now - seal;
   }
 
@@ -134,8 +166,8 @@ export class BucketAccumulator {
   /** an item's fields (name, delta pairs from index `from` of `it`) × sign into every live bucket of ts */
   addItem(ts: number, dims: string, it: readonly (string | number)[], from: number, sign: number): void {
     for (const lb of this.liveBuckets(ts)) {
-      const h = subMap(lb.target.d, dims);
-      for (let k = from; k + 1 < it.length; k += 2) bump(h, fieldAt(it[k] as string, lb.sec), sign * (it[k + 1] as number));
+      const h = slot(lb.target, dims);
+      for (let k = from; k + 1 < it.length; k += 2) add(h, fieldAt(it[k] as string, lb.sec), sign * (it[k + 1] as number));
     }
   }
 
@@ -144,24 +176,25 @@ export class BucketAccumulator {
     let sealedChanged = false;
     for (const [base, t] of this.acc) {
       const byDim = t.expand ? expandDims(t.d) : t.d;
-      for (const [dim, h] of byDim) {
-        const flat: (string | number)[] = [];
-        for (const [f, d] of h) if (d !== 0) flat.push(f, d);
-        if (flat.length === 0) continue;
+      for (const [dim, deltas] of byDim) {
+        const op: (string | number)[] = ['B', base + dim, t.ttl ?? -1];
+        for (const [id, d] of deltas) if (d !== 0) op.push(fieldNames[id]!, d);
+        if (op.length === 3) continue;
         if (t.sealed) sealedChanged = true;
-        ops.counters(base + dim, t.ttl, flat);
+        ops.push(op);
       }
     }
     return sealedChanged;
   }
 }
 
-function expandDims(byDims: Map<string, Map<string, number>>): Map<string, Map<string, number>> {
-  const byDim = new Map<string, Map<string, number>>();
-  for (const [dims, h] of byDims) {
+function expandDims(byDims: Map<string, Map<number, number>>): Map<string, Map<number, number>> {
+  const byDim = new Map<string, Map<number, number>>();
+  for (const [dims, deltas] of byDims) {
     for (const dim of dimList(dims)) {
-      const out = subMap(byDim, dim);
-      for (const [f, d] of h) bump(out, f, d);
+      let out = byDim.get(dim);
+      if (!out) byDim.set(dim, (out = new Map()));
+      for (const [id, d] of deltas) out.set(id, (out.get(id) ?? 0) + d);
     }
   }
   return byDim;

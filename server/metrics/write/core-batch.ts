@@ -1,7 +1,7 @@
 import type { Channel, CoreEvent } from '../../../shared/contract/events.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { RS, US, contactTypeCode, displayName, stateCode } from '../codec.ts';
-import { BucketAccumulator, bump, dimList, fieldAt, subMap, type Retention, type Target } from './buckets.ts';
+import { add, BucketAccumulator, dimList, fieldAt, fieldId, slot, type Retention, type Target } from './buckets.ts';
 import { WriteOps } from './ops.ts';
 import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
 
@@ -294,7 +294,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     const it = item.split(US);
     if (it[0] === '@') {
       const ttl = Number(it[3]) + s.late - now;
-      if (ttl > 0) bump(subMap(adTarget(it[1]!, ttl).d, ''), it[2]!, sign);
+      if (ttl > 0) add(slot(adTarget(it[1]!, ttl), ''), fieldId(it[2]!), sign);
       return;
     }
     const parsed: Item = [Number(it[0]), it[1]!];
@@ -413,9 +413,9 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     const nf = `n:${code}`;
     const mf = `m:${code}`;
     for (const lb of buckets.liveBuckets(ts)) {
-      const h = subMap(lb.target.d, dims);
-      bump(h, fieldAt(nf, lb.sec), sign);
-      bump(h, fieldAt(mf, lb.sec), sign * (ts - lb.start));
+      const h = slot(lb.target, dims);
+      add(h, fieldAt(nf, lb.sec), sign);
+      add(h, fieldAt(mf, lb.sec), sign * (ts - lb.start));
     }
   };
 
@@ -607,8 +607,8 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     const pt = a.last!;
     if (a.lastId !== a.oldLastId) {
       const op = a.oldLast;
-      if (op && timedCode.has(op.state)) for (const d of dimList(op.dims)) bump(subMap(liveTarget.d, d), op.state, -1);
-      if (timedCode.has(pt.state)) for (const d of dimList(pt.dims)) bump(subMap(liveTarget.d, d), pt.state, 1);
+      if (op && timedCode.has(op.state)) for (const d of dimList(op.dims)) add(slot(liveTarget, d), fieldId(op.state), -1);
+      if (timedCode.has(pt.state)) for (const d of dimList(pt.dims)) add(slot(liveTarget, d), fieldId(pt.state), 1);
     }
     const points: string[] = [];
     for (const [id, enc] of a.points) points.push(id, enc);

@@ -23,14 +23,18 @@ export class WriteOps {
     return this.list.length === 0;
   }
 
-  /** counter increments; `ttlMs` is set only when the key is new (undefined: never expires) */
-  counters(key: string, ttlMs: number | undefined, fieldsAndDeltas: (string | number)[]): void {
-    this.list.push(['B', key, ttlMs ?? -1, ...fieldsAndDeltas]);
+  /** an operation built by its caller: counter increments ['B', key, ttl (-1: never expires), field,
+   * delta, …] (buckets.ts) */
+  push(op: Op): void {
+    this.list.push(op);
   }
 
   /** HSET key field value … (`flat` alternates fields and values) */
   hset(key: string, flat: string[]): void {
-    if (flat.length > 0) this.list.push(['H', key, ...flat]);
+    if (flat.length === 0) return;
+    const op: Op = ['H', key];
+    for (const x of flat) op.push(x);
+    this.list.push(op);
   }
 
   pexpire(key: string, ms: number): void {
