@@ -1,4 +1,4 @@
-/** The reply of an ingest script: the center's sequence after the call, one status char per event. */
+/** The reply of a writer call: the center's sequence after it, one status char per event. */
 export interface ChunkReply {
   seq: number;
   r: string;
@@ -20,22 +20,19 @@ interface Lane<T, S> {
 }
 
 /**
- * Group commit for the ingest scripts. Redis runs one script at a time, so concurrent requests of
- * one center only queue there; here at most `maxInFlight` calls per lane (script × center × demo
- * flag) are outstanding, and chunks that arrive meanwhile go out together as one call of up to
- * `maxArgs` events when one returns. Many producers posting small batches then cost what one
- * producer posting big ones costs: a script call has a fixed price (settings, queue map,
- * accumulator flush) that a 100-event chunk pays ten times as often as a 1,000-event one.
+ * Group commit for the writer (write/center-writer.ts). A batch has a fixed price (its read, its
+ * fenced write, the accumulator flush) that a 100-event chunk pays ten times as often as a
+ * 1,000-event one, so at most `maxInFlight` calls per lane (center × demo flag) are outstanding,
+ * and chunks that arrive meanwhile go out together as one call of up to `maxArgs` events when one
+ * returns. Many producers posting small batches then cost what one producer posting big ones costs.
  * Nothing waits for company: a chunk is sent at once when fewer than `maxInFlight` calls are out,
  * and a call that is already full (`maxArgs`, or the next chunk does not fit) is sent at once
- * whatever is in flight. The latter matters when this process stalls (a fan-out to thousands of
- * screens takes 50–180 ms): with only one call ever in flight Redis sat idle through the stall,
- * and 3,000 screens at 10,000 events/s got 7,000–8,600 events/s through instead of 9,600.
+ * whatever is in flight; the writer then has the next batch queued and reads ahead for it.
  * A chunk is never split, so each submitter's events stay in one call, in its order; the merged
  * call runs with the newest settings (their `now` is at most a few milliseconds newer) and each
- * submitter gets its own slice of the statuses. The scripts are atomic and dedupe by event id, so
- * the same id in two merged chunks is accepted once and reported a duplicate once, exactly as two
- * calls in a row would. A failed call fails every chunk in it, and only those.
+ * submitter gets its own slice of the statuses. The writer dedupes by event id, so the same id in
+ * two merged chunks is accepted once and reported a duplicate once, exactly as two calls in a row
+ * would. A failed call fails every chunk in it, and only those.
  */
 export class ChunkCoalescer<T = string, S = string> {
   private readonly lanes = new Map<string, Lane<T, S>>();

@@ -91,8 +91,7 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly redis: Redis & ScriptCommands;
   private readonly midnightCache = new Map<string, [number, string][]>();
   private readonly minuteSince = new Map<string, number>();
-  /** group commit of concurrent requests' chunks (see coalesce.ts); the KPI pack's script uses it too */
-  protected readonly chunks = new ChunkCoalescer(ingestChunkSize);
+  /** group commit of concurrent requests' chunks (see coalesce.ts) */
   private readonly writeChunks = new ChunkCoalescer<ContractEvent, CoreSettings>(ingestChunkSize);
   /** computes a batch's figures in Node, writes them with one fenced script (write/center-writer.ts) */
   private readonly writer: CenterWriter;
