@@ -567,13 +567,5 @@ export class KpiWriterPart implements WriterPart {
     return kpiRecordKey(this.keys, center, e);
   }
 
-  compute(
-    center: string,
-    events: readonly ContractEvent[],
-    settings: CoreSettings,
-    state: { qmap: ReadonlyMap<string, string>; records: ReadonlyMap<string, Map<string, string>> },
-    ops: WriteOps,
-  ): KpiResult {
-    return computeKpiBatch(this.keys, center, events, settings, state, ops);
-  }
+  compute: WriterPart['compute'] = (center, events, settings, state, ops) => computeKpiBatch(this.keys, center, events, settings, state, ops);
 }
