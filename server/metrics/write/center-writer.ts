@@ -116,6 +116,8 @@ interface Job {
   settings: CoreSettings;
   meta: { demo: boolean; epoch: string };
   attempts: number;
+  /** reads that ended without a computation (another writer's version, a reset meanwhile) */
+  reads: number;
   prefetch: Prefetch | undefined;
   resolve(r: { seq: number; statuses: string }): void;
   reject(err: unknown): void;
@@ -261,7 +263,7 @@ export class CenterWriter {
     });
     const state = st;
     return new Promise((resolve, reject) => {
-      state.queue.push({ seq: ++this.submitted, events, coreEvents, coreIndex, settings, meta, attempts: 0, prefetch: undefined, resolve, reject });
+      state.queue.push({ seq: ++this.submitted, events, coreEvents, coreIndex, settings, meta, attempts: 0, reads: 0, prefetch: undefined, resolve, reject });
       void this.pump(center, state);
     });
   }
@@ -295,22 +297,22 @@ export class CenterWriter {
     for (const e of job.coreEvents) {
       if (e.type === 'agent.state') {
         const ag = e.agentId;
-        if (!st.agents.has(ag) && !asked.has(US + ag)) {
-          asked.add(US + ag);
+        if (!st.agents.has(ag) && !asked.has(`a:${ag}`)) {
+          asked.add(`a:${ag}`);
           agents.push(ag);
         }
         z.push([this.keys.agentTimeline(center, ag), e.id]);
         zKeys.push(ag + US + e.id);
-      } else if (!asked.has(e.contactId) && !usable(st.contacts.get(e.contactId), now)) {
-        asked.add(e.contactId);
+      } else if (!asked.has(`c:${e.contactId}`) && !usable(st.contacts.get(e.contactId), now)) {
+        asked.add(`c:${e.contactId}`);
         contacts.push(e.contactId);
       }
     }
     if (this.part) {
       for (const e of job.events) {
         const key = this.part.recordKey(center, e);
-        if (key === undefined || asked.has(key) || usable(st.records.get(key), now)) continue;
-        asked.add(key);
+        if (key === undefined || asked.has(`r:${key}`) || usable(st.records.get(key), now)) continue;
+        asked.add(`r:${key}`);
         records.push(key);
       }
     }
@@ -353,7 +355,14 @@ export class CenterWriter {
         const epoch = st.epoch;
         try {
           const ready = await this.prepare(center, st, job, epoch);
-          if (!ready || st.epoch !== epoch || st.queue[0] !== job) continue;
+          if (!ready || st.epoch !== epoch || st.queue[0] !== job) {
+            // reads kept finding another writer's version: give up rather than spin
+            if (++job.reads > maxAttempts * 4 && st.queue[0] === job) {
+              st.queue.shift();
+              job.reject(new WriteConflictError(`center ${center}: other writers kept changing it while this batch was read`));
+            }
+            continue;
+          }
           st.queue.shift();
           this.computeAndApply(center, st, job, ready);
         } catch (err) {
