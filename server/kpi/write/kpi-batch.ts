@@ -13,7 +13,7 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *
  * Like the core, every entity (contact, IVR session, robot session) keeps its events and its
  * applied contribution, so figures are a pure function of the set of events whatever their order.
- * Stored layout (unchanged from the Lua engine, so either reads the other's records):
+ * Stored layout (unchanged from the Lua engine this replaced, so records it wrote are continued):
  *   kc:<contactId>   e:<id> = type US ts US queue US channel US agent US customer (the contact's
  *                    queued / answered / abandoned / transferred events, mirrored from the core's
  *                    input), s:<id> = 0 US ts US rating US queue US channel US agent (surveys),

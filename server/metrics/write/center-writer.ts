@@ -2,62 +2,13 @@ import type { Redis } from 'ioredis';
 import { isCoreEvent, type ContractEvent, type CoreEvent } from '../../../shared/contract/events.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { US } from '../codec.ts';
-import {
-  computeCoreBatch,
-  parsePoint,
-  timelinesNeeded,
-  type AgentHead,
-  type ContactRecord,
-  type CoreSettings,
-  type Timeline,
-} from './core-batch.ts';
+import { CenterState, maxAttempts, readAhead, usable, type Held, type Job, type Prefetch } from './center-state.ts';
+import { computeCoreBatch, timelinesNeeded, type AgentHead, type ContactRecord, type CoreSettings, type Timeline } from './core-batch.ts';
 import type { WriteOps } from './ops.ts';
+import { agentHead, mapOf, type ApplyHeader, type LoadRequest, type WriterScripts } from './scripts-io.ts';
 import { LruMap, versionSource } from './state-cache.ts';
 
-/** applyWrites' header (server/redis/lua/applyWrites.lua) */
-export interface ApplyHeader {
-  vf: string;
-  v: string;
-  nv: string;
-  acc: number;
-  now: number;
-  pub: boolean;
-  sealed: boolean;
-  epoch: string;
-  demo: boolean;
-  chan: string;
-}
-
-export interface WriterScripts {
-  loadState(tag: string, request: string): Promise<LoadReply>;
-  applyWrites(tag: string, header: string, ops: Buffer): Promise<number>;
-}
-
-type Flat = string[];
-/** loadState's reply (Lua false arrives as null) */
-export type LoadReply = [
-  version: string | null,
-  hashes: Flat[],
-  lasts: [string | null, string | null, string | null, string | null, string | null][],
-  scores: (string | null)[],
-  timelines: [Flat, Flat][],
-  qmap: Flat | null,
-];
-
-export interface LoadRequest {
-  v: string;
-  h?: string[];
-  a?: [string, string][];
-  z?: [string, string][];
-  t?: [string, string][];
-  q?: boolean;
-}
-
-export function mapOf(flat: Flat): Map<string, string> {
-  const m = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) m.set(flat[i]!, flat[i + 1]!);
-  return m;
-}
+export type { LoadReply, WriterScripts } from './scripts-io.ts';
 
 /** A record a batch wrote: its Redis deadline (undefined: about to expire) and whether it is still
  * open (worth holding for the next batches). */
@@ -98,104 +49,6 @@ export interface WriterPart {
 export class WriteConflictError extends Error {
   override name = 'WriteConflictError';
 }
-
-/** A held record, with its Redis deadline (forgotten a minute before) and the compute that wrote it. */
-interface Held {
-  h: Map<string, string>;
-  expiresAt: number | undefined;
-  /** the compute (per-epoch count) that last wrote it */
-  c: number;
-}
-
-interface Job {
-  /** submission order: retried batches keep their place */
-  seq: number;
-  events: readonly ContractEvent[];
-  coreEvents: CoreEvent[];
-  coreIndex: number[];
-  settings: CoreSettings;
-  meta: { demo: boolean; epoch: string };
-  attempts: number;
-  /** reads that ended without a computation (another writer's version, a reset meanwhile) */
-  reads: number;
-  prefetch: Prefetch | undefined;
-  resolve(r: { seq: number; statuses: string }): void;
-  reject(err: unknown): void;
-}
-
-/** a read issued ahead of the batch's computation */
-interface Prefetch {
-  epoch: number;
-  /** computes done (this epoch) when issued: their writes reached Redis before this read */
-  after: number;
-  contacts: string[];
-  records: string[];
-  agents: string[];
-  /** agent US eventId of the batch's agent events, in order */
-  zKeys: string[];
-  reply: Promise<LoadReply>;
-}
-
-/** Everything a writer holds for one center, valid for one epoch (reset on any doubt). */
-class CenterState {
-  epoch = 0;
-  /** versions this epoch has seen or produced: a read at any of them saw only this writer's writes */
-  readonly chain = new Set<string>();
-  /** the version the next apply names */
-  version = '';
-  /** computes done this epoch */
-  computes = 0;
-  contacts = new LruMap<Held>(maxHeldRecords);
-  records = new LruMap<Held>(maxHeldRecords);
-  agents = new Map<string, AgentHead>();
-  qmap: Map<string, string> | undefined;
-  /** keys written by recent computes (see stale()) */
-  touches: { c: number; keys: Set<string> }[] = [];
-  queue: Job[] = [];
-  pumping = false;
-
-  reset(): void {
-    this.epoch++;
-    this.chain.clear();
-    this.version = '';
-    this.computes = 0;
-    this.contacts = new LruMap(maxHeldRecords);
-    this.records = new LruMap(maxHeldRecords);
-    this.agents = new Map();
-    this.qmap = undefined;
-    this.touches = [];
-    for (const j of this.queue) j.prefetch = undefined;
-  }
-
-  /** keys written by computes after `after` (a read issued then may predate their writes) */
-  writtenSince(after: number): Set<string> | undefined {
-    let out: Set<string> | undefined;
-    for (const t of this.touches) {
-      if (t.c <= after) continue;
-      if (!out) out = new Set(t.keys);
-      else for (const k of t.keys) out.add(k);
-    }
-    return out;
-  }
-
-  /** forget touch lists no outstanding read can need */
-  pruneTouches(): void {
-    let oldest = this.computes;
-    for (const j of this.queue) if (j.prefetch && j.prefetch.epoch === this.epoch) oldest = Math.min(oldest, j.prefetch.after);
-    this.touches = this.touches.filter((t) => t.c > oldest);
-  }
-}
-
-/** records held per center and kind: the floor's open contacts and sessions */
-const maxHeldRecords = 50_000;
-/** a held record is forgotten this long before its Redis deadline (writers' clocks may differ) */
-const expiryMarginMs = 60_000;
-const maxAttempts = 8;
-/** batches whose read goes out ahead of the one being computed */
-const readAhead = 2;
-
-const usable = (r: Held | undefined, now: number): r is Held =>
-  r !== undefined && (r.expiresAt === undefined ? r.h.size === 0 : now < r.expiresAt - expiryMarginMs);
 
 /**
  * The engine's writer: a center's batches of events → counter buckets, contact records, agent
@@ -573,18 +426,3 @@ export class CenterWriter {
   }
 }
 
-/** loadState's [lastId, lastScore, point, _s, _t] of one agent */
-function agentHead(v: LoadReply[2][number]): AgentHead {
-  const [lastId, score, point, since, trim] = v;
-  if (lastId === null) return { sinceDirty: false };
-  const head: AgentHead = { lastId, lastTs: Number(score), last: parsePoint(point ?? ''), sinceDirty: true, ...(trim !== null ? { trimStep: trim } : {}) };
-  if (since !== null) {
-    const cut = since.indexOf(US);
-    if (cut >= 0) {
-      head.since = Number(since.slice(0, cut));
-      head.sinceId = since.slice(cut + 1);
-      head.sinceDirty = false;
-    }
-  }
-  return head;
-}

@@ -10,8 +10,8 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
  * shared/metrics/SEMANTICS.md, computed in Node from state read beforehand (core-writer.ts loads it
  * and applies the result with one fenced applyWrites.lua call).
  *
- * Stored layout (server/redis/keys.ts), unchanged from the Lua engine so either reads the other's
- * records:
+ * Stored layout (server/redis/keys.ts), unchanged from the Lua engine this replaced, so records it
+ * wrote are continued:
  *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent; a = the applied
  *     contribution items joined by GS; s = state machine after the last event; w = waiting leg
  *     "queue US queuedAt" or ''; x = expiry deadline (ms)

@@ -3,7 +3,7 @@
 -- The one write of an ingest batch computed in Node (server/metrics/write/): fenced, atomic.
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
 --   ARGV[1] = JSON {vf, v, nv, acc, now, pub, sealed, epoch, demo, chan}
---     vf = the writer's version field in meta ("wv" core, "kwv" KPI pack); v = the version the batch
+--     vf = the writer's version field in meta ("wv"); v = the version the batch
 --     was computed against ("" = none yet); nv = the version it leaves (= v when it writes no state).
 --     acc = events accepted (added to meta seq); pub = publish {seq} on chan and set sealEpoch
 --     (epoch) if unset; sealed = a sealed bucket changed (bump sealGen); demo = stamp demoAt.

@@ -4,7 +4,7 @@
 -- atomic snapshot together with the writer version it belongs to.
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
 --   ARGV[1] = JSON {
---     v = version field of the meta hash ("wv" core, "kwv" KPI pack),
+--     v = the writer's version field of the meta hash ("wv"),
 --     h = [key, ...]            hashes to read whole (contact / session records),
 --     a = [[timelineKey, pointsKey], ...]   an agent's last point: ZREVRANGE 0 0 + HMGET last, _s, _t,
 --     z = [[timelineKey, member], ...]      is this event id already in the timeline (ZSCORE),
