@@ -2,7 +2,7 @@ import type { ContactEvent, ContractEvent } from '../../../shared/contract/event
 import type { Keys } from '../../redis/keys.ts';
 import { RS, US } from '../../metrics/codec.ts';
 import { add, BucketAccumulator, bump, dimList, fieldId, slot, subMap, type Target } from '../../metrics/write/buckets.ts';
-import { applyDiff, GS, localDayOf, type CoreSettings } from '../../metrics/write/core-batch.ts';
+import { applyDiff, expiryStep, GS, localDayOf, type CoreSettings } from '../../metrics/write/core-batch.ts';
 import type { WriterPart } from '../../metrics/write/center-writer.ts';
 import type { WriteOps } from '../../metrics/write/ops.ts';
 import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts';
@@ -17,8 +17,9 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *   kc:<contactId>   e:<id> = type US ts US queue US channel US agent US customer (the contact's
  *                    queued / answered / abandoned / transferred events, mirrored from the core's
  *                    input), s:<id> = 0 US ts US rating US queue US channel US agent (surveys),
- *                    a = applied items (GS), v = applied survey items, z = state machine (encodeState)
- *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item
+ *                    a = applied items (GS), v = applied survey items, z = state machine (encodeState),
+ *                    x = expiry deadline (last event + lateEvent, rounded up to the core's step)
+ *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item, x
  *   kb:…             counter buckets, the core's layout (metrics/write/buckets.ts)
  *   kad:<day>        agentId US field → that local day's ratings
  *   kfc:<day>:<dim> / kfs:<day>:<dim>  FCR (applyWrites' F operation)
@@ -159,6 +160,7 @@ export function computeKpiBatch(
   ops: WriteOps,
 ): KpiResult {
   const now = s.now;
+  const step = expiryStep(s.late);
   const buckets = new BucketAccumulator(keys.kpiBucketPrefix(center), now, s.ret, s.seal);
   const localDay = (ts: number) => localDayOf(s.mid, ts);
 
@@ -524,14 +526,26 @@ export function computeKpiBatch(
     if (ent.write.length === 0) continue;
     const [w, ch, maxTs, open] = ent.contact ? updateContact(ent) : updateSession(ent);
     if (ch) changed = true;
-    const all = ent.write.concat(w);
-    ops.hset(ent.key, all);
-    let ttl = maxTs + s.late - now;
-    if (ttl < 1000) ttl = 1000;
-    ops.pexpire(ent.key, ttl);
+    // as the core's contacts: the hash lives until its last event + lateEvent, rounded up to a step
+    // and stored as `x`, so it is re-expired about once per step instead of on every batch
+    let deadline = maxTs + s.late;
+    deadline = deadline - (deadline % step) + step;
+    let expiresAt: number | undefined;
+    let expireIn: number | undefined;
+    if (deadline - now < 1000) expireIn = 1000;
+    else {
+      expiresAt = deadline;
+      if (String(deadline) !== ent.h.get('x')) {
+        w.push('x', String(deadline));
+        expireIn = deadline - now;
+      }
+    }
+    // the fields first: an expiry on a key that does not exist yet is lost
+    ops.hset(ent.key, ent.write.concat(w));
+    if (expireIn !== undefined) ops.pexpire(ent.key, expireIn);
     for (let k = 0; k < w.length; k += 2) ent.h.set(w[k]!, w[k + 1]!);
     // the writer holds it only while open (a leg waiting, a session without its exit)
-    records.set(ent.key, { h: ent.h, expiresAt: ttl > 1000 ? now + ttl : undefined, open });
+    records.set(ent.key, { h: ent.h, expiresAt, open });
   }
 
   const sealed = buckets.flush(ops);
