@@ -29,10 +29,12 @@ interface Run {
   h: KpiHistory;
   d: Delivery;
   laterSec: number;
+  /** which batches a second server process on the same Redis ingests (see engine-properties) */
+  writerMask: number;
 }
 
 const runArb: fc.Arbitrary<Run> = kpiHistoryArb({ maxContacts: 22, maxAgentSteps: 8 }).chain((h) =>
-  fc.record({ h: fc.constant(h), d: deliveryArb(h.events), laterSec: fc.integer({ min: 0, max: 40 * 60 }) }),
+  fc.record({ h: fc.constant(h), d: deliveryArb(h.events), laterSec: fc.integer({ min: 0, max: 40 * 60 }), writerMask: fc.nat() }),
 );
 
 const ceilSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
@@ -124,16 +126,19 @@ async function compareAt(app: FastifyInstance, h: KpiHistory, events: ContractEv
 }
 
 async function checkRun(run: Run): Promise<void> {
-  const clock = new FakeClock(run.h.lastTs);
-  const app = await buildApp({
-    env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
-    config: run.h.fixture.config,
-    redis: { host: '127.0.0.1', port: testRedisPort() },
-    keyPrefix: uniquePrefix('kpiprop'),
-    clock,
-    logger: false,
-    background: false,
-  });
+  const keyPrefix = uniquePrefix('kpiprop');
+  const serverProcess = () =>
+    buildApp({
+      env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+      config: run.h.fixture.config,
+      redis: { host: '127.0.0.1', port: testRedisPort() },
+      keyPrefix,
+      clock: new FakeClock(run.h.lastTs),
+      logger: false,
+      background: false,
+    });
+  const app = await serverProcess();
+  const other = await serverProcess();
   const out: string[] = [];
   try {
     const seen = new Set<string>();
@@ -141,8 +146,9 @@ async function checkRun(run: Run): Promise<void> {
     const deliver = async (from: number, to: number) => {
       for (let b = from; b < to; b++) {
         const batch = run.d.batches[b]!;
-        clock.set(batch.nowMs);
-        const res = await app.engine.ingest(batch.events, batch.nowMs);
+        const writer = (run.writerMask >> b % 30) & 1 ? other : app;
+        (writer.clock as FakeClock).set(batch.nowMs);
+        const res = await writer.engine.ingest(batch.events, batch.nowMs);
         batch.events.forEach((e, i) => {
           const expected = seen.has(e.id) ? 'duplicate' : 'accepted';
           seen.add(e.id);
@@ -160,7 +166,7 @@ async function checkRun(run: Run): Promise<void> {
     await compareAt(app, run.h, all, endNow, 'end', out);
     if (out.length === 0) await compareAt(app, run.h, all, endNow + run.laterSec * 1000, 'later', out);
   } finally {
-    await app.close();
+    await Promise.all([app.close(), other.close()]);
   }
   if (out.length) {
     throw new Error(
