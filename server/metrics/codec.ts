@@ -54,7 +54,7 @@ const controlCharsGlobal = /[\u0000-\u001f\u007f]/g;
 const loneSurrogate = /[\ud800-\udfff]/u;
 
 /** Why an otherwise valid event cannot be encoded, or undefined. Event ids are free text in the
- * contract; only control characters are refused because they are the encoding's separators. */
+ * contract; only control characters (the encoding's separators) and lone surrogates are refused. */
 export function encodingProblem(e: ContractEvent): string | undefined {
   if (controlChars.test(e.id)) return 'id: must not contain control characters';
   // the writer sends its operations as UTF-8 (server/metrics/write/ops.ts), where a lone UTF-16

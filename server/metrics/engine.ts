@@ -22,7 +22,6 @@ import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 import type { CoreSettings } from './write/core-batch.ts';
 import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
-import { versionSource } from './write/state-cache.ts';
 
 /** Events per script call: big enough to coalesce bucket writes, small enough that one call
  * blocks Redis for only a few milliseconds. */
@@ -71,8 +70,6 @@ export class IngestInterruptedError extends UnavailableError {
     this.cause = cause;
   }
 }
-
-const initVersion = versionSource();
 
 const asArray = <T>(x: T[] | Record<string, never>): T[] => (Array.isArray(x) ? x : []);
 
@@ -162,11 +159,7 @@ export class RedisMetricEngine implements MetricEngine {
         const short = (q.shortAbandonThresholdSec ?? d.shortAbandonThresholdSec) * 1000;
         entries[q.id] = [q.channel, String(sl), String(short), groupsOf(q.id).join(RS)].join(US);
       }
-      if (Object.keys(entries).length > 0) {
-        // a new writer version: writers that hold the old queue map read it again (write/core-writer.ts)
-        await this.redis.multi().hset(key, entries).hset(this.keys.meta(center), 'wv', initVersion()).exec();
-        this.writer.forget(center);
-      }
+      if (Object.keys(entries).length > 0) await this.writer.writeQueueMap(center, entries);
     }
   }
 
@@ -243,8 +236,9 @@ export class RedisMetricEngine implements MetricEngine {
     };
   }
 
-  /** Local midnights from before the late-event horizon to after tomorrow, so Lua can map an
-   * answer time to its local day (handledToday) without a time-zone database. */
+  /** Local midnights from before the late-event horizon to after tomorrow, so the writer maps an
+   * answer time to its local day (handledToday) with a lookup instead of a time-zone conversion
+   * per event. */
   midnights(center: string, nowMs: number): [number, string][] {
     const tz = this.timeZone(center);
     const cacheKey = `${tz}|${localMidnight(nowMs, tz)}`;

@@ -6,13 +6,11 @@ import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.
 import type { ContactMetrics } from '../../shared/metrics/formulas.ts';
 import { timedStates } from '../../shared/metrics/raw.ts';
 import { intervalMs, windowIds, type WindowId } from '../../shared/metrics/windows.ts';
-import { buildApp } from '../../server/app.ts';
 import { FakeClock } from '../../server/clock.ts';
-import { parseEnv } from '../../server/config/env.ts';
 import type { MetricEngine, Scope } from '../../server/metrics/types.ts';
 import { deliveryArb, describeEvents, historyArb, type Delivery, type History } from '../support/event-generators.ts';
 import { ReferenceModel, type ModelAgentRow, type ModelQuery, type ModelResult } from '../support/reference-model.ts';
-import { testRedisPort, uniquePrefix } from '../support/redis.ts';
+import { serverProcesses } from '../support/server-processes.ts';
 
 /**
  * The Redis engine must agree with the reference model (test/support/reference-model.ts) on every
@@ -386,20 +384,8 @@ function deliveredEvents(run: Run, upTo: number): ContractEvent[] {
 const TIMING = process.env.PROPERTY_TIMING === '1';
 async function checkRun(run: Run): Promise<void> {
   const t0 = performance.now();
-  const keyPrefix = uniquePrefix('prop');
-  const serverProcess = () =>
-    buildApp({
-      env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
-      config: run.h.fixture.config,
-      redis: { host: '127.0.0.1', port: testRedisPort() },
-      keyPrefix,
-      clock: new FakeClock(run.h.lastTs),
-      logger: false,
-      background: false,
-    });
-  const app = await serverProcess();
-  const other = await serverProcess();
-  const apps = [app, other];
+  const apps = await serverProcesses(run.h.fixture.config, { label: 'prop', startMs: run.h.lastTs, count: 2 });
+  const app = apps[0]!;
   const out = new Disagreements();
   try {
     const seen = new Set<string>();

@@ -5,16 +5,14 @@ import type { ContractEvent } from '../../shared/contract/events.ts';
 import type { KpiResult, ScorecardResult } from '../../shared/contract/kpi-api.ts';
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { intervalMs, localMidnight, windowIds } from '../../shared/metrics/windows.ts';
-import { buildApp } from '../../server/app.ts';
 import { FakeClock } from '../../server/clock.ts';
-import { parseEnv } from '../../server/config/env.ts';
 import type { KpiMetricEngine } from '../../server/kpi/engine.ts';
 import type { Scope } from '../../server/metrics/types.ts';
 import { deliveryArb, describeEvents, type Delivery } from '../support/event-generators.ts';
 import { kpiHistoryArb, type KpiHistory } from '../support/kpi-event-generators.ts';
 import { KpiReferenceModel, type ModelScorecardRow } from '../support/kpi-reference-model.ts';
 import { ReferenceModel, type ModelQuery } from '../support/reference-model.ts';
-import { testRedisPort, uniquePrefix } from '../support/redis.ts';
+import { serverProcesses } from '../support/server-processes.ts';
 
 /**
  * The KPI pack's engine (server/kpi/write/kpi-batch.ts + server/kpi/engine.ts) must agree with the KPI reference
@@ -126,19 +124,7 @@ async function compareAt(app: FastifyInstance, h: KpiHistory, events: ContractEv
 }
 
 async function checkRun(run: Run): Promise<void> {
-  const keyPrefix = uniquePrefix('kpiprop');
-  const serverProcess = () =>
-    buildApp({
-      env: parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
-      config: run.h.fixture.config,
-      redis: { host: '127.0.0.1', port: testRedisPort() },
-      keyPrefix,
-      clock: new FakeClock(run.h.lastTs),
-      logger: false,
-      background: false,
-    });
-  const app = await serverProcess();
-  const other = await serverProcess();
+  const [app, other] = (await serverProcesses(run.h.fixture.config, { label: 'kpiprop', startMs: run.h.lastTs, count: 2 })) as [FastifyInstance, FastifyInstance];
   const out: string[] = [];
   try {
     const seen = new Set<string>();

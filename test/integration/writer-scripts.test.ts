@@ -19,7 +19,7 @@ type Scripts = {
   loadState(tag: string, request: string): Promise<unknown[]>;
 };
 
-const header = (v: string, nv: string) => JSON.stringify({ vf: 'wv', v, nv, acc: 1, now: T0, pub: false, sealed: false, epoch: 'e', demo: false, chan: 'c' });
+const header = (v: string, nv: string) => JSON.stringify({ v, nv, acc: 1, now: T0, pub: false, sealed: false, epoch: 'e', demo: false, chan: 'c' });
 
 describe('applyWrites.lua / loadState.lua', () => {
   it('writes nothing for a batch computed against another version, or for a malformed operation list', async () => {
@@ -72,7 +72,7 @@ describe('applyWrites.lua / loadState.lua', () => {
     ]);
     const r = await redis.loadState(
       k.center('default'),
-      JSON.stringify({ v: 'wv', h: [k.contact('default', 'c1'), k.contact('default', 'nobody')], a: [[k.agentTimeline('default', 'ag1'), k.agentPoints('default', 'ag1')]], z: [[k.agentTimeline('default', 'ag1'), 's1'], [k.agentTimeline('default', 'ag1'), 's2']], q: true }),
+      JSON.stringify({ h: [k.contact('default', 'c1'), k.contact('default', 'nobody')], a: [[k.agentTimeline('default', 'ag1'), k.agentPoints('default', 'ag1')]], z: [[k.agentTimeline('default', 'ag1'), 's1'], [k.agentTimeline('default', 'ag1'), 's2']], q: true }),
     );
     expect(r[0]).toBe(await h.app.redis.hget(k.meta('default'), 'wv'));
     const [contact, nobody] = r[1] as string[][];

@@ -3,7 +3,7 @@ import type { Keys } from '../../redis/keys.ts';
 import { RS, US } from '../../metrics/codec.ts';
 import { add, BucketAccumulator, bump, dimList, fieldId, slot, subMap, type Target } from '../../metrics/write/buckets.ts';
 import { applyDiff, expiryStep, GS, localDayOf, type CoreSettings } from '../../metrics/write/core-batch.ts';
-import type { WriterPart } from '../../metrics/write/center-writer.ts';
+import type { PartResult, WriterPart } from '../../metrics/write/center-writer.ts';
 import type { WriteOps } from '../../metrics/write/ops.ts';
 import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts';
 
@@ -38,17 +38,6 @@ export interface KpiState {
   records: ReadonlyMap<string, KpiRecord>;
 }
 
-export interface KpiResult {
-  /** per event of the batch: its KPI status (a / d), or '' for a core event the pack only mirrors */
-  statuses: string[];
-  /** KPI events accepted (mirrored contact events are counted by the core) */
-  accepted: number;
-  /** a contribution changed (a mirrored event can change figures without being counted) */
-  changed: boolean;
-  sealed: boolean;
-  /** touched records with their Redis deadline (undefined: about to expire), for the writer's cache */
-  records: Map<string, { h: KpiRecord; expiresAt: number | undefined; open: boolean }>;
-}
 
 type Item = (string | number)[];
 
@@ -94,7 +83,7 @@ const contactType: Partial<Record<ContactEvent['type'], number>> = {
 const split = (s: string | undefined, sep: string): string[] => (s === undefined || s === '' ? [] : s.split(sep));
 
 /** The entity hash an event belongs to, or undefined for an event the KPI pack does not take. */
-export function kpiRecordKey(keys: Keys, center: string, e: ContractEvent): string | undefined {
+function kpiRecordKey(keys: Keys, center: string, e: ContractEvent): string | undefined {
   switch (e.type) {
     case 'contact.queued':
     case 'contact.answered':
@@ -150,7 +139,7 @@ function storedItems(h: ReadonlyMap<string, string>, list: string[]): string[] {
   return list;
 }
 
-export function computeKpiBatch(
+function computeKpiBatch(
   keys: Keys,
   center: string,
   /** events the engine accepted for storage (validated, within the time limits) */
@@ -158,7 +147,7 @@ export function computeKpiBatch(
   s: CoreSettings,
   state: KpiState,
   ops: WriteOps,
-): KpiResult {
+): PartResult {
   const now = s.now;
   const step = expiryStep(s.late);
   const buckets = new BucketAccumulator(keys.kpiBucketPrefix(center), now, s.ret, s.seal);
@@ -521,7 +510,7 @@ export function computeKpiBatch(
 
   // ---- each touched entity once
   let changed = false;
-  const records: KpiResult['records'] = new Map();
+  const records: PartResult['records'] = new Map();
   for (const ent of entities.values()) {
     if (ent.write.length === 0) continue;
     const [w, ch, maxTs, open] = ent.contact ? updateContact(ent) : updateSession(ent);

@@ -37,7 +37,7 @@ export interface LiveBucket {
   sec: number;
 }
 
-export const levelTags = { second: '1', minute: '60', interval: '900' } as const;
+const levelTags = { second: '1', minute: '60', interval: '900' } as const;
 
 // Field names as small integers, so accumulating hashes a small integer instead of a string (most
 // of a batch's work is these increments). Ids mean something only within one batch:

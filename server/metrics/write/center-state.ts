@@ -58,7 +58,7 @@ export class CenterState {
   records = new LruMap<Held>(maxHeldRecords);
   agents = new Map<string, AgentHead>();
   qmap: Map<string, string> | undefined;
-  /** keys written by recent computes (see stale()) */
+  /** keys written by recent computes (see writtenSince) */
   touches: { c: number; keys: Set<string> }[] = [];
   queue: Job[] = [];
   pumping = false;

@@ -5,7 +5,7 @@ import { US } from '../codec.ts';
 import { CenterState, maxAttempts, readAhead, usable, type Held, type Job, type Prefetch } from './center-state.ts';
 import { computeCoreBatch, timelinesNeeded, type AgentHead, type ContactRecord, type CoreSettings, type Timeline } from './core-batch.ts';
 import type { WriteOps } from './ops.ts';
-import { agentHead, mapOf, type ApplyHeader, type LoadRequest, type WriterScripts } from './scripts-io.ts';
+import { agentHead, mapOf, type ApplyHeader, type LoadReply, type LoadRequest, type WriterScripts } from './scripts-io.ts';
 import { LruMap, versionSource } from './state-cache.ts';
 
 export type { LoadReply, WriterScripts } from './scripts-io.ts';
@@ -34,15 +34,19 @@ export interface WriterPart {
     settings: CoreSettings,
     state: { qmap: ReadonlyMap<string, string>; records: ReadonlyMap<string, Map<string, string>> },
     ops: WriteOps,
-  ): {
-    /** per event: 'a' / 'd' for the part's own events, '' otherwise */
-    statuses: string[];
-    accepted: number;
-    /** a contribution changed (screens must hear of it even with nothing accepted) */
-    changed: boolean;
-    sealed: boolean;
-    records: Map<string, HeldRecord>;
-  };
+  ): PartResult;
+}
+
+export interface PartResult {
+  /** per event: 'a' / 'd' for the part's own events, '' for the rest (core events it only reads) */
+  statuses: string[];
+  /** the part's own events accepted (core events are counted by the core) */
+  accepted: number;
+  /** a contribution changed (a core event it reads can change figures without being counted) */
+  changed: boolean;
+  sealed: boolean;
+  /** the records it wrote, for the writer to hold */
+  records: Map<string, HeldRecord>;
 }
 
 /** Thrown when other writers kept changing the center between this writer's read and its write. */
@@ -98,6 +102,13 @@ export class CenterWriter {
     for (const [id, st] of this.centers) if (center === undefined || id === center) st.reset();
   }
 
+  /** Writes queue-map entries (the config's, at start) under a new writer version, so every writer
+   * that holds the old queue map, this one included, reads it again. */
+  async writeQueueMap(center: string, entries: Record<string, string>): Promise<void> {
+    await this.redis.multi().hset(this.keys.queueMap(center), entries).hset(this.keys.meta(center), 'wv', this.nextVersion()).exec();
+    this.forget(center);
+  }
+
   write(
     center: string,
     events: readonly ContractEvent[],
@@ -121,9 +132,10 @@ export class CenterWriter {
     });
   }
 
-  private requeue(center: string, st: CenterState, job: Job, cause: 'conflict' | 'error', err?: unknown): void {
-    if (cause === 'error' || ++job.attempts >= maxAttempts) {
-      job.reject(cause === 'error' ? err : new WriteConflictError(`center ${center}: other writers changed it ${maxAttempts} times in a row`));
+  /** a batch whose write met another writer's version goes back in its place, up to maxAttempts */
+  private requeue(center: string, st: CenterState, job: Job): void {
+    if (++job.attempts >= maxAttempts) {
+      job.reject(new WriteConflictError(`center ${center}: other writers changed it ${maxAttempts} times in a row`));
       return;
     }
     job.prefetch = undefined;
@@ -173,9 +185,8 @@ export class CenterWriter {
     const reply = this.redis.loadState(
       this.keys.center(center),
       JSON.stringify({
-        v: 'wv',
         h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records],
-        a: agents.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]),
+        a: agents.map((ag) => this.agentKeys(center, ag)),
         z,
         q: st.qmap === undefined,
       } satisfies LoadRequest),
@@ -183,6 +194,28 @@ export class CenterWriter {
     // a read that fails is seen by the batch it belongs to
     reply.catch(() => undefined);
     return { epoch: st.epoch, after: st.computes, contacts, records, agents, zKeys, reply };
+  }
+
+  private agentKeys(center: string, ag: string): [string, string] {
+    return [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)];
+  }
+
+  /** A read at once (after every write this writer has sent), or undefined when the epoch ended
+   * meanwhile or the read found another writer's version (then a new epoch starts). */
+  private async readNow(center: string, st: CenterState, epoch: number, request: LoadRequest): Promise<LoadReply | undefined> {
+    this.stats.loads++;
+    const r = await this.redis.loadState(this.keys.center(center), JSON.stringify(request));
+    return this.checked(st, epoch, r);
+  }
+
+  /** the reply if it belongs to this epoch and its version is one this writer read or produced */
+  private checked(st: CenterState, epoch: number, r: LoadReply): LoadReply | undefined {
+    if (st.epoch !== epoch) return undefined;
+    if (!this.versionOk(st, r[0] ?? '')) {
+      this.conflict(st, epoch);
+      return undefined;
+    }
+    return r;
   }
 
   /** a version a read found: the epoch's first read sets the base; later ones must be ours */
@@ -233,12 +266,8 @@ export class CenterWriter {
   /** The batch's inputs: held records, the read issued ahead, and what must still be read now. */
   private async prepare(center: string, st: CenterState, job: Job, epoch: number) {
     const pf = job.prefetch!;
-    const r = await pf.reply;
-    if (st.epoch !== epoch || pf.epoch !== epoch) return undefined;
-    if (!this.versionOk(st, r[0] ?? '')) {
-      this.conflict(st, epoch);
-      return undefined;
-    }
+    const r = pf.epoch === epoch ? this.checked(st, epoch, await pf.reply) : undefined;
+    if (!r) return undefined;
     st.qmap ??= mapOf(r[5] ?? []);
     const now = job.settings.now;
     const stale = st.writtenSince(pf.after);
@@ -290,21 +319,12 @@ export class CenterWriter {
     if (missingContacts.length + missingRecords.length + missingAgents.length + recheck.length > 0) {
       // records a batch computed after the read-ahead wrote and then let go, or evicted ones
       const cut = (k: string) => k.indexOf(US);
-      this.stats.loads++;
-      const m = await this.redis.loadState(
-        this.keys.center(center),
-        JSON.stringify({
-          v: 'wv',
-          h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
-          a: missingAgents.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]),
-          z: recheck.map((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
-        } satisfies LoadRequest),
-      );
-      if (st.epoch !== epoch) return undefined;
-      if (!this.versionOk(st, m[0] ?? '')) {
-        this.conflict(st, epoch);
-        return undefined;
-      }
+      const m = await this.readNow(center, st, epoch, {
+        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
+        a: missingAgents.map((ag) => this.agentKeys(center, ag)),
+        z: recheck.map((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
+      });
+      if (!m) return undefined;
       missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));
       missingRecords.forEach((key, i) => records.set(key, mapOf(m[1][missingContacts.length + i] ?? [])));
       missingAgents.forEach((ag, i) => {
@@ -323,16 +343,8 @@ export class CenterWriter {
     const timelines = new Map<string, Timeline>();
     if (need.size > 0) {
       const list = [...need];
-      this.stats.loads++;
-      const t = await this.redis.loadState(
-        this.keys.center(center),
-        JSON.stringify({ v: 'wv', t: list.map((ag) => [this.keys.agentTimeline(center, ag), this.keys.agentPoints(center, ag)]) } satisfies LoadRequest),
-      );
-      if (st.epoch !== epoch) return undefined;
-      if (!this.versionOk(st, t[0] ?? '')) {
-        this.conflict(st, epoch);
-        return undefined;
-      }
+      const t = await this.readNow(center, st, epoch, { t: list.map((ag) => this.agentKeys(center, ag)) });
+      if (!t) return undefined;
       list.forEach((ag, i) => {
         const [zr, points] = t[4][i]!;
         const members: Timeline['members'] = [];
@@ -390,7 +402,6 @@ export class CenterWriter {
     st.chain.add(nv);
     st.version = nv;
     const header: ApplyHeader = {
-      vf: 'wv',
       v,
       nv,
       acc: accepted,
@@ -409,7 +420,7 @@ export class CenterWriter {
           // another writer changed the center after this batch's read (or an earlier batch of
           // this epoch failed): compute it again from what Redis holds
           this.conflict(st, epoch);
-          this.requeue(center, st, job, 'conflict');
+          this.requeue(center, st, job);
           return;
         }
         if (st.epoch === epoch) {
@@ -420,7 +431,7 @@ export class CenterWriter {
       (err: unknown) => {
         // the write may or may not have happened: nothing held survives it
         if (st.epoch === epoch) st.reset();
-        this.requeue(center, st, job, 'error', err);
+        job.reject(err);
       },
     );
   }

@@ -5,7 +5,6 @@ import { parsePoint, type AgentHead } from './core-batch.ts';
 
 /** applyWrites' header (server/redis/lua/applyWrites.lua) */
 export interface ApplyHeader {
-  vf: string;
   v: string;
   nv: string;
   acc: number;
@@ -34,7 +33,6 @@ export type LoadReply = [
 ];
 
 export interface LoadRequest {
-  v: string;
   h?: string[];
   a?: [string, string][];
   z?: [string, string][];

@@ -9,10 +9,6 @@ export class LruMap<V> {
 
   constructor(private readonly maxEntries: number) {}
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   get(key: string): V | undefined {
     return this.entries.get(key);
   }

@@ -2,9 +2,9 @@
 -- keys: 1
 -- The one write of an ingest batch computed in Node (server/metrics/write/): fenced, atomic.
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
---   ARGV[1] = JSON {vf, v, nv, acc, now, pub, sealed, epoch, demo, chan}
---     vf = the writer's version field in meta ("wv"); v = the version the batch
---     was computed against ("" = none yet); nv = the version it leaves (= v when it writes no state).
+--   ARGV[1] = JSON {v, nv, acc, now, pub, sealed, epoch, demo, chan}
+--     v = the writer version (meta wv) the batch was computed against ("" = none yet); nv = the
+--     version it leaves (= v when it writes no state).
 --     acc = events accepted (added to meta seq); pub = publish {seq} on chan and set sealEpoch
 --     (epoch) if unset; sealed = a sealed bucket changed (bump sealGen); demo = stamp demoAt.
 --     now = the writer's clock (ms).
@@ -22,14 +22,14 @@
 --     ["F", counts, summary, ttlCounts, ttlSummary, dn, customer, delta, ...]
 --                                         FCR: customer → contacts that day; summary c (customers),
 --                                         o (exactly one contact), n (contacts without customer id)
--- Output: the center's ingest sequence after the batch, or -1 (nothing written) when meta[vf] is not
+-- Output: the center's ingest sequence after the batch, or -1 (nothing written) when meta wv is not
 --   v: another writer changed the state the batch was computed from; the writer reloads and retries.
 -- Time is an argument (now, ttls, horizon, max): this script never reads the clock.
 
 local P = KEYS[1]
 local cfg = cjson.decode(ARGV[1])
 local meta = P .. ':meta'
-if (redis.call('HGET', meta, cfg.vf) or '') ~= cfg.v then return -1 end
+if (redis.call('HGET', meta, 'wv') or '') ~= cfg.v then return -1 end
 local ops = cmsgpack.unpack(ARGV[2])
 
 -- Check the whole list before writing anything: a malformed one is refused whole rather than half
@@ -125,7 +125,7 @@ for _, op in ipairs(ops) do
   end
 end
 
-if cfg.nv ~= cfg.v then redis.call('HSET', meta, cfg.vf, cfg.nv) end
+if cfg.nv ~= cfg.v then redis.call('HSET', meta, 'wv', cfg.nv) end
 local seq = redis.call('HINCRBY', meta, 'seq', cfg.acc)
 if cfg.sealed then redis.call('HINCRBY', meta, 'sealGen', 1) end
 if cfg.acc > 0 then redis.call('HSET', meta, 'lastEventAt', cfg.now) end

@@ -4,7 +4,6 @@
 -- atomic snapshot together with the writer version it belongs to.
 -- Input: KEYS[1] = the center's hash tag "{<prefix>:<center>}" (every key below starts with it).
 --   ARGV[1] = JSON {
---     v = the writer's version field of the meta hash ("wv"),
 --     h = [key, ...]            hashes to read whole (contact / session records),
 --     a = [[timelineKey, pointsKey], ...]   an agent's last point: ZREVRANGE 0 0 + HMGET last, _s, _t,
 --     z = [[timelineKey, member], ...]      is this event id already in the timeline (ZSCORE),
@@ -18,7 +17,7 @@
 local P = KEYS[1]
 local req = cjson.decode(ARGV[1])
 local out = {}
-out[1] = redis.call('HGET', P .. ':meta', req.v) or false
+out[1] = redis.call('HGET', P .. ':meta', 'wv') or false
 
 local hashes = {}
 for i, key in ipairs(req.h or {}) do hashes[i] = redis.call('HGETALL', key) end
