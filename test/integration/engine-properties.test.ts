@@ -20,7 +20,7 @@ import { serverProcesses } from '../support/server-processes.ts';
  *
  * Each run builds a fresh app (own key prefix) because the center's queues and thresholds are
  * random too. Batches go to one of two server processes on the same Redis (writerMask), so the
- * writers' fence (server/metrics/write/core-writer.ts) is exercised on every switch. Checks happen mid-stream (only the events delivered so far) and at the end, at two
+ * writers' fence (server/metrics/write/center-writer.ts) is exercised on every switch. Checks happen mid-stream (only the events delivered so far) and at the end, at two
  * query times, through the engine interface and, for a sample, through the HTTP API.
  */
 

@@ -6,7 +6,7 @@ import { CenterWriter } from '../../server/metrics/write/center-writer.ts';
 import { engineApp, min, sec, T0 } from './engine-helpers.ts';
 
 /**
- * Several server processes writing one center at the same time (server/metrics/write/core-writer.ts).
+ * Several server processes writing one center at the same time (server/metrics/write/center-writer.ts).
  * Each process holds contact and agent state between batches; the fenced apply (meta `wv`) is what
  * keeps a process from writing on top of state another process changed after it read. Two
  * processes take interleaved, concurrent batches of the same contacts and agents; their figures

@@ -9,7 +9,7 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
 
 /**
  * The KPI pack's part of a batch (counting rules: shared/metrics/SEMANTICS-KPI.md), computed in
- * Node and written in the same fenced applyWrites call as the core's (metrics/write/core-writer.ts).
+ * Node and written in the same fenced applyWrites call as the core's (metrics/write/center-writer.ts).
  *
  * Like the core, every entity (contact, IVR session, robot session) keeps its events and its
  * applied contribution, so figures are a pure function of the set of events whatever their order.

@@ -7,7 +7,7 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
 
 /**
  * One batch of contact and agent-state events of one center → its writes: the counting rules of
- * shared/metrics/SEMANTICS.md, computed in Node from state read beforehand (core-writer.ts loads it
+ * shared/metrics/SEMANTICS.md, computed in Node from state read beforehand (center-writer.ts loads it
  * and applies the result with one fenced applyWrites.lua call).
  *
  * Stored layout (server/redis/keys.ts), unchanged from the Lua engine this replaced, so records it
