@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RedisOptions } from 'ioredis';
+import { defaultKeyPrefix } from './redis/keys.ts';
 import type { AppConfig } from '../shared/contract/config.ts';
 import type { Env } from './config/env.ts';
 import { authPlugin } from './auth/plugin.ts';
@@ -58,7 +59,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
 
   await app.register(authPlugin, { tokens: new TokenStore(opts.config, opts.env.HOST) });
-  await app.register(redisPlugin, { connection: opts.redis, keyPrefix: opts.keyPrefix ?? 'wb' });
+  await app.register(redisPlugin, { connection: opts.redis, keyPrefix: opts.keyPrefix ?? defaultKeyPrefix });
   await app.register(opsPlugin);
   await app.register(enginePlugin);
   await app.register(ingestRoutes, { prefix: '/api/v1' });

@@ -5,12 +5,20 @@ import { isLoopback } from './auth/tokens.ts';
 import { EmbeddedRedis, RedisNotInstalledError } from './redis/launcher.ts';
 import { buildApp } from './app.ts';
 import type { FastifyInstance } from 'fastify';
+import type { RedisOptions } from 'ioredis';
+import type { AppConfig } from '../shared/contract/config.ts';
 
 /**
  * Production entry point: parse env and config, refuse unsafe binds, start the embedded Redis
  * unless REDIS_URL is set, listen, and shut down gracefully (in-flight batches finish first).
  */
-export async function startServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ app: FastifyInstance; stop: () => Promise<void>; redis?: EmbeddedRedis }> {
+/** `beforeBuild`: runs once Redis is up, before the app is built (so before the engine writes the
+ * config's queue map, alerts evaluate or a screen left open reconnects); the demo clears its
+ * previous run there. It gets the connection and the config the app will use. */
+export async function startServer(
+  overrides: NodeJS.ProcessEnv = {},
+  hooks: { beforeBuild?: (redis: RedisOptions, config: AppConfig) => Promise<void> } = {},
+): Promise<{ app: FastifyInstance; stop: () => Promise<void>; redis?: EmbeddedRedis }> {
   const env = parseEnv({ ...process.env, ...overrides });
   const { config, source } = loadConfig(env);
   if (!isLoopback(env.HOST) && config.tokens.length === 0) {
@@ -20,7 +28,7 @@ export async function startServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ 
     );
   }
   let embedded: EmbeddedRedis | undefined;
-  let redisOptions;
+  let redisOptions: RedisOptions;
   if (env.REDIS_URL) {
     const url = new URL(env.REDIS_URL);
     redisOptions = {
@@ -43,13 +51,15 @@ export async function startServer(overrides: NodeJS.ProcessEnv = {}): Promise<{ 
     await embedded.start();
     redisOptions = embedded.connection;
   }
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
   try {
+    await hooks.beforeBuild?.(redisOptions, config);
     app = await buildApp({ env, config, redis: redisOptions });
     app.log.info({ config: source, redis: env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
     await app.listen({ port: env.PORT, host: env.HOST });
   } catch (err) {
-    // e.g. the port is taken: do not leave an orphaned redis-server behind
+    // e.g. the port is taken: do not leave an orphaned redis-server (or a connected app) behind
+    await app?.close().catch(() => undefined);
     await embedded?.stop();
     throw err;
   }

@@ -5,7 +5,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../config/env.ts';
 import { RedisNotInstalledError, redisServerAvailable } from '../redis/launcher.ts';
+import { Redis } from 'ioredis';
+import { defaultKeyPrefix, Keys } from '../redis/keys.ts';
 import { startServer } from '../server.ts';
+import { DemoResetRefused, resetDemoCenter } from './demo-reset.ts';
 import { simulatorParams } from '../simulator/options.ts';
 import { daytimeShiftMinutes, runLive, utcOffsetMinutes } from '../simulator/run.ts';
 
@@ -97,7 +100,19 @@ async function main(): Promise<void> {
   ensureClientBuilt();
 
   say(`starting the server (data in ${resolve(env.DATA_DIR)}, ${env.REDIS_URL ? 'Redis at REDIS_URL' : 'embedded Redis'})…`);
-  const server = await startServer(overrides);
+  const server = await startServer(overrides, {
+    beforeBuild: async (connection, config) => {
+      const center = config.centers[0]!.id;
+      const redis = new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        const { removed } = await resetDemoCenter(redis, new Keys(defaultKeyPrefix), center);
+        if (removed > 0) say(`cleared the previous demo run (center "${center}", ${removed} keys): every run starts afresh`);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  });
   const { app } = server;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
@@ -182,7 +197,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof RedisNotInstalledError) console.error(`\n${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof RedisNotInstalledError || err instanceof DemoResetRefused) console.error(`\n${err.message}\n`);
   else if ((err as { code?: string }).code === 'EADDRINUSE') {
     console.error(`\nThe port is already in use (is another wallboard running?). Try: PORT=3001 npm run demo\n`);
   } else if (err instanceof z.ZodError) {

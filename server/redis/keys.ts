@@ -56,6 +56,9 @@
  *
  * Dimensions (`<dim>`): `all`, `q:<queue>`, `ch:<channel>`, `g:<group>`, `t:<team>`.
  */
+/** the prefix of every key a server writes (tests pass their own) */
+export const defaultKeyPrefix = 'wb';
+
 export const levels = [1, 10, 60, 900] as const;
 export type LevelSec = (typeof levels)[number];
 
