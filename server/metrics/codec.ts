@@ -59,7 +59,10 @@ export function encodingProblem(e: ContractEvent): string | undefined {
   if (controlChars.test(e.id)) return 'id: must not contain control characters';
   // the writer sends its operations as UTF-8 (server/metrics/write/ops.ts), where a lone UTF-16
   // surrogate has no UTF-8 form; no producer means one, so it is refused rather than mangled
-  for (const [field, v] of Object.entries(e)) {
+  // for…in rather than Object.entries: this runs for every event, and the entry pairs were 6 % of
+  // the server's allocations under batch ingest
+  for (const field in e) {
+    const v: unknown = (e as Record<string, unknown>)[field];
     if (typeof v === 'string' ? loneSurrogate.test(v) : Array.isArray(v) && v.some((x) => typeof x === 'string' && loneSurrogate.test(x))) {
       return `${field}: must be well-formed Unicode (a lone surrogate)`;
     }

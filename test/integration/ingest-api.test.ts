@@ -96,6 +96,9 @@ describe('POST /api/v1/events', () => {
       [{ ...queued('cc'), contactId: 'a\u0001b' }, 'contactId: must not contain control characters'],
       [{ ...queued('id\u001f'), contactId: 'c-ok' }, 'id: must not contain control characters'],
       [{ ...queued('ctr'), center: '{x}' }, 'center:'],
+      // a lone UTF-16 surrogate has no UTF-8 form (the writer's operations travel as UTF-8)
+      [{ ...queued('ls1'), contactId: 'c\ud800x' }, 'contactId: must be well-formed Unicode'],
+      [{ id: 'ls2', type: 'agent.state', ts: T0 - sec(30), agentId: 'ag1', state: 'available', queues: ['cards', 'q\udc00'] }, 'queues: must be well-formed Unicode'],
       ['a string', '(event): Invalid input: expected object, received string'],
       [null, '(event): Invalid input: expected object, received null'],
     ];
