@@ -247,16 +247,30 @@ function placeShifts(need: number[], count?: number): { start: number; length: n
   const cover = new Array<number>(24).fill(0);
   const out: { start: number; length: number }[] = [];
   const uncovered = () => Math.max(...target.map((t, h) => t - cover[h]!));
+  // every shift placed covers at least one open hour, so a few times the total need is far more
+  // than enough; past it the planner has a bug, and a clear error beats a hang
+  const limit = count ?? 4 * Math.ceil(sum(target)) + 100;
   while (count !== undefined ? out.length < count : uncovered() > 0.35) {
+    if (out.length > limit) throw new Error(`simulator: shift planning did not converge after ${out.length} shifts`);
     let best = { start: 0, length: shiftHours };
     let bestScore = -Infinity;
     for (const length of [shiftHours, partTimeHours]) {
       for (let s = 0; s < 24; s++) {
         let gain = 0;
+        let openHours = 0;
         for (let k = 0; k < length; k++) {
           const h = (s + k) % 24;
-          gain += need[h] === 0 ? -2 : target[h]! - cover[h]!;
+          if (need[h] === 0) gain -= 2;
+          else {
+            gain += target[h]! - cover[h]!;
+            openHours++;
+          }
         }
+        // a shift only in closed hours keeps the same score however often it is placed (its
+        // penalty does not grow with cover): once every shift over the last uncovered hour scored
+        // below it, it won forever and the loop never ended (rate 10 over 5 queues hung the
+        // simulator's constructor)
+        if (openHours === 0) continue;
         // full shifts are preferred: a part-timer must fill a clearly larger gap per hour
         const score = gain / length - (length === partTimeHours ? 0.25 : 0);
         if (score > bestScore + 1e-9) {

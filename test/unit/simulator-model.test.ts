@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contractEvent } from '../../shared/contract/events.ts';
 import { generateAll } from '../../server/simulator/generate.ts';
-import { queueCatalog } from '../../server/simulator/center.ts';
+import { autoRosterSize, queueCatalog, selectQueues } from '../../server/simulator/center.ts';
 import { Simulation, type SimEvent } from '../../server/simulator/simulation.ts';
 import { simulationOptions } from '../../server/simulator/generate.ts';
 import { simulatorParams } from '../../server/simulator/options.ts';
@@ -154,5 +154,23 @@ describe('simulated day: coherence', () => {
     expect(agentEvents.every((e) => e.team && e.queues && e.queues.length > 0)).toBe(true);
     const states = new Set(agentEvents.map((e) => e.state));
     for (const s of ['available', 'ringing', 'on_contact', 'hold', 'acw', 'not_ready', 'logged_out']) expect(states).toContain(s);
+  });
+});
+
+describe('simulator at high arrival rates (the CLI and demo accept --rate up to 1,000)', () => {
+  // Until 2026-12-06 the shift planner looped forever at rate 10 over the demo's 5 queues (and at
+  // rate ≥ 3 over 50): the constructor never returned and memory ran out.
+  it('staffs to the load and runs, where the shift planner used to loop forever', () => {
+    const base = autoRosterSize(selectQueues(5), 1);
+    for (const rate of [3, 10, 100]) {
+      const size = autoRosterSize(selectQueues(5), rate);
+      // square-root staffing: a little less than proportional to the load, never more
+      expect(size).toBeGreaterThan(0.85 * rate * base);
+      expect(size).toBeLessThanOrEqual(rate * base);
+    }
+    const from = Date.parse('2026-03-02T10:00:00+08:00');
+    const sim = new Simulation(simulationOptions(simulatorParams.parse({ seed: 3, rate: 10, queues: 5, spikeEvery: 0 }), from));
+    const events = sim.runUntil(from + 60_000);
+    expect(events.filter((e) => e.type === 'contact.queued').length).toBeGreaterThan(100);
   });
 });
