@@ -21,7 +21,7 @@ import type { Keys } from '../redis/keys.ts';
 export class DemoResetRefused extends Error {}
 
 export interface DemoResetOutcome {
-  /** keys removed (0: the center was empty) */
+  /** keys removed (0: no event had been ingested there) */
   removed: number;
 }
 
