@@ -11,10 +11,10 @@ import type { AppConfig } from '../shared/contract/config.ts';
 /**
  * Production entry point: parse env and config, refuse unsafe binds, start the embedded Redis
  * unless REDIS_URL is set, listen, and shut down gracefully (in-flight batches finish first).
- */
-/** `beforeBuild`: runs once Redis is up, before the app is built (so before the engine writes the
+ * `beforeBuild` runs once Redis is up, before the app is built (so before the engine writes the
  * config's queue map, alerts evaluate or a screen left open reconnects); the demo clears its
- * previous run there. It gets the connection and the config the app will use. */
+ * previous run there. It gets the connection and the config the app will use.
+ */
 export async function startServer(
   overrides: NodeJS.ProcessEnv = {},
   hooks: { beforeBuild?: (redis: RedisOptions, config: AppConfig) => Promise<void> } = {},

@@ -248,10 +248,11 @@ function placeShifts(need: number[], count?: number): { start: number; length: n
   const out: { start: number; length: number }[] = [];
   const uncovered = () => Math.max(...target.map((t, h) => t - cover[h]!));
   // every shift placed covers at least one open hour, so a few times the total need is far more
-  // than enough; past it the planner has a bug, and a clear error beats a hang
-  const limit = count ?? 4 * Math.ceil(sum(target)) + 100;
+  // than enough; past it the planner has a bug, and a clear error beats a hang (with a count the
+  // loop stops at the count)
+  const limit = 4 * Math.ceil(sum(target)) + 100;
   while (count !== undefined ? out.length < count : uncovered() > 0.35) {
-    if (out.length > limit) throw new Error(`simulator: shift planning did not converge after ${out.length} shifts`);
+    if (count === undefined && out.length > limit) throw new Error(`simulator: shift planning did not converge after ${out.length} shifts`);
     let best = { start: 0, length: shiftHours };
     let bestScore = -Infinity;
     for (const length of [shiftHours, partTimeHours]) {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DemoResetRefused, resetDemoCenter } from '../../server/cli/demo-reset.ts';
 import { Keys } from '../../server/redis/keys.ts';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
@@ -8,10 +8,13 @@ import { engineApp, min, sec, snapshot, T0 } from './engine-helpers.ts';
 
 /** `npm run demo` clears its previous run's center before the new run posts its history. */
 
-let cleanup: (() => Promise<void>) | undefined;
+const redis = testRedisClient();
+afterAll(() => redis.disconnect());
+/** apps a test built, closed after it (closing twice is harmless) */
+let apps: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
+  for (const app of apps) await app.close();
+  apps = [];
 });
 
 const config: AppConfigInput = {
@@ -32,6 +35,7 @@ const contact = (center: string, queue: string, n: number, at: number, answered:
 
 async function setup(prefix?: string) {
   const h = await engineApp({ now: T0, config, ...(prefix ? { prefix } : {}) });
+  apps.push(h.app);
   const post = (events: ContractEventInput[], demo: boolean) =>
     h.engine.ingest(
       events.map((e) => contractEvent.parse(e)),
@@ -44,12 +48,7 @@ async function setup(prefix?: string) {
 
 describe('demo reset (runs before the server is built)', () => {
   it('clears a center the demo fed — answered and still-waiting contacts — and nothing else', async () => {
-    const redis = testRedisClient();
     const first = await setup();
-    cleanup = async () => {
-      redis.disconnect();
-      await first.app.close();
-    };
     // the previous run: one answered contact, one left in the queue when it was stopped
     await first.post([...contact('default', 'cards', 1, T0 - min(5), true), ...contact('default', 'cards', 2, T0 - min(3), false)], true);
     await first.post(contact('other', 'loans', 1, T0 - min(5), true), false);
@@ -69,10 +68,6 @@ describe('demo reset (runs before the server is built)', () => {
 
     // the new run's server: the config's queue map is written again, the old contacts are gone
     const next = await setup(first.prefix);
-    cleanup = async () => {
-      redis.disconnect();
-      await next.app.close();
-    };
     expect(await next.all('other')).toEqual(otherBefore);
     expect(await next.all('default')).toMatchObject({ offered: 0, answered: 0, waiting: 0, longestWaitSec: 0, thresholdSec: 20 });
     next.clock.set(T0 + sec(30));
@@ -85,12 +80,7 @@ describe('demo reset (runs before the server is built)', () => {
   });
 
   it('refuses a center holding events no demo posted, and leaves it as it was', async () => {
-    const redis = testRedisClient();
     const h = await setup();
-    cleanup = async () => {
-      redis.disconnect();
-      await h.app.close();
-    };
     await h.post(contact('default', 'cards', 1, T0 - min(5), true), false);
     const before = await snapshot(redis, `${h.prefix}:default}`);
     await expect(resetDemoCenter(redis, h.app.keys, 'default')).rejects.toThrow(DemoResetRefused);
@@ -99,12 +89,7 @@ describe('demo reset (runs before the server is built)', () => {
   });
 
   it('a center that never accepted an event is left alone (its queue map stays)', async () => {
-    const redis = testRedisClient();
     const h = await setup();
-    cleanup = async () => {
-      redis.disconnect();
-      await h.app.close();
-    };
     const before = await snapshot(redis, `${h.prefix}:default}`);
     expect(before.size).toBeGreaterThan(0);
     expect(await resetDemoCenter(redis, h.app.keys, 'default')).toEqual({ removed: 0 });
