@@ -6,8 +6,8 @@ import type { AlertChange } from '../../shared/contract/alerts.ts';
  * Alert changes reach every server process: the evaluator (lease holder) and the acknowledging
  * process publish on the Redis channel `{<prefix>:alerts}:changes`; each process subscribes and
  * re-emits locally. The realtime plugin listens with `app.alerts.bus.onChange(fn)` and forwards
- * `alert:raised` / `alert:updated` / `alert:resolved` to the sockets in scope, so it never needs
- * to know where the change happened.
+ * the changes as `alert:changed` to the sockets in scope (realtime/alert-relay.ts), so it never
+ * needs to know where the change happened.
  */
 export class AlertBus {
   private readonly emitter = new EventEmitter();

@@ -16,6 +16,7 @@ import {
 } from '../../shared/realtime/events.ts';
 import { roleSatisfies } from '../auth/tokens.ts';
 import { checkSpec } from './compute.ts';
+import { AlertRelay } from './alert-relay.ts';
 import { ViewHub, type IO } from './hub.ts';
 import { connectedScreensGauge } from './gauge.ts';
 
@@ -25,7 +26,8 @@ export type AlertAcknowledger = (alertId: string, by: string, note: string | und
 export interface Realtime {
   io: IO;
   hub: ViewHub;
-  /** relay an alert change to the screens of its center connected to this process */
+  /** relay an alert change to the screens of its center connected to this process (gathered
+   * with the changes around it into one `alert:changed` message, see alert-relay.ts) */
   emitAlertChange(change: AlertChange): void;
   /** the alerts plugin registers how `alert:acknowledge` is carried out */
   setAlertAcknowledger(fn: AlertAcknowledger): void;
@@ -62,6 +64,7 @@ export const realtimePlugin = fp(
       allowRequest: (req, callback) => callback(null, originAllowed(req, allowedOrigins)),
     });
     const hub = new ViewHub(app, io);
+    const alertRelay = new AlertRelay(io);
     let acknowledger: AlertAcknowledger | null = null;
 
     io.use((socket, next) => {
@@ -156,7 +159,7 @@ export const realtimePlugin = fp(
       io,
       hub,
       emitAlertChange(change: AlertChange) {
-        io.local.to(centerRoom(change.alert.scope.center)).emit(`alert:${change.type}`, change.alert);
+        alertRelay.push(change);
       },
       setAlertAcknowledger(fn: AlertAcknowledger) {
         acknowledger = fn;
@@ -165,6 +168,7 @@ export const realtimePlugin = fp(
 
     app.addHook('preClose', async () => {
       hub.close();
+      alertRelay.flush();
       // closing the transports (not a server-side disconnect) makes screens reconnect by themselves,
       // to this process when it is back or to another one behind the load balancer
       io.engine.close();

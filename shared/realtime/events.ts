@@ -3,7 +3,7 @@ import { centerId, identifier } from '../contract/events.ts';
 import { windowId, type WindowId } from '../metrics/windows.ts';
 import type { AgentRow, MetricsResult } from '../contract/metrics-api.ts';
 import type { Role } from '../contract/config.ts';
-import type { Alert } from '../contract/alerts.ts';
+import type { AlertChange } from '../contract/alerts.ts';
 
 /**
  * The Socket.IO contract between the server and the two clients (wall, lead console), typed once
@@ -125,16 +125,19 @@ export interface SessionInfo {
   serverTime: string;
 }
 
-/** Alerts as pushed to screens: the alerts contract's object (lifecycle owned by server/alerts). */
-export type AlertMessage = Alert;
+/**
+ * Alert changes as pushed to screens, in the order they happened: the alerts contract's objects
+ * (lifecycle owned by server/alerts). One message carries every change of a center from one short
+ * window (server/realtime/alert-relay.ts): a traffic spike raises alerts on many queues at once, and
+ * one message per alert cost each screen that many frames.
+ */
+export type AlertChangesMessage = AlertChange[];
 
 export interface ServerToClientEvents {
   'session:established': (info: SessionInfo) => void;
   'view:snapshotted': (payload: ViewPayload) => void;
   'view:updated': (payload: ViewPayload) => void;
-  'alert:raised': (alert: AlertMessage) => void;
-  'alert:updated': (alert: AlertMessage) => void;
-  'alert:resolved': (alert: AlertMessage) => void;
+  'alert:changed': (changes: AlertChangesMessage) => void;
 }
 
 export interface ClientToServerEvents {

@@ -1,11 +1,13 @@
-import type { Alert } from '../../../../shared/contract/alerts.ts';
+import type { Alert, AlertChange } from '../../../../shared/contract/alerts.ts';
+import { mergeAlertChanges, sortAlerts } from './merge.ts';
 import { currentToken } from '../auth.ts';
 import { connection } from '../connection.svelte.ts';
 
 /**
  * Open alerts of one center, kept current from three sources: a REST snapshot on start and on
  * every socket (re)connect (so nothing missed while offline lingers), the socket's typed
- * `alert:raised` / `alert:updated` / `alert:resolved` events, and a slow poll as a safety net.
+ * `alert:changed` messages (every change of a short window, in order), and a slow poll as a
+ * safety net.
  */
 const pollMs = 30_000;
 /** a resolved alert stays on screen briefly so people see it cleared */
@@ -21,27 +23,17 @@ export class CenterAlerts {
 
   start(): void {
     const s = connection.socket.socket;
-    const upsert = (a: Alert) => a.scope.center === this.center && this.put(a);
-    const resolved = (a: Alert) => {
-      if (a.scope.center !== this.center) return;
-      this.put(a);
-      this.lingering.set(
-        a.id,
-        setTimeout(() => {
-          this.lingering.delete(a.id);
-          this.alerts = this.alerts.filter((x) => x.id !== a.id);
-        }, resolvedLingerMs),
-      );
+    const changed = (changes: AlertChange[]) => {
+      const merged = mergeAlertChanges(this.alerts, changes, this.center);
+      if (!merged) return;
+      this.alerts = merged.alerts;
+      for (const id of merged.resolved) this.linger(id);
     };
     const refresh = () => void this.refresh();
-    s.on('alert:raised', upsert);
-    s.on('alert:updated', upsert);
-    s.on('alert:resolved', resolved);
+    s.on('alert:changed', changed);
     s.on('connect', refresh);
     this.stops.push(() => {
-      s.off('alert:raised', upsert);
-      s.off('alert:updated', upsert);
-      s.off('alert:resolved', resolved);
+      s.off('alert:changed', changed);
       s.off('connect', refresh);
     });
     const timer = setInterval(refresh, pollMs);
@@ -90,17 +82,21 @@ export class CenterAlerts {
     return res.ok;
   }
 
+  /** a resolved alert leaves the screen after a short while */
+  private linger(id: string): void {
+    if (this.lingering.has(id)) return;
+    this.lingering.set(
+      id,
+      setTimeout(() => {
+        this.lingering.delete(id);
+        this.alerts = this.alerts.filter((x) => x.id !== id);
+      }, resolvedLingerMs),
+    );
+  }
+
   private put(a: Alert): void {
     this.alerts = sortAlerts([...this.alerts.filter((x) => x.id !== a.id), a]);
   }
-}
-
-const rank = { critical: 0, warning: 1 } as const;
-const stateRank = { firing: 0, acknowledged: 1, resolved: 2 } as const;
-export function sortAlerts(list: Alert[]): Alert[] {
-  return list.sort(
-    (a, b) => stateRank[a.state] - stateRank[b.state] || rank[a.severity] - rank[b.severity] || b.startedAt.localeCompare(a.startedAt),
-  );
 }
 
 function authHeaders(): Record<string, string> {
