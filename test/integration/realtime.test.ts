@@ -5,6 +5,7 @@ import type { Alert, AlertChange } from '../../shared/contract/alerts.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
+import { FakeClock } from '../../server/clock.ts';
 import { TestServer } from '../support/browser.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -325,6 +326,38 @@ describe('several server processes sharing Redis', () => {
       expect(update.rows[1]!.waiting).toBe(before + 1);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('trend samples', () => {
+  it('live in Redis: another process draws a minute it did not sample with the first one’s waiting', async () => {
+    // two processes on one key prefix with clocks two minutes apart: the second one's chart holds
+    // the first one's minute, and waiting is only known from that sample (a filled minute has null)
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000 + 10_000;
+    const prefix = `${server.keyPrefix}-trend`;
+    const first = await TestServer.start({ config, keyPrefix: prefix, clock: new FakeClock(t0) });
+    const second = await TestServer.start({ config, keyPrefix: prefix, clock: new FakeClock(t0 + 2 * 60_000) });
+    try {
+      await first.postEvents([queued('retail', 'voice', t0 - 1000)], ingestToken);
+      const a: ClientSocket = connect(first.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: displayToken } });
+      sockets.push(a);
+      await connected(a);
+      const sampled = (await subscribe(a, { kind: 'board', board: 'default' })).snapshot.trend!.at(-1)!;
+      expect(sampled.t).toBe(new Date(t0 - 10_000).toISOString());
+      expect(sampled.waiting[0]).toBe(1);
+      a.disconnect();
+      const b: ClientSocket = connect(second.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: displayToken } });
+      sockets.push(b);
+      await connected(b);
+      const chart = (await subscribe(b, { kind: 'board', board: 'default' })).snapshot.trend!;
+      expect(chart.find((p) => p.t === sampled.t)?.waiting).toEqual(sampled.waiting);
+      // no other minute before the second process's own has a waiting figure: nobody sampled it
+      const own = new Date(t0 + 2 * 60_000 - 10_000).toISOString();
+      for (const p of chart) if (p.t !== sampled.t && p.t !== own) expect(p.waiting.every((w) => w === null), `minute ${p.t}`).toBe(true);
+    } finally {
+      await first.stop();
+      await second.stop();
     }
   });
 });
