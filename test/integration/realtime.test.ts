@@ -7,6 +7,7 @@ import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
 import { FakeClock } from '../../server/clock.ts';
 import { TestServer } from '../support/browser.ts';
+import { testRedisClient } from '../support/redis.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -326,6 +327,34 @@ describe('several server processes sharing Redis', () => {
       expect(update.rows[1]!.waiting).toBe(before + 1);
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('the sequence a payload carries', () => {
+  it('is read before the figures (same connection, ahead of their scripts), so every event up to it is inside them', async () => {
+    // a server of its own without background loops: every command on its prefix is the view's
+    const quiet = await TestServer.start({ config, keyPrefix: `${server.keyPrefix}-seq`, background: false });
+    const monitor = await testRedisClient().monitor();
+    const seen: string[] = [];
+    const tag = `{${quiet.keyPrefix}:default}`;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const cmd = args[0]!.toLowerCase();
+      if (cmd === 'hget' && args[1] === `${tag}:meta` && args[2] === 'seq') seen.push('seq');
+      else if (cmd === 'evalsha' && args[3]?.startsWith(tag)) seen.push('script');
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const s: ClientSocket = connect(quiet.url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: displayToken } });
+      sockets.push(s);
+      await connected(s);
+      await subscribe(s, { kind: 'board', board: 'default' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen[0]).toBe('seq');
+      expect(seen).toContain('script');
+    } finally {
+      monitor.disconnect();
+      await quiet.stop();
     }
   });
 });
