@@ -48,12 +48,10 @@ export async function computeView(
 ): Promise<ViewPayload> {
   const engine = engineOf(app);
   const nowMs = app.clock.now();
-  // The sequence goes out before the figures' reads, on the same Redis connection, which answers
-  // in order: it is read first without a round trip of its own before the figures.
-  const head = Promise.all([engine.sequence(spec.center), isDemo(app, engine, spec.center, nowMs)]);
-  const body = spec.kind === 'board' ? computeBoard(app, engine, spec, nowMs, trend) : computeLead(app, engine, spec, nowMs);
-  const [[seq, demo], figures] = await Promise.all([head, body]);
-  return { viewId, seq, demo, ...figures };
+  const [seq, demo] = await Promise.all([engine.sequence(spec.center), isDemo(app, engine, spec.center, nowMs)]);
+  const base = { viewId, seq, demo };
+  if (spec.kind === 'board') return { ...base, ...(await computeBoard(app, engine, spec, nowMs, trend)) };
+  return { ...base, ...(await computeLead(app, engine, spec, nowMs)) };
 }
 
 async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: BoardViewSpec, nowMs: number, trend: TrendSeries | null) {

@@ -38,8 +38,7 @@ export class TrendSeries {
     return new TrendSeries(redis, keys.trend(center, viewId));
   }
 
-  /** Records the sample of the minute containing `asOfMs` (its copy in Redis is written in the
-   * background); returns that minute's point. */
+  /** Records the sample of the minute containing `asOfMs`; returns that minute's point. */
   async record(
     asOfMs: number,
     serviceLevel: (number | null)[],
@@ -66,11 +65,7 @@ export class TrendSeries {
       for (const m of old) this.points.delete(m);
       if (old.length > 0) pipeline.hdel(this.key, ...old.map((m) => String(m / 1000)));
     }
-    // Not awaited: the push that records the sample does not wait for its copy in Redis (one
-    // round trip less between an event and the screens). Writes of one process go out in order on
-    // its connection; every push rewrites its minute, so a write lost to a Redis hiccup is redone
-    // by the next push, and a failing Redis fails that push's own reads anyway.
-    pipeline.exec().catch(() => undefined);
+    await pipeline.exec();
     return point;
   }
 
