@@ -3,7 +3,7 @@ import { centerRoom } from '../../shared/realtime/events.ts';
 import type { IO } from './hub.ts';
 
 /** How long the first change of a center waits for company before it goes out. */
-export const alertRelayWindowMs = 50;
+const windowMs = 50;
 
 /**
  * Alert changes → `alert:changed` to the screens of each center connected to this process, one
@@ -21,17 +21,14 @@ export class AlertRelay {
   private readonly pending = new Map<string, AlertChange[]>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly io: IO,
-    private readonly windowMs = alertRelayWindowMs,
-  ) {}
+  constructor(private readonly io: IO) {}
 
   push(change: AlertChange): void {
     const center = change.alert.scope.center;
     const list = this.pending.get(center);
     if (list) list.push(change);
     else this.pending.set(center, [change]);
-    this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    this.timer ??= setTimeout(() => this.flush(), windowMs);
   }
 
   /** send what is pending now (also on close: nothing is dropped) */

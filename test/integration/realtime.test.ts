@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { defaultCoalesceMs } from '../../shared/contract/config.ts';
-import type { Alert, AlertChange } from '../../shared/contract/alerts.ts';
+import type { AlertChange } from '../../shared/contract/alerts.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
 import { FakeClock } from '../../server/clock.ts';
+import { alertFixture } from '../support/alert-fixture.ts';
 import { TestServer } from '../support/browser.ts';
 import { testRedisClient } from '../support/redis.ts';
 
@@ -270,24 +271,6 @@ describe('client messages are validated', () => {
 });
 
 describe('alerts', () => {
-  function alertOf(id: string, center: string): Alert {
-    const at = new Date().toISOString();
-    return {
-      id,
-      rule: 'default.waiting',
-      severity: 'warning',
-      state: 'firing',
-      scope: { center, queue: id },
-      metric: 'waiting',
-      value: 12,
-      threshold: 10,
-      startedAt: at,
-      updatedAt: at,
-      escalationLevel: 0,
-      message: { zh: '排队', en: 'waiting' },
-    };
-  }
-
   it('gathers the alert changes of a moment into one alert:changed message per center, in order', async () => {
     const s = open({ token: displayToken });
     await connected(s);
@@ -296,9 +279,9 @@ describe('alerts', () => {
     s.on('alert:changed', (changes) => messages.push(changes));
     // what one evaluation publishes when a spike hits many queues, through the Redis channel
     const changes: AlertChange[] = [];
-    for (let i = 0; i < 12; i++) changes.push({ type: 'raised', alert: alertOf(`burst-${i}`, 'default') });
-    changes.push({ type: 'resolved', alert: { ...alertOf('burst-0', 'default'), state: 'resolved' } });
-    const elsewhere: AlertChange = { type: 'raised', alert: alertOf('elsewhere', 'other-center') };
+    for (let i = 0; i < 12; i++) changes.push({ type: 'raised', alert: alertFixture(`burst-${i}`, 'default') });
+    changes.push({ type: 'resolved', alert: { ...alertFixture('burst-0', 'default'), state: 'resolved' } });
+    const elsewhere: AlertChange = { type: 'raised', alert: alertFixture('elsewhere', 'other-center') };
     // pipelined on one connection: the order holds, and a loaded machine cannot stretch the
     // burst past the relay's window
     await Promise.all([...changes.slice(0, 6), elsewhere, ...changes.slice(6)].map((c) => server.app.alerts.bus.publish(c)));
@@ -306,7 +289,7 @@ describe('alerts', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]!.map((c) => `${c.type} ${c.alert.id}`)).toEqual(changes.map((c) => `${c.type} ${c.alert.id}`));
     // a later change is a message of its own
-    await server.app.alerts.bus.publish({ type: 'updated', alert: { ...alertOf('burst-1', 'default'), severity: 'critical' } });
+    await server.app.alerts.bus.publish({ type: 'updated', alert: { ...alertFixture('burst-1', 'default'), severity: 'critical' } });
     await new Promise((r) => setTimeout(r, 400));
     expect(messages).toHaveLength(2);
     expect(messages[1]!.map((c) => [c.type, c.alert.id, c.alert.severity])).toEqual([['updated', 'burst-1', 'critical']]);

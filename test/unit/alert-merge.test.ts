@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, AlertChange } from '../../shared/contract/alerts.ts';
 import { mergeAlertChanges } from '../../client/src/lib/alerts/merge.ts';
+import { alertFixture } from '../support/alert-fixture.ts';
 
-function alert(id: string, over: Partial<Alert> = {}): Alert {
-  return {
-    id,
-    rule: 'default.waiting',
-    severity: 'warning',
-    state: 'firing',
-    scope: { center: 'default', queue: id },
-    metric: 'waiting',
-    value: 12,
-    threshold: 10,
-    startedAt: `2026-12-06T08:00:0${id.length}.000Z`,
-    updatedAt: '2026-12-06T08:00:00.000Z',
-    escalationLevel: 0,
-    message: { zh: '排队', en: 'waiting' },
-    ...over,
-  };
-}
+const alert = (id: string, over: Partial<Alert> = {}): Alert => alertFixture(id, 'default', over);
 
 describe('an alert:changed message applied to a center’s list (client)', () => {
   it('adds raised alerts, replaces updated ones with their latest state, and names the resolved', () => {

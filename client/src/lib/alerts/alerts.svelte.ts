@@ -23,12 +23,7 @@ export class CenterAlerts {
 
   start(): void {
     const s = connection.socket.socket;
-    const changed = (changes: AlertChange[]) => {
-      const merged = mergeAlertChanges(this.alerts, changes, this.center);
-      if (!merged) return;
-      this.alerts = merged.alerts;
-      for (const id of merged.resolved) this.linger(id);
-    };
+    const changed = (changes: AlertChange[]) => this.apply(changes);
     const refresh = () => void this.refresh();
     s.on('alert:changed', changed);
     s.on('connect', refresh);
@@ -78,7 +73,7 @@ export class CenterAlerts {
       headers: { ...authHeaders(), 'content-type': 'application/json' },
       body: JSON.stringify(note ? { note } : {}),
     });
-    if (res.ok) this.put(((await res.json()) as { alert: Alert }).alert);
+    if (res.ok) this.apply([{ type: 'updated', alert: ((await res.json()) as { alert: Alert }).alert }]);
     return res.ok;
   }
 
@@ -94,8 +89,12 @@ export class CenterAlerts {
     );
   }
 
-  private put(a: Alert): void {
-    this.alerts = sortAlerts([...this.alerts.filter((x) => x.id !== a.id), a]);
+  /** changes from the socket or an acknowledgement's answer, in the order they happened */
+  private apply(changes: AlertChange[]): void {
+    const merged = mergeAlertChanges(this.alerts, changes, this.center);
+    if (!merged) return;
+    this.alerts = merged.alerts;
+    for (const id of merged.resolved) this.linger(id);
   }
 }
 
