@@ -24,6 +24,7 @@ import { Keys } from '../../server/redis/keys.ts';
 import { defineScripts, loadScripts } from '../../server/redis/scripts.ts';
 import { generateBatches } from '../../server/simulator/generate.ts';
 import { checkEvent } from '../../server/ingest/validate.ts';
+import { dayShiftFor } from './load.ts';
 import { appConfig } from '../../shared/contract/config.ts';
 import type { ContractEvent } from '../../shared/contract/events.ts';
 import type { Scope } from '../../server/metrics/types.ts';
@@ -87,7 +88,9 @@ async function main() {
   const end = Math.floor(Date.now() / 1000) * 1000;
   const from = end - minutes * 60_000;
   const raw: unknown[][] = [];
-  for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000 })) {
+  // the late morning of the simulated day whatever the hour (the traffic follows the hour of day)
+  const dayShiftMin = dayShiftFor(end, 12 * 60);
+  for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000, utcOffsetMin: 480, dayShiftMin })) {
     raw.push(b.map((e) => JSON.parse(JSON.stringify(e))));
   }
   const total = raw.reduce((s, b) => s + b.length, 0);

@@ -45,8 +45,37 @@ export interface EventPool {
 
 const poolCenter = 'benchpool';
 
-/** About `size` events of `queues` queues whose times span the `spanMin` minutes before `endMs`. */
-export function buildPool(opts: { size: number; queues: number; spanMin: number; endMs: number; agents?: number; seed?: number; rate?: number }): EventPool {
+/** the simulator's default UTC offset (Asia/Shanghai), which its intraday curve is read in */
+const simulatorUtcOffsetMin = 480;
+
+/**
+ * The simulator's day shift that puts `endMs` at `localMinute` (minutes after local midnight) of
+ * the simulated day. The simulator's traffic follows the hour of day, so a pool cut from the
+ * simulated day at the run's own hour is another workload at night (measured at 03:30 local: 16,600
+ * events in 218 minutes, 1,000-event batches spanning 13 simulated minutes) than by day (about
+ * 180,000; batches spanning 1.3 minutes, so counters aggregate within a batch 2–3× better).
+ */
+export function dayShiftFor(endMs: number, localMinute: number): number {
+  const localNow = (((Math.floor(endMs / 60_000) + simulatorUtcOffsetMin) % 1440) + 1440) % 1440;
+  const shift = (((localMinute - localNow) % 1440) + 1440) % 1440;
+  return shift > 720 ? shift - 1440 : shift;
+}
+
+/**
+ * About `size` events of `queues` queues whose times span the `spanMin` minutes before `endMs`;
+ * with `endsAtLocalMinute`, those minutes are always the same stretch of the simulated day,
+ * whatever the hour of the run.
+ */
+export function buildPool(opts: {
+  size: number;
+  queues: number;
+  spanMin: number;
+  endMs: number;
+  agents?: number;
+  seed?: number;
+  rate?: number;
+  endsAtLocalMinute?: number;
+}): EventPool {
   // ≈ 13,250 events per queue per simulated day at rate 1 (measured with the default model)
   const rate = opts.rate ?? Math.min(1000, Math.max(0.01, opts.size / (13_250 * opts.queues * (opts.spanMin / 1440))));
   const queueList = new Map<string, 'voice' | 'text' | 'video'>();
@@ -66,6 +95,7 @@ export function buildPool(opts: { size: number; queues: number; spanMin: number;
     seed: opts.seed ?? 7,
     center: poolCenter,
     spikeEvery: 0,
+    ...(opts.endsAtLocalMinute !== undefined ? { utcOffsetMin: simulatorUtcOffsetMin, dayShiftMin: dayShiftFor(opts.endMs, opts.endsAtLocalMinute) } : {}),
     ...(opts.agents ? { agents: opts.agents } : {}),
     batchSize: 5000,
   })) {

@@ -85,9 +85,10 @@ async function main(): Promise<void> {
 
   // --- load, generated before anything is measured
   const now = Date.now();
-  // rate 1 over 50 queues (≈ 460 events per simulated minute): the simulator slows down sharply
-  // at high arrival multipliers, so a bigger pool spans more time instead
-  const pool = buildPool({ size: 0, rate: 1, queues: 50, spanMin: Math.ceil(plan.pool / 460), endMs: now, seed: 3 });
+  // rate 1 over 50 queues, the late morning of the simulated day (≈ 900 events per simulated
+  // minute before 12:00 local) whatever the hour of the run: the simulator slows down sharply at
+  // high arrival multipliers, so a bigger pool spans more time instead
+  const pool = buildPool({ size: 0, rate: 1, queues: 50, spanMin: Math.ceil(plan.pool / 900), endMs: now, seed: 3, endsAtLocalMinute: 12 * 60 });
   // the day runs until a few minutes from now: what is due by the day phase is posted at once (a
   // backfill), the rest goes live, as it falls due, while the metrics query runs
   const dayPool = buildPool({ size: 0, queues: plan.day.queues, agents: plan.day.agents, spanMin: 1440, endMs: now + 5 * 60_000, seed: 11, rate: plan.day.rate });
