@@ -91,7 +91,18 @@ async function main(): Promise<void> {
   const pool = buildPool({ size: 0, rate: 1, queues: 50, spanMin: Math.ceil(plan.pool / 900), endMs: now, seed: 3, endsAtLocalMinute: 12 * 60 });
   // the day runs until a few minutes from now: what is due by the day phase is posted at once (a
   // backfill), the rest goes live, as it falls due, while the metrics query runs
-  const dayPool = buildPool({ size: 0, queues: plan.day.queues, agents: plan.day.agents, spanMin: 1440, endMs: now + 5 * 60_000, seed: 11, rate: plan.day.rate });
+  // the simulated day, too, ends at noon local whatever the hour of the run: the live part of it,
+  // during the metrics query, is then the late morning's traffic (≈ 9 ev/s), not the night's
+  const dayPool = buildPool({
+    size: 0,
+    queues: plan.day.queues,
+    agents: plan.day.agents,
+    spanMin: 1440,
+    endMs: now + 5 * 60_000,
+    seed: 11,
+    rate: plan.day.rate,
+    endsAtLocalMinute: 12 * 60 + 5,
+  });
   log(`simulator: ${pool.events.length.toLocaleString('en-US')} events for live load, ${dayPool.events.length.toLocaleString('en-US')} for one day (${plan.day.queues} queues, ${plan.day.agents} agents)`);
 
   const latencyCenters = plan.latency.map((l) => `lat${l.screens}`);

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, ViewPayload } from '../../shared/realtime/events.ts';
+import { figuresOf } from './screens.ts';
 import { LatencyHistogram, matchDeliveries } from './stats.ts';
 
 /**
@@ -12,6 +13,7 @@ type WorkerMessage =
   | { kind: 'connect'; url: string; token: string; count: number; center: string; board: string }
   | { kind: 'reset' }
   | { kind: 'status' }
+  | { kind: 'holding'; seq: number; asOf: string; figures: string }
   | { kind: 'collect'; batches: { seq: number; sentAt: number; events: number }[] }
   | { kind: 'close' };
 
@@ -20,7 +22,14 @@ interface ScreenState {
   socket: Screen;
   updates: [number, number][];
   last: ViewPayload | null;
+  /** the last few payloads, so a screen that already moved on to the next heartbeat can still be
+   * compared on the one the check is about */
+  recent: ViewPayload[];
 }
+
+/** payloads kept per screen: a heartbeat comes every 5 s, so 3 span ≥ 10 s of delivery */
+const keptPayloads = 3;
+
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 const screens: ScreenState[] = [];
@@ -31,10 +40,12 @@ function send(msg: unknown): void {
 
 async function connectOne(url: string, token: string, center: string, board: string): Promise<ScreenState> {
   const socket: Screen = io(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false, timeout: 60_000 });
-  const state: ScreenState = { socket, updates: [], last: null };
+  const state: ScreenState = { socket, updates: [], last: null, recent: [] };
   const onPayload = (p: ViewPayload) => {
     state.updates.push([p.seq, wallNow()]);
     state.last = p;
+    state.recent.push(p);
+    if (state.recent.length > keptPayloads) state.recent.shift();
   };
   socket.on('view:updated', onPayload);
   socket.on('view:snapshotted', onPayload);
@@ -60,7 +71,10 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
       return;
     }
     case 'reset':
-      for (const s of screens) s.updates = [];
+      for (const s of screens) {
+        s.updates = [];
+        s.recent = [];
+      }
       send({ kind: 'reset' });
       return;
     case 'status':
@@ -68,10 +82,23 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
         kind: 'status',
         minLastSeq: Math.min(...screens.map((s) => s.last?.seq ?? -1)),
         disconnected: screens.filter((s) => !s.socket.connected).length,
-        disagreeing: disagreeingScreens(),
         last: screens[0]?.last ?? null,
       });
       return;
+    case 'holding': {
+      // of this process's screens: how many received the payload (seq, asOf), and how many of
+      // those show other figures in it than the reference
+      let received = 0;
+      let differing = 0;
+      for (const sc of screens) {
+        const p = sc.recent.find((r) => r.seq === msg.seq && r.asOf === msg.asOf);
+        if (!p) continue;
+        received++;
+        if (figuresOf(p) !== msg.figures) differing++;
+      }
+      send({ kind: 'holding', received, differing, screens: screens.length });
+      return;
+    }
     case 'collect': {
       const batches = [...msg.batches].sort((a, b) => a.seq - b.seq);
       const hist = new LatencyHistogram(0.5, 60_000);
@@ -84,14 +111,12 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
         });
       }
       const first = screens[0]?.last ?? null;
-      const disagreeing = disagreeingScreens();
       const lastSeqs = screens.map((s) => s.last?.seq ?? -1);
       send({
         kind: 'collected',
         histogram: hist.toJSON(),
         undelivered,
         samples,
-        disagreeing,
         minLastSeq: Math.min(...lastSeqs),
         last: first,
         disconnected: screens.filter((s) => !s.socket.connected).length,
@@ -104,13 +129,6 @@ async function onMessage(msg: WorkerMessage): Promise<void> {
       setTimeout(() => process.exit(0), 100);
       return;
   }
-}
-
-/** screens whose last figures differ from the first screen's (a broadcast still being delivered, or a real divergence) */
-function disagreeingScreens(): number {
-  const first = screens[0]?.last ?? null;
-  const reference = first ? JSON.stringify({ seq: first.seq, rows: first.rows }) : '';
-  return screens.filter((s) => !s.last || JSON.stringify({ seq: s.last.seq, rows: s.last.rows }) !== reference).length;
 }
 
 process.on('message', (msg: WorkerMessage) => {

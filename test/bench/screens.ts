@@ -3,6 +3,10 @@ import { resolve } from 'node:path';
 import { LatencyHistogram } from './stats.ts';
 import type { ViewPayload } from '../../shared/realtime/events.ts';
 
+/** What a payload shows, as compared between screens: a payload is one (seq, asOf) broadcast to
+ * every screen of the view, so screens holding it must show the same figures. */
+export const figuresOf = (p: ViewPayload): string => JSON.stringify({ seq: p.seq, asOf: p.asOf, rows: p.rows });
+
 /** The main process's handle on the screen worker processes (see screens-worker.ts). */
 export class ScreenFleet {
   private constructor(private readonly workers: ChildProcess[]) {}
@@ -36,14 +40,25 @@ export class ScreenFleet {
     await Promise.all(this.workers.map((w) => request(w, { kind: 'reset' }, 'reset')));
   }
 
-  async status(): Promise<{ minLastSeq: number; disconnected: number; disagreeing: number; lasts: (ViewPayload | null)[] }> {
-    type Status = { minLastSeq: number; disconnected: number; disagreeing: number; last: ViewPayload | null };
+  async status(): Promise<{ minLastSeq: number; disconnected: number; lasts: (ViewPayload | null)[] }> {
+    type Status = { minLastSeq: number; disconnected: number; last: ViewPayload | null };
     const all = await Promise.all(this.workers.map((w) => request<Status>(w, { kind: 'status' }, 'status')));
     return {
       minLastSeq: Math.min(...all.map((s) => s.minLastSeq)),
       disconnected: all.reduce((a, s) => a + s.disconnected, 0),
-      disagreeing: all.reduce((a, s) => a + s.disagreeing, 0),
       lasts: all.map((s) => s.last),
+    };
+  }
+
+  /** Over all screens: how many received the payload (seq, asOf) and how many of those show other
+   * figures in it than `figures` (figuresOf of the reference payload). */
+  async holding(seq: number, asOf: string, figures: string): Promise<{ received: number; differing: number; screens: number }> {
+    type Holding = { received: number; differing: number; screens: number };
+    const all = await Promise.all(this.workers.map((w) => request<Holding>(w, { kind: 'holding', seq, asOf, figures }, 'holding')));
+    return {
+      received: all.reduce((a, h) => a + h.received, 0),
+      differing: all.reduce((a, h) => a + h.differing, 0),
+      screens: all.reduce((a, h) => a + h.screens, 0),
     };
   }
 
@@ -52,7 +67,6 @@ export class ScreenFleet {
       histogram: { bins: number[]; over: [number, number][]; count: number; max: number };
       undelivered: number;
       samples: number;
-      disagreeing: number;
       minLastSeq: number;
       last: ViewPayload | null;
       disconnected: number;
@@ -64,7 +78,6 @@ export class ScreenFleet {
       hist,
       undelivered: all.reduce((a, c) => a + c.undelivered, 0),
       samples: all.reduce((a, c) => a + c.samples, 0),
-      disagreeing: all.reduce((a, c) => a + c.disagreeing, 0),
       disconnected: all.reduce((a, c) => a + c.disconnected, 0),
       lasts: all.map((c) => c.last),
     };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -56,6 +56,7 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
   let output = '';
   let inspectorUrl: string | undefined;
   const keep = (d: Buffer) => {
+    if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, d);
     output = (output + d.toString()).slice(-8000);
     inspectorUrl ??= inspectorUrlFrom(output);
   };
