@@ -17,7 +17,7 @@ import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
-import { buildPlan, decompose, fineRetention, pieceKeyPart, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
+import { buildPlan, decompose, fineRetention, pieceKeysOf, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
 import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 import type { CoreSettings } from './write/core-batch.ts';
@@ -436,7 +436,7 @@ export class RedisMetricEngine implements MetricEngine {
     const dimList = [...new Set(queries.flatMap((q) => [contactDim(q.scope), this.agentDim(q)]))];
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
     const tag = this.keys.center(center);
-    const pieceKeys = plan.pieces.map(pieceKeyPart);
+    const pieceKeys = pieceKeysOf(plan);
     const request = {
       d: dimList,
       p: pieceKeys,

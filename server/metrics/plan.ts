@@ -120,19 +120,44 @@ export function buildPlan(
   return { asOf, pieces, rows: planned, tail };
 }
 
-let lastWindowPlan: { key: string; plan: Plan } | undefined;
+/** plans of the current second by window; emptied when the second moves (or past 64 windows) */
+const secondPlans = new Map<string, Plan>();
+let secondPlansAsOf = Number.NaN;
+
+/** every fine bucket's lifetime then ends on a whole second (see windowPlan) */
+const wholeSeconds = (r: FineRetention): boolean => r.secondMs % 1000 === 0 && r.minuteMs % 1000 === 0;
 
 /**
- * The plan of one window [a, b), remembered for the next identical call: the core engine and the
- * KPI pack plan the same window for every query and board push (a plan of a `today` window is
- * ~100 pieces, a third of a query's allocations when built twice). Plans are never modified.
+ * The plan of one window [a, b), shared by every call of the same second: the core engine and
+ * the KPI pack plan the same few windows for every query and board push, and a plan of a `today`
+ * window is ~100 pieces (rebuilt per request, plans were the largest share of what a metrics
+ * query allocated and of what survived to the old generation). Plans are never modified.
+ *
+ * Why one plan serves the whole second: decompose uses `nowMs` only to ask whether a fine bucket
+ * is still alive, `start + level + retention > nowMs`, and with whole-second retentions that
+ * deadline is a whole second, so for any `nowMs` in [asOf, asOf + 1 s) the answer is the one for
+ * `asOf` (test/unit/bucket-plan.test.ts checks it against a plan built at the millisecond).
  */
 export function windowPlan(a: number, b: number, asOf: number, nowMs: number, retention: FineRetention = fineRetention): Plan {
-  const key = `${a}|${b}|${asOf}|${nowMs}|${retention.secondMs}|${retention.minuteMs}|${retention.minuteMsSince ?? ''}`;
-  if (lastWindowPlan?.key === key) return lastWindowPlan.plan;
-  const plan = buildPlan([{ a, b }], asOf, nowMs, retention);
-  lastWindowPlan = { key, plan };
+  const sameSecond = asOf % 1000 === 0 && nowMs >= asOf && nowMs < asOf + 1000 && wholeSeconds(retention);
+  const planNow = sameSecond ? asOf : nowMs;
+  if (secondPlansAsOf !== asOf || secondPlans.size >= 64) {
+    secondPlans.clear();
+    secondPlansAsOf = asOf;
+  }
+  const key = `${a}|${b}|${planNow}|${retention.secondMs}|${retention.minuteMs}|${retention.minuteMsSince ?? ''}`;
+  let plan = secondPlans.get(key);
+  if (!plan) secondPlans.set(key, (plan = buildPlan([{ a, b }], asOf, planNow, retention)));
   return plan;
+}
+
+const planPieceKeys = new WeakMap<Plan, string[]>();
+
+/** `pieceKeyPart` of every piece of a plan, built once per plan (read-only, like the plan) */
+export function pieceKeysOf(plan: Plan): string[] {
+  let keys = planPieceKeys.get(plan);
+  if (!keys) planPieceKeys.set(plan, (keys = plan.pieces.map(pieceKeyPart)));
+  return keys;
 }
 
 export function pieceKeyPart(p: Piece): string {

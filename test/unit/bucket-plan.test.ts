@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildPlan, decompose, fineRetention, futureSlackMs } from '../../server/metrics/plan.ts';
+import { buildPlan, decompose, fineRetention, futureSlackMs, pieceKeyPart, pieceKeysOf, windowPlan, type FineRetention } from '../../server/metrics/plan.ts';
 
 const T = Date.parse('2026-03-02T02:00:00Z');
 const sizeMs = { 1: 1000, 10: 10_000, 60: 60_000, 900: 900_000 } as const;
@@ -65,5 +65,62 @@ describe('bucket decomposition', () => {
     const live = buildPlan([{ a: asOf - 900_000, b: asOf }], asOf, asOf + 500);
     expect(span(live.tail, live)).toBe(futureSlackMs);
     expect(() => buildPlan([{ a: 0, b: 900_000 }, { a: 1_800_000, b: 2_700_000 }], asOf, asOf)).toThrow(/consecutive/);
+  });
+
+  it('plans a whole second alike: one window plan serves every millisecond of its asOf second', () => {
+    // windows whose oldest fine buckets die inside the second asked about are the hard case: a
+    // start 61–62 min (1 s / 10 s buckets) or 121–122 min (60 s) before asOf, and 60 s buckets
+    // older than minuteMsSince (a millisecond instant) that live only 61 min
+    let edges = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 86_400 }),
+        fc.constantFrom(61 * 60, 62 * 60, 121 * 60, 122 * 60, 15 * 60, 3600),
+        fc.oneof(fc.constant(0), fc.constant(1), fc.integer({ min: 0, max: 70 })),
+        fc.integer({ min: 0, max: 999 }),
+        fc.option(fc.integer({ min: -130 * 60_000, max: 0 }), { nil: undefined }),
+        (offsetSec, spanSec, jitterSec, ms, sinceOffset) => {
+          const asOf = T + offsetSec * 1000;
+          const a = asOf - (spanSec - jitterSec) * 1000;
+          const retention: FineRetention = { ...fineRetention, ...(sinceOffset !== undefined ? { minuteMsSince: asOf + sinceOffset + 7 } : {}) };
+          const exact = (now: number) => {
+            try {
+              return buildPlan([{ a, b: asOf }], asOf, now, retention);
+            } catch (err) {
+              return (err as Error).message;
+            }
+          };
+          const atMs = exact(asOf + ms);
+          if (JSON.stringify(exact(asOf)) !== JSON.stringify(exact(asOf + 1000))) edges++;
+          let shared: unknown;
+          try {
+            shared = windowPlan(a, asOf, asOf, asOf + ms, retention);
+          } catch (err) {
+            shared = (err as Error).message;
+          }
+          expect(shared).toEqual(atMs);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // the generated windows did reach plans that change from one second to the next
+    expect(edges).toBeGreaterThan(20);
+  });
+
+  it('plans by the millisecond when retentions are not whole seconds', () => {
+    const retention: FineRetention = { secondMs: 61 * 60_000 + 500, minuteMs: fineRetention.minuteMs };
+    const asOf = T;
+    const a = asOf - retention.secondMs - 500; // its first 1 s bucket dies at asOf + 500 ms
+    expect(windowPlan(a, asOf, asOf, asOf + 100, retention)).toEqual(buildPlan([{ a, b: asOf }], asOf, asOf + 100, retention));
+    expect(() => windowPlan(a, asOf, asOf, asOf + 600, retention)).toThrow(/expired/);
+  });
+
+  it('gives the same plan object, and its piece keys once, within a second', () => {
+    const p1 = windowPlan(T - 3_600_000, T, T, T + 3);
+    const p2 = windowPlan(T - 3_600_000, T, T, T + 998);
+    expect(p2).toBe(p1);
+    expect(pieceKeysOf(p1)).toBe(pieceKeysOf(p2));
+    expect(pieceKeysOf(p1)).toEqual(p1.pieces.map(pieceKeyPart));
+    expect(windowPlan(T - 3_600_000 + 1000, T + 1000, T + 1000, T + 1000)).not.toBe(p1);
   });
 });
