@@ -2,7 +2,7 @@ import { EventPoster } from './feeder.ts';
 import { runRealtime } from './feeder.ts';
 import { simulationOptions } from './generate.ts';
 import type { SimulatorParams } from './options.ts';
-import { Simulation } from './simulation.ts';
+import { localMinuteOfDay, Simulation } from './simulation.ts';
 import { offsetMs } from '../../shared/metrics/windows.ts';
 import { kpiProducers } from './kpi-producers.ts';
 
@@ -63,7 +63,7 @@ export function utcOffsetMinutes(timeZone: string, at = Date.now()): number {
  * mid-morning (10:30), or 0 when the center is in business hours (08:00–20:00) anyway.
  */
 export function daytimeShiftMinutes(utcOffsetMin: number, at = Date.now()): number {
-  const localMin = (((Math.floor(at / 60_000) + utcOffsetMin) % 1440) + 1440) % 1440;
+  const localMin = localMinuteOfDay(at, utcOffsetMin);
   if (localMin >= 8 * 60 && localMin < 20 * 60) return 0;
   return (((10 * 60 + 30 - localMin) % 1440) + 1440) % 1440;
 }

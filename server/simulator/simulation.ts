@@ -41,6 +41,11 @@ export interface SimulationOptions {
   producers?: EventProducer[];
 }
 
+/** minutes after local midnight at an instant, for a fixed UTC offset */
+export function localMinuteOfDay(at: number, utcOffsetMin: number): number {
+  return (((Math.floor(at / 60_000) + utcOffsetMin) % 1440) + 1440) % 1440;
+}
+
 export const simulationDefaults = {
   seed: 1,
   rate: 1,

@@ -90,7 +90,7 @@ async function main() {
   const raw: unknown[][] = [];
   // the late morning of the simulated day whatever the hour (the traffic follows the hour of day)
   const dayShiftMin = dayShiftFor(end, 12 * 60);
-  for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000, utcOffsetMin: 480, dayShiftMin })) {
+  for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000, dayShiftMin })) {
     raw.push(b.map((e) => JSON.parse(JSON.stringify(e))));
   }
   const total = raw.reduce((s, b) => s + b.length, 0);

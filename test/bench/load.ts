@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { generateBatches } from '../../server/simulator/generate.ts';
+import { localMinuteOfDay, simulationDefaults } from '../../server/simulator/simulation.ts';
 
 /**
  * Load from the simulator: a pool of simulated events (the demo center's model, generated fast
@@ -45,9 +46,6 @@ export interface EventPool {
 
 const poolCenter = 'benchpool';
 
-/** the simulator's default UTC offset (Asia/Shanghai), which its intraday curve is read in */
-const simulatorUtcOffsetMin = 480;
-
 /**
  * The simulator's day shift that puts `endMs` at `localMinute` (minutes after local midnight) of
  * the simulated day. The simulator's traffic follows the hour of day, so a pool cut from the
@@ -56,7 +54,8 @@ const simulatorUtcOffsetMin = 480;
  * 180,000; batches spanning 1.3 minutes, so counters aggregate within a batch 2–3× better).
  */
 export function dayShiftFor(endMs: number, localMinute: number): number {
-  const localNow = (((Math.floor(endMs / 60_000) + simulatorUtcOffsetMin) % 1440) + 1440) % 1440;
+  // the simulator reads its intraday curve at its default UTC offset (Asia/Shanghai)
+  const localNow = localMinuteOfDay(endMs, simulationDefaults.utcOffsetMin);
   const shift = (((localMinute - localNow) % 1440) + 1440) % 1440;
   return shift > 720 ? shift - 1440 : shift;
 }
@@ -95,7 +94,7 @@ export function buildPool(opts: {
     seed: opts.seed ?? 7,
     center: poolCenter,
     spikeEvery: 0,
-    ...(opts.endsAtLocalMinute !== undefined ? { utcOffsetMin: simulatorUtcOffsetMin, dayShiftMin: dayShiftFor(opts.endMs, opts.endsAtLocalMinute) } : {}),
+    ...(opts.endsAtLocalMinute !== undefined ? { dayShiftMin: dayShiftFor(opts.endMs, opts.endsAtLocalMinute) } : {}),
     ...(opts.agents ? { agents: opts.agents } : {}),
     batchSize: 5000,
   })) {

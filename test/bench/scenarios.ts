@@ -433,7 +433,6 @@ export async function eventToScreen(
 /** count-type fields: stable once the producer stops (live ages and time shares move with the clock) */
 const comparedFields = ['offered', 'answered', 'answeredInThreshold', 'abandoned', 'shortAbandoned', 'transferredOut', 'arrivals', 'waiting'] as const;
 
-/** The figures every screen holds equal each other and `GET /api/v1/metrics` for the same rows. */
 /**
  * The first screen's figures equal the API's, asked at once (the same asOf second unless the
  * payload was computed late in it), and every screen received that same payload (seq, asOf) and

@@ -30,7 +30,6 @@ interface ScreenState {
 /** payloads kept per screen: a heartbeat comes every 5 s, so 3 span ≥ 10 s of delivery */
 const keptPayloads = 3;
 
-
 const wallNow = (): number => performance.timeOrigin + performance.now();
 const screens: ScreenState[] = [];
 
