@@ -8,7 +8,7 @@ import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPaylo
 import { FakeClock } from '../../server/clock.ts';
 import { alertFixture } from '../support/alert-fixture.ts';
 import { TestServer } from '../support/browser.ts';
-import { testRedisClient } from '../support/redis.ts';
+import { watchRedisCommands } from '../support/redis.ts';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -318,10 +318,9 @@ describe('the sequence a payload carries', () => {
   it('is read before the figures (same connection, ahead of their scripts), so every event up to it is inside them', async () => {
     // a server of its own without background loops: every command on its prefix is the view's
     const quiet = await TestServer.start({ config, keyPrefix: `${server.keyPrefix}-seq`, background: false });
-    const monitor = await testRedisClient().monitor();
     const seen: string[] = [];
     const tag = `{${quiet.keyPrefix}:default}`;
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const monitor = await watchRedisCommands((args) => {
       const cmd = args[0]!.toLowerCase();
       if (cmd === 'hget' && args[1] === `${tag}:meta` && args[2] === 'seq') seen.push('seq');
       else if (cmd === 'evalsha' && args[3]?.startsWith(tag)) seen.push('script');
@@ -336,7 +335,7 @@ describe('the sequence a payload carries', () => {
       expect(seen[0]).toBe('seq');
       expect(seen).toContain('script');
     } finally {
-      monitor.disconnect();
+      monitor.stop();
       await quiet.stop();
     }
   });
