@@ -1,6 +1,6 @@
-import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
+import { encodeOps as pack } from '../../server/metrics/write/ops.ts';
 import { engineApp, snapshot, T0, sec } from './engine-helpers.ts';
 
 /**
