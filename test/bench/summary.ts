@@ -54,6 +54,12 @@ export const ingestRun = z.object({
 });
 export type IngestRun = z.infer<typeof ingestRun>;
 
+/** The saturated ingest rate of a batch size: the best median over the concurrencies it ran at
+ * (0 when it did not run). */
+export function saturatedRate(runs: readonly Pick<IngestRun, 'batch' | 'eventsPerSec'>[], batch: number): number {
+  return runs.filter((r) => r.batch === batch).reduce((best, r) => Math.max(best, r.eventsPerSec.median), 0);
+}
+
 export const targetCheck = z.object({
   name: z.string(),
   target: z.string(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LatencyHistogram, matchDeliveries, median, percentile, percentileSorted, spreadOf } from '../bench/stats.ts';
-import { benchSummary, checkTargets, renderMarkdown, type BenchSummary } from '../bench/summary.ts';
+import { benchSummary, checkTargets, renderMarkdown, saturatedRate, type BenchSummary } from '../bench/summary.ts';
 import { parseBenchArgs } from '../bench/args.ts';
 import { topSelfTime } from '../bench/profile.ts';
 
@@ -110,6 +110,15 @@ describe('bench delivery matching', () => {
 });
 
 describe('bench summary and arguments', () => {
+  it('reports a batch size at its best concurrency, and 0 for one that did not run', () => {
+    const run = (batch: number, median: number) => ({ batch, eventsPerSec: { median, min: median, max: median, spread: 0, runs: [median] } });
+    const runs = [run(100, 21_000), run(100, 27_000), run(1000, 29_000), run(1000, 28_000), run(1, 6_000)];
+    expect(saturatedRate(runs, 100)).toBe(27_000);
+    expect(saturatedRate(runs, 1000)).toBe(29_000);
+    expect(saturatedRate(runs, 1)).toBe(6_000);
+    expect(saturatedRate(runs, 10)).toBe(0);
+  });
+
   const summary: BenchSummary = {
     machine: { cpuModel: 'AMD EPYC', cores: 2, memoryGiB: 23.5, node: 'v20.20.2', redis: '7.0.15', os: 'Linux 6' },
     ingest: { batch1: 3000, batch100: 40_000, batch1000: 55_000 },
