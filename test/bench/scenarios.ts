@@ -57,7 +57,8 @@ export interface IngestOutcome {
 
 /**
  * Closed-loop saturation: `connections` producers each post a batch, wait for the answer, post
- * the next, for `seconds`; repeated `reps` times, each repetition with fresh contacts.
+ * the next, for `seconds`; repeated `reps` times, each repetition with fresh contacts and agents
+ * (ids prefixed by batch size, concurrency and repetition, so no run re-sends another's events).
  */
 export async function ingestThroughput(
   stack: Stack,
@@ -77,7 +78,7 @@ export async function ingestThroughput(
   const sentTypes: TypeCounts[] = [];
   const seqBefore = await centerSeq(stack, opts.center);
   for (let rep = 0; rep < opts.reps; rep++) {
-    const stream = new EventStream(pool, opts.center, `b${opts.batch}r${rep}x`);
+    const stream = new EventStream(pool, opts.center, `b${opts.batch}c${opts.connections}r${rep}x`);
     const producer = new Producer(stack.port, ingestTokens, opts.connections);
     // warm-up: open the keep-alive connections and let V8 optimise the path
     await Promise.all(Array.from({ length: opts.connections }, () => postChecked(producer, stream, opts.batch, opts.center, notes)));
@@ -135,7 +136,7 @@ export async function ingestThroughput(
       requestP99Ms: percentile(requestMs, 99),
       fractionOfCeiling: rate.median / opts.ceiling,
     },
-    correctness: { scenario: `ingest batch ${opts.batch}`, sent, accepted, lost, doubleCounted, notes: [...new Set(notes)].slice(0, 5) },
+    correctness: { scenario: `ingest batch ${opts.batch}, ${opts.connections} connections`, sent, accepted, lost, doubleCounted, notes: [...new Set(notes)].slice(0, 5) },
     sentTypes,
   };
 }
