@@ -157,6 +157,9 @@ class FlatWriter {
   }
 
   done(): Buffer {
-    return Buffer.from(scratch.subarray(0, this.pos));
+    const out = Buffer.from(scratch.subarray(0, this.pos));
+    // one outsized batch does not keep its buffer for the life of the process
+    if (scratch.length > 1 << 23) scratch = Buffer.allocUnsafe(1 << 20);
+    return out;
   }
 }
