@@ -109,6 +109,12 @@ export class EmbeddedRedis {
       // compact (engine-micro: used_memory 14.5 -> 11.0 MB for the same events, CPU unchanged).
       '--hash-max-listpack-value',
       '1024',
+      // A 10 s hash of 1 s counter buckets holds up to ten fields per counter: above 64 entries
+      // every increment's two linear scans (read, then write) cost more than a hashtable's lookup.
+      // Captured ingest batches under callgrind: 129.9k → 120.4k Redis instructions per event for
+      // 7 % more used_memory (32 entries: 118.7k for 15 % more; 128 is Redis's default).
+      '--hash-max-listpack-entries',
+      '64',
       ...(this.opts.extraArgs ?? []),
     ];
   }
