@@ -2,7 +2,7 @@ import { EventPoster } from './feeder.ts';
 import { runRealtime } from './feeder.ts';
 import { simulationOptions } from './generate.ts';
 import type { SimulatorParams } from './options.ts';
-import { localMinuteOfDay, Simulation } from './simulation.ts';
+import { localMinuteOfDay, minutesForward, Simulation } from './simulation.ts';
 import { offsetMs } from '../../shared/metrics/windows.ts';
 import { kpiProducers } from './kpi-producers.ts';
 
@@ -65,5 +65,5 @@ export function utcOffsetMinutes(timeZone: string, at = Date.now()): number {
 export function daytimeShiftMinutes(utcOffsetMin: number, at = Date.now()): number {
   const localMin = localMinuteOfDay(at, utcOffsetMin);
   if (localMin >= 8 * 60 && localMin < 20 * 60) return 0;
-  return (((10 * 60 + 30 - localMin) % 1440) + 1440) % 1440;
+  return minutesForward(localMin, 10 * 60 + 30);
 }

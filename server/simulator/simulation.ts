@@ -43,7 +43,12 @@ export interface SimulationOptions {
 
 /** minutes after local midnight at an instant, for a fixed UTC offset */
 export function localMinuteOfDay(at: number, utcOffsetMin: number): number {
-  return (((Math.floor(at / 60_000) + utcOffsetMin) % 1440) + 1440) % 1440;
+  return minutesForward(0, Math.floor(at / 60_000) + utcOffsetMin);
+}
+
+/** minutes from local minute `from` forward to the next `to` (0–1439; both may lie outside a day) */
+export function minutesForward(from: number, to: number): number {
+  return (((to - from) % 1440) + 1440) % 1440;
 }
 
 export const simulationDefaults = {

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { generateBatches } from '../../server/simulator/generate.ts';
-import { localMinuteOfDay, simulationDefaults } from '../../server/simulator/simulation.ts';
+import { localMinuteOfDay, minutesForward, simulationDefaults } from '../../server/simulator/simulation.ts';
 
 /**
  * Load from the simulator: a pool of simulated events (the demo center's model, generated fast
@@ -56,7 +56,7 @@ const poolCenter = 'benchpool';
 export function dayShiftFor(endMs: number, localMinute: number): number {
   // the simulator reads its intraday curve at its default UTC offset (Asia/Shanghai)
   const localNow = localMinuteOfDay(endMs, simulationDefaults.utcOffsetMin);
-  const shift = (((localMinute - localNow) % 1440) + 1440) % 1440;
+  const shift = minutesForward(localNow, localMinute);
   return shift > 720 ? shift - 1440 : shift;
 }
 

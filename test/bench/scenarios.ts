@@ -470,6 +470,8 @@ async function clientsMatchApi(
   } finally {
     agent.destroy();
   }
+  // the caller asks again after a mismatch with the API: waiting for the broadcast first is wasted
+  if (!ok) return { ok };
   // every screen keeps its last 3 payloads (≥ 10 s of heartbeats), so this one stays comparable
   // while it is still being delivered
   const figures = figuresOf(first);
