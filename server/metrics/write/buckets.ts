@@ -171,17 +171,26 @@ export class BucketAccumulator {
     }
   }
 
-  /** Every accumulated key once into `ops`; true when a sealed bucket changed. */
+  /** Every accumulated key once into `ops` (written straight into its buffer: no operation
+   * arrays, no joined keys); true when a sealed bucket changed. */
   flush(ops: WriteOps): boolean {
     let sealedChanged = false;
     for (const [base, t] of this.acc) {
       const byDim = t.expand ? expandDims(t.d) : t.d;
+      const ttl = t.ttl ?? -1;
       for (const [dim, deltas] of byDim) {
-        const op: (string | number)[] = ['B', base + dim, t.ttl ?? -1];
-        for (const [id, d] of deltas) if (d !== 0) op.push(fieldNames[id]!, d);
-        if (op.length === 3) continue;
+        let fields = 0;
+        for (const d of deltas.values()) if (d !== 0) fields++;
+        if (fields === 0) continue;
         if (t.sealed) sealedChanged = true;
-        ops.push(op);
+        ops.begin('B', 2 + 2 * fields);
+        ops.concat(base, dim);
+        ops.int(ttl);
+        for (const [id, d] of deltas) {
+          if (d === 0) continue;
+          ops.string(fieldNames[id]!);
+          ops.int(d);
+        }
       }
     }
     return sealedChanged;
