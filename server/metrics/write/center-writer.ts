@@ -374,7 +374,7 @@ export class CenterWriter {
       sealed ||= partOut.sealed;
     }
     // what this batch wrote is held (optimistically: a failed write resets the epoch), closed
-    // records only until the write is confirmed
+    // records only until a few batches after the write is confirmed (CenterState.closedConfirmed)
     const touched = new Set<string>();
     const closed: [LruMap<Held>, string][] = [];
     const hold = (lru: LruMap<Held>, prefix: string, key: string, rec: HeldRecord) => {
@@ -384,7 +384,7 @@ export class CenterWriter {
         return;
       }
       lru.set(key, { h: rec.h, expiresAt: rec.expiresAt, c });
-      // a closed record stays held only until this batch's write is confirmed
+      // a closed record stays held for a few batches after this one's write is confirmed
       if (!rec.open) closed.push([lru, key]);
     };
     for (const [cid, rec] of core.contacts) hold(st.contacts, 'c:', cid, rec);
@@ -424,7 +424,7 @@ export class CenterWriter {
           return;
         }
         if (st.epoch === epoch) {
-          for (const [lru, key] of closed) if (lru.get(key)?.c === c) lru.delete(key);
+          st.closedConfirmed(c, closed);
         }
         job.resolve({ seq, statuses: statuses.join('') });
       },
