@@ -26,7 +26,19 @@ export const contactField: Record<keyof ContactSums, string> = {
   handleMs: 'hm',
 };
 
-/** `n:<code>` = Σ transition signs, `m:<code>` = Σ sign × (t − bucketStart) per timed state. */
+/**
+ * `n:<code>` = Σ transition signs, `m:<code>` = Σ sign × (t − bucketStart) per timed state.
+ *
+ * In the 1 s level (fields "<field>.<second>") the two travel as one field `p:<code>` =
+ * n × agentPackBase + m, since HINCRBY adds both at once: half the increments of the busiest
+ * level, which was two thirds of a batch's HINCRBYs (server/redis/lua/lib/buckets.lua unpacks
+ * it, and still reads the separate n:/m: fields of the 1 s hashes an earlier version wrote). A
+ * second's m stays within ±1,000 ms × its transitions, so 2^34 leaves room for 8.5 million
+ * transitions per second and dimension, and |n| below 2^19 keeps every value an exact double
+ * (Lua) below 2^53: no dimension has half a million agents changing state in one second.
+ */
+export const agentPackBase = 2 ** 34;
+
 export const stateCode: Record<TimedState, string> = {
   available: 'av',
   ringing: 'rg',

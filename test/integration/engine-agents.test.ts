@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
+import { agentPackBase } from '../../server/metrics/codec.ts';
 import { engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** Agent figures, hand-computed. T0 = 2026-03-02 10:00:00 Asia/Shanghai. */
@@ -185,4 +186,61 @@ describe('engine: agent figures (hand-computed)', () => {
     const partial = await h.engine.intervals({ center: 'default', scope: { kind: 'all' } }, T0, T0 + min(15), T0 + min(6));
     expect(partial[0]!.stateTimeSec.acw).toBe(360);
   });
+
+  it('reads the 1 s level written packed (p:<state>), as separate n:/m: fields (an earlier version) or both', async () => {
+    const h = await setup();
+    // state changes at odd milliseconds right at the edges of the 15-minute windows asked below
+    const events: ContractEventInput[] = [];
+    for (let k = 0; k < 12; k++) {
+      const agent = `ag${k % 3}`;
+      const states: State[] = ['available', 'on_contact', 'acw', 'not_ready'];
+      events.push(st(`e${k}a`, T0 - min(15) + sec(k) + 137 * k, agent, states[k % 4]!, { team: 'A', queues: ['cards'] }));
+      events.push(st(`e${k}b`, T0 - sec(12) + sec(k) + 91 * k, agent, states[(k + 1) % 4]!, { team: 'A', queues: ['cards'] }));
+    }
+    await h.ingest(events);
+    const asOfs = Array.from({ length: 14 }, (_, k) => T0 + sec(k) - 500);
+    const read = async (engine: typeof h.engine) => {
+      const out = [];
+      for (const asOf of asOfs) {
+        for (const scope of [{ kind: 'all' } as const, { kind: 'queue', queue: 'cards' } as const]) {
+          const m = await engine.query({ center: 'default', scope }, '15m', asOf);
+          out.push({ asOf, scope: scope.kind, stateTimeSec: m.stateTimeSec, occupancy: m.occupancy, utilization: m.utilization });
+        }
+      }
+      return out;
+    };
+    const packed = await read(h.engine);
+    expect(packed.some((r) => r.stateTimeSec.on_contact > 0)).toBe(true);
+
+    // rewrite every packed field the way an earlier version stored it: alternately wholly as
+    // n:/m: fields, or split between the packed field and n:/m: fields of the same second
+    const keys = (await h.app.redis.keys(`{${h.prefix}:default}:b:1:*`)).sort();
+    let rewritten = 0;
+    for (const key of keys) {
+      const fields = await h.app.redis.hgetall(key);
+      for (const [field, raw] of Object.entries(fields)) {
+        const m = /^p:(\w+)\.(\d)$/.exec(field);
+        if (!m) continue;
+        const v = Number(raw);
+        const n = Math.floor((v + agentPackBase / 2) / agentPackBase);
+        const ms = v - n * agentPackBase;
+        const whole = rewritten++ % 2 === 0;
+        const [oldN, oldM] = whole ? [n, ms] : [1, 7];
+        // the packed field goes after the old ones (a hash keeps its fields in write order)
+        await h.app.redis.hdel(key, field);
+        await h.app.redis.hincrby(key, `n:${m[1]}.${m[2]}`, oldN);
+        await h.app.redis.hincrby(key, `m:${m[1]}.${m[2]}`, oldM);
+        if (!whole) await h.app.redis.hincrby(key, field, v - (oldN * agentPackBase + oldM));
+      }
+    }
+    expect(rewritten).toBeGreaterThan(10);
+    // a second process (nothing cached) reads the rewritten hashes
+    const other = await engineApp({ now: T0, config, prefix: h.prefix });
+    try {
+      expect(await read(other.engine)).toEqual(packed);
+    } finally {
+      await other.app.close();
+    }
+  });
 });
+

@@ -1,6 +1,6 @@
 import type { Channel, CoreEvent } from '../../../shared/contract/events.ts';
 import type { Keys } from '../../redis/keys.ts';
-import { RS, US, contactTypeCode, displayName, stateCode } from '../codec.ts';
+import { RS, US, agentPackBase, contactTypeCode, displayName, stateCode } from '../codec.ts';
 import { add, BucketAccumulator, dimList, fieldAt, fieldId, slot, type Retention, type Target } from './buckets.ts';
 import { WriteOps } from './ops.ts';
 import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
@@ -123,6 +123,8 @@ type Item = (string | number)[];
 
 /** timed states (logged_out is never timed) → their short bucket field code */
 const timedCode = new Map<string, string>(Object.entries(stateCode));
+/** a state code's bucket fields: n, m (60 s and 900 s levels) and p, both packed (1 s level) */
+const timedFields = new Map([...timedCode.values()].map((c) => [c, { n: `n:${c}`, m: `m:${c}`, p: `p:${c}` }]));
 
 export const parsePoint = (v: string): Point => {
   const p = v === '' ? [] : v.split(US);
@@ -406,16 +408,19 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     return out;
   };
 
-  // sign × (state, dims) at time ts: n = count change, m = count change × offset into the bucket
+  // sign × (state, dims) at time ts: n = count change, m = count change × offset into the bucket;
+  // in the 1 s level both as one packed field (codec.ts agentPackBase)
   const transition = (ts: number, st: string, dims: string, sign: number): void => {
     const code = timedCode.get(st);
     if (code === undefined) return;
-    const nf = `n:${code}`;
-    const mf = `m:${code}`;
+    const { n: nf, m: mf, p: pf } = timedFields.get(code)!;
     for (const lb of buckets.liveBuckets(ts)) {
       const h = slot(lb.target, dims);
-      add(h, fieldAt(nf, lb.sec), sign);
-      add(h, fieldAt(mf, lb.sec), sign * (ts - lb.start));
+      if (lb.sec >= 0) add(h, fieldAt(pf, lb.sec), sign * (agentPackBase + (ts - lb.start)));
+      else {
+        add(h, fieldId(nf), sign);
+        add(h, fieldId(mf), sign * (ts - lb.start));
+      }
     }
   };
 

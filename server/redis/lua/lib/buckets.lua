@@ -14,8 +14,14 @@
 -- second k adds m + n x k s to the 10 s bucket's m (n:<state> of the same second). A field without a
 -- ".<digit>" suffix was written by the KPI pack's earlier layout (one hash per second: the hash of a
 -- 10 s start was its second 0).
+-- With agentTime, a field p:<state> of a second is n x PACK + m (server/metrics/codec.ts
+-- agentPackBase: one HINCRBY for both), unpacked here into n:<state> and m:<state>, added to the
+-- separate n:/m: fields an earlier version wrote into the same hash.
 local DOT = string.byte('.')
-local function secondsOf(key)
+local P_ = string.byte('p')
+local COLON = string.byte(':')
+local PACK = 17179869184 -- 2^34
+local function secondsOf(key, agentTime)
   local bySecond = {}
   local raw = redis.call('HGETALL', key)
   for i = 1, #raw, 2 do
@@ -24,7 +30,15 @@ local function secondsOf(key)
     local name, sec = f, 0
     if n > 2 and string.byte(f, n - 1) == DOT then name, sec = string.sub(f, 1, n - 2), tonumber(string.sub(f, n)) end
     local h = subtable(bySecond, sec)
-    h[name] = (h[name] or 0) + tonumber(raw[i + 1])
+    local v = tonumber(raw[i + 1])
+    if agentTime and string.byte(name, 1) == P_ and string.byte(name, 2) == COLON then
+      local code = string.sub(name, 3)
+      local count = math.floor((v + PACK / 2) / PACK)
+      h['n:' .. code] = (h['n:' .. code] or 0) + count
+      h['m:' .. code] = (h['m:' .. code] or 0) + (v - count * PACK)
+    else
+      h[name] = (h[name] or 0) + v
+    end
   end
   return bySecond
 end
@@ -62,7 +76,7 @@ local function readPieces(prefix, dims, pieces, agentTime, skip)
     local function hashOf(s10)
       local g = hashes[s10]
       if not g then
-        g = secondsOf(prefix .. '1:' .. string.format('%d', s10) .. ':' .. dim)
+        g = secondsOf(prefix .. '1:' .. string.format('%d', s10) .. ':' .. dim, agentTime)
         hashes[s10] = g
       end
       return g
