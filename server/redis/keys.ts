@@ -14,7 +14,8 @@
  * |                                       |        | machine after the last event, w = waiting leg, x = expiry | rounded up to 10 min (x) |
  * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 60s, 900s) for one dimension; a   | 60s: end + 121 min; 900s: end + intervalDays |
  * |                                       |        | 10 s bucket is read as the sum of the b:1 hash below     |                           |
- * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>     | end + 61 min              |
+ * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>;    | end + 61 min              |
+ * |                                       |        | agent time p:<state>.<0-9> = n × 2^34 + m (codec.ts)     |                           |
  * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
  * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent (checked once per step) |
  * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims; _s =     | trimmed with the timeline |

@@ -8,7 +8,8 @@ import type { WriteOps } from './ops.ts';
  * Levels: the 1 s level lives as fields "<field>.<second 0-9>" of one hash per 10 s
  * ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
  * expiring then; 60 s buckets expire at end + mret, 900 s buckets at end + iret. There is no stored
- * 10 s level: readers sum the ten seconds. A bucket is written only while alive, so removing an
+ * 10 s level: readers sum the ten seconds. Agent time in the 1 s level is one packed field per
+ * state and second (codec.ts agentPackBase), written by core-batch.ts. A bucket is written only while alive, so removing an
  * earlier contribution hits exactly the buckets its addition hit, or buckets that already expired.
  *
  * Bucket targets accumulate per dimension LIST (the RS-joined dims of a queue, or of an agent's
