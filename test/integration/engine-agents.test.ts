@@ -210,7 +210,7 @@ describe('engine: agent figures (hand-computed)', () => {
       return out;
     };
     const packed = await read(h.engine);
-    expect(packed.some((r) => r.stateTimeSec.on_contact > 0)).toBe(true);
+    expect(packed.some((r) => (r.stateTimeSec.on_contact ?? 0) > 0)).toBe(true);
 
     // rewrite every packed field the way an earlier version stored it: alternately wholly as
     // n:/m: fields, or split between the packed field and n:/m: fields of the same second
