@@ -607,6 +607,8 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
   const liveTarget = buckets.target(keys.live(center, ''), undefined);
   const trimStep = String((now - (now % step)) / step);
   const agentsOut = new Map<string, AgentHead>();
+  // every changed agent's current row in one HSET (one redis.call per batch, not per agent)
+  const rows: string[] = [];
   for (const [ag, a] of agents) {
     if (!a.changed) continue;
     const pt = a.last!;
@@ -642,7 +644,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     for (const [id, ts] of a.batchIds) ops.zadd(keys.agentTimeline(center, ag), ts, id);
     ops.hset(keys.agentPoints(center, ag), points);
     const row = { name: pt.name, state: pt.state, reason: pt.reason, since: a.since, sinceId: a.sinceId, team: pt.team, queues: split(pt.queues, RS) };
-    ops.hset(keys.agents(center), [ag, JSON.stringify(row)]);
+    rows.push(ag, JSON.stringify(row));
     if (trim) ops.trimTimeline(keys.agentTimeline(center, ag), keys.agentPoints(center, ag), horizon);
     agentsOut.set(ag, {
       lastId: a.lastId!,
@@ -654,6 +656,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     });
   }
 
+  ops.hset(keys.agents(center), rows);
   const sealed = buckets.flush(ops);
   return { statuses: statuses.join(''), accepted, sealed, ops, contacts: contactsOut, agents: agentsOut };
 }
