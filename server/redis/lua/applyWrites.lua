@@ -12,9 +12,10 @@
 --     values that follow, then those n values (the key first). Values are strings, numbers too
 --     (decimal): Redis 7.0 formats a Lua number passed to redis.call with "%.17g", which cost an
 --     eighth of this script's instructions, while a string passes through as it is.
---     B key ttl field delta ...            counter increments: a new key is written with one HSET and
---                                         gets ttl ms (-1 = no expiry); an existing one gets HINCRBY
---                                         per field and keeps its expiry (deadlines are absolute)
+--     B key ttl field delta ...            counter increments: HINCRBY per field; a key the first one
+--                                         created gets the rest with one HSET and ttl ms (-1 = no
+--                                         expiry); an existing key keeps its expiry (deadlines are
+--                                         absolute)
 --     H key field value ...                HSET
 --     X key ms                             PEXPIRE
 --     Z key score member                   ZADD
@@ -56,13 +57,18 @@ while i <= nops do
   local a = i + 2 -- index of the key; values follow
   local last = a + n - 1
   if code == 'B' then
-    if redis.call('EXISTS', key) == 0 then
-      -- a new key (most 1 s and 60 s buckets a batch writes): its fields are the deltas, one HSET
-      -- instead of one HINCRBY per field (a redis.call costs far more than the command's work)
-      redis.call('HSET', key, unpack(ops, a + 2, last))
+    -- The first field's HINCRBY tells whether the key is new: it answers the delta itself and the
+    -- hash then holds that one field. A new key (the buckets a batch spanning minutes opens) gets
+    -- its other fields in one HSET, since a redis.call costs far more than the command's work; an
+    -- existing one (live traffic writes a bucket every second) one HINCRBY per field, with no
+    -- extra call. A lone field at 0 taken for a new key is harmless: the others did not exist, and
+    -- the deadline is absolute.
+    local d = ops[a + 3]
+    if redis.call('HINCRBY', key, ops[a + 2], d) == tonumber(d) and redis.call('HLEN', key) == 1 then
+      if a + 4 <= last then redis.call('HSET', key, unpack(ops, a + 4, last)) end
       if tonumber(ops[a + 1]) >= 0 then redis.call('PEXPIRE', key, ops[a + 1]) end
     else
-      for k = a + 2, last, 2 do redis.call('HINCRBY', key, ops[k], ops[k + 1]) end
+      for k = a + 4, last, 2 do redis.call('HINCRBY', key, ops[k], ops[k + 1]) end
     end
   elseif code == 'H' then
     redis.call('HSET', unpack(ops, a, last))
