@@ -59,6 +59,17 @@ describe('applyWrites.lua / loadState.lua', () => {
     await redis.applyWrites(tag, header('a', 'b'), pack([['B', key, 60_000, 'arr', -2, 'ait', 1]]));
     expect(await h.app.redis.hgetall(key)).toEqual({ arr: '0', ans: '1', awm: '500', ait: '1' });
     expect(await h.app.redis.pttl(key)).toBeLessThanOrEqual(30_000);
+    // the first field new on an existing key: the key keeps its expiry, every field is added
+    await redis.applyWrites(tag, header('b', 'c'), pack([['B', key, 60_000, 'xfr', 3, 'ans', 2]]));
+    expect(await h.app.redis.hgetall(key)).toEqual({ arr: '0', ans: '3', awm: '500', ait: '1', xfr: '3' });
+    expect(await h.app.redis.pttl(key)).toBeLessThanOrEqual(30_000);
+    // a key holding one field at 0 looks new to the first increment: still exact, and it gets
+    // its (absolute) deadline again
+    const lone = `${tag}:b:60:2:all`;
+    await h.app.redis.hset(lone, 'arr', '0');
+    await redis.applyWrites(tag, header('c', 'd'), pack([['B', lone, 60_000, 'arr', 1, 'ans', 1, 'awm', 7]]));
+    expect(await h.app.redis.hgetall(lone)).toEqual({ arr: '1', ans: '1', awm: '7' });
+    expect(await h.app.redis.pttl(lone)).toBeGreaterThan(59_000);
   });
 
   it('loadState reads records, agent heads, event ids and the version in one snapshot', async () => {
