@@ -38,7 +38,6 @@ const agents = arg('agents', 500);
 const minutes = arg('minutes', 30);
 const rate = arg('rate', 2);
 const queryRounds = arg('queries', 40);
-const chunk = arg('chunk', 1000);
 
 /** Redis process CPU (INFO cpu: getrusage of redis-server, user + sys) in µs. On a loaded machine
  * commandstats' usec is elapsed time inside the command (descheduling included); this is not. */
@@ -93,12 +92,6 @@ async function main() {
   const dayShiftMin = dayShiftFor(end, 12 * 60);
   for (const b of generateBatches({ from, to: end, rate, queues, agents, seed: 11, center: 'default', spikeEvery: 0, batchSize: 1000, dayShiftMin })) {
     raw.push(b.map((e) => JSON.parse(JSON.stringify(e))));
-  }
-  // --chunk N: the events in chunks of N (a writer that merges queued requests sees larger batches)
-  if (chunk !== 1000) {
-    const flat = raw.flat();
-    raw.length = 0;
-    for (let k = 0; k < flat.length; k += chunk) raw.push(flat.slice(k, k + chunk));
   }
   const total = raw.reduce((s, b) => s + b.length, 0);
 
