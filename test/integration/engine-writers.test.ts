@@ -45,6 +45,24 @@ function history(): ContractEventInput[] {
   return out;
 }
 
+/** the events of each contact (ids "<contact>-<step>"), in history order, parsed as the API would */
+function contactGroups(events: ContractEventInput[]): ContractEvent[][] {
+  const byContact = new Map<string, ContractEvent[]>();
+  for (const e of events.map((x) => contractEvent.parse(x))) {
+    const c = e.id.slice(0, e.id.lastIndexOf('-'));
+    byContact.set(c, [...(byContact.get(c) ?? []), e]);
+  }
+  return [...byContact.values()];
+}
+
+/** every batch handed to one writer at once, so their reads go out ahead of their computations */
+async function writeInFlight(h: Awaited<ReturnType<typeof engineApp>>, batches: ContractEvent[][]) {
+  const writer = new CenterWriter(h.app.redis as never, h.app.keys, new KpiWriterPart(h.app.keys));
+  const settings = h.engine.writerSettings('default', T0);
+  const results = await Promise.all(batches.map((b) => writer.write('default', b, settings, { demo: false, epoch: 'test' })));
+  return { writer, results };
+}
+
 describe('engine: several writer processes on one center', () => {
   it('interleaved concurrent batches from two processes count exactly what one process counts', async () => {
     const events = history();
@@ -97,12 +115,7 @@ describe('engine: several writer processes on one center', () => {
     // batch k: contact k's events with its agent's, plus a re-send of batch k−1's last contact
     // event and last agent event. Batch k's read goes out before batch k−1 is computed, and batch
     // k−1 closes (wraps) that contact, so the record and the timeline batch k read are stale.
-    const byContact = new Map<string, ContractEvent[]>();
-    for (const e of events.map((x) => contractEvent.parse(x))) {
-      const c = e.id.slice(0, e.id.lastIndexOf('-'));
-      byContact.set(c, [...(byContact.get(c) ?? []), e]);
-    }
-    const groups = [...byContact.values()];
+    const groups = contactGroups(events);
     const batches = groups.map((g, k) => {
       const prev = groups[k - 1];
       if (!prev) return g;
@@ -110,9 +123,7 @@ describe('engine: several writer processes on one center', () => {
       const lastAgent = prev.filter((e) => e.type === 'agent.state').at(-1);
       return [...g, lastContact, ...(lastAgent ? [lastAgent] : [])];
     });
-    const writer = new CenterWriter(h.app.redis as never, h.app.keys, new KpiWriterPart(h.app.keys));
-    const settings = h.engine.writerSettings('default', T0);
-    const results = await Promise.all(batches.map((b) => writer.write('default', b, settings, { demo: false, epoch: 'test' })));
+    const { writer, results } = await writeInFlight(h, batches);
 
     const accepted = new Map<string, number>();
     results.forEach((r, k) => [...r.statuses].forEach((st, i) => st === 'a' && accepted.set(batches[k]![i]!.id, (accepted.get(batches[k]![i]!.id) ?? 0) + 1)));
@@ -141,19 +152,12 @@ describe('engine: several writer processes on one center', () => {
     // batch k: contact k's events, plus a re-send of contact k−2's wrap. Batch k's read goes out
     // while contact k−2 is held (closed by batch k−2, whose write is not confirmed yet), so it
     // is not asked for; it must still be held when batch k is computed.
-    const byContact = new Map<string, ContractEvent[]>();
-    for (const e of events.map((x) => contractEvent.parse(x))) {
-      const c = e.id.slice(0, e.id.lastIndexOf('-'));
-      byContact.set(c, [...(byContact.get(c) ?? []), e]);
-    }
-    const groups = [...byContact.values()];
+    const groups = contactGroups(events);
     const batches = groups.map((g, k) => {
       const wrap = groups[k - 2]?.at(-1);
       return wrap ? [...g, wrap] : g;
     });
-    const writer = new CenterWriter(h.app.redis as never, h.app.keys, new KpiWriterPart(h.app.keys));
-    const settings = h.engine.writerSettings('default', T0);
-    const results = await Promise.all(batches.map((b) => writer.write('default', b, settings, { demo: false, epoch: 'test' })));
+    const { writer, results } = await writeInFlight(h, batches);
 
     expect(results.map((r, k) => r.statuses.slice(groups[k]!.length))).toEqual(batches.map((_, k) => (k < 2 ? '' : 'd')));
     expect(writer.stats.loads, 'one read per batch, issued ahead').toBe(batches.length);

@@ -9,8 +9,9 @@ import type { WriteOps } from './ops.ts';
  * ("<prefix>1:<10 s start>:<dim>"), written while that hash lives (10 s end + fret > now) and
  * expiring then; 60 s buckets expire at end + mret, 900 s buckets at end + iret. There is no stored
  * 10 s level: readers sum the ten seconds. Agent time in the 1 s level is one packed field per
- * state and second (codec.ts agentPackBase), written by core-batch.ts. A bucket is written only while alive, so removing an
- * earlier contribution hits exactly the buckets its addition hit, or buckets that already expired.
+ * state and second (codec.ts agentPackBase), written by core-batch.ts. A bucket is written only
+ * while alive, so removing an earlier contribution hits exactly the buckets its addition hit, or
+ * buckets that already expired.
  *
  * Bucket targets accumulate per dimension LIST (the RS-joined dims of a queue, or of an agent's
  * team + queues): every contact of a queue and every agent of a skill group share one entry,
@@ -179,7 +180,7 @@ export class BucketAccumulator {
     for (const [base, t] of this.acc) {
       const ttl = t.ttl ?? -1;
       if (!t.expand) {
-        for (const [dim, deltas] of t.d) if (writeBucket(ops, base, dim, ttl, deltas)) sealedChanged ||= t.sealed;
+        for (const [dim, deltas] of t.d) if (writeBucket(ops, base, dim, ttl, [deltas])) sealedChanged ||= t.sealed;
         continue;
       }
       // each single dimension once, from the dimension lists that include it: `all` is in every
@@ -192,40 +193,23 @@ export class BucketAccumulator {
           else sources.set(dim, [deltas]);
         }
       }
-      for (const [dim, list] of sources) {
-        const written = list.length === 1 ? writeBucket(ops, base, dim, ttl, list[0]!) : writeMerged(ops, base, dim, ttl, list);
-        if (written) sealedChanged ||= t.sealed;
-      }
+      for (const [dim, list] of sources) if (writeBucket(ops, base, dim, ttl, list)) sealedChanged ||= t.sealed;
     }
     return sealedChanged;
   }
 }
 
-/** one B operation from a field id → delta map (zero deltas left out); false when all were zero */
-function writeBucket(ops: WriteOps, base: string, dim: string, ttl: number, deltas: Map<number, number>): boolean {
-  let fields = 0;
-  for (const d of deltas.values()) if (d !== 0) fields++;
-  if (fields === 0) return false;
-  ops.begin('B', 2 + 2 * fields);
-  ops.concat(base, dim);
-  ops.int(ttl);
-  for (const [id, d] of deltas) {
-    if (d === 0) continue;
-    ops.string(fieldNames[id]!);
-    ops.int(d);
-  }
-  return true;
-}
-
-// The sum of several lists' deltas for one dimension, in a dense scratch indexed by field id
-// (ids are small and dense: see fieldId), in first-seen field order. A Map per merged dimension
-// was an eighth of everything a 1,000-event batch allocated.
+// A key's deltas summed over the lists that feed it, in a dense scratch indexed by field id (ids
+// are small and dense: see fieldId), in first-seen field order. A Map per merged dimension was an
+// eighth of everything a 1,000-event batch allocated.
 let mergeSum = new Float64Array(256);
 let mergeSeen = new Uint32Array(256);
 let mergeGen = 0;
 const mergeIds: number[] = [];
 
-function writeMerged(ops: WriteOps, base: string, dim: string, ttl: number, list: readonly Map<number, number>[]): boolean {
+/** one B operation: the sum of `list`'s field id → delta maps, zero sums left out; false when
+ * every sum was zero (nothing written) */
+function writeBucket(ops: WriteOps, base: string, dim: string, ttl: number, list: readonly Map<number, number>[]): boolean {
   if (mergeSum.length < fieldNames.length) {
     let size = mergeSum.length;
     while (size < fieldNames.length) size *= 2;

@@ -50,10 +50,14 @@ export class WriteOps {
     }
   }
 
-  /** an operation given whole: ['F', counts, summary, …] (FCR, tests) */
+  /** an operation given whole, ['Z', key, score, member] (encodeOps: tests, malformed lists too) */
   push(op: Op): void {
     this.begin(String(op[0]), op.length - 1);
-    for (let k = 1; k < op.length; k++) this.value(op[k]!);
+    for (let k = 1; k < op.length; k++) {
+      const v = op[k]!;
+      if (typeof v === 'number') this.int(v);
+      else this.string(v);
+    }
   }
 
   /** HSET key field value … (`flat` alternates fields and values) */
@@ -110,11 +114,6 @@ export class WriteOps {
       this.string(c);
       this.int(d);
     }
-  }
-
-  value(v: string | number): void {
-    if (typeof v === 'number') this.int(v);
-    else this.string(v);
   }
 
   /**
