@@ -23,9 +23,13 @@
 export type Op = (string | number)[];
 
 const initialBytes = 64 << 10;
+/** Where the next buffer starts: what the last encoded batch needed (a power of two). A
+ * 1,000-event batch's operations fill several hundred KB; growing there from 64 KB copied them
+ * three or four times per batch. */
+let nextBytes = initialBytes;
 
 export class WriteOps {
-  private buf = Buffer.allocUnsafe(initialBytes);
+  private buf = Buffer.allocUnsafe(nextBytes);
   /** bytes written; the first 5 are the array32 header, filled in by encode() */
   private pos = 5;
   /** values of the flat array: opcode, count and values of every operation */
@@ -224,6 +228,9 @@ export class WriteOps {
   /** the flat MessagePack array applyWrites.lua reads (once: nothing may be added after) */
   encode(): Buffer {
     this.encoded = true;
+    let size = initialBytes;
+    while (size < this.pos && size < 16 << 20) size *= 2;
+    nextBytes = size;
     this.buf[0] = 0xdd;
     this.buf.writeUInt32BE(this.values, 1);
     return this.buf.subarray(0, this.pos);
