@@ -168,6 +168,7 @@ export async function ingestAll(
   count = pool.events.length,
 ): Promise<{ eventsPerSec: number; correctness: Correctness; stream: EventStream }> {
   const stream = new EventStream(pool, center, 'd');
+  stream.prepare(count);
   const producer = new Producer(stack.port, ingestTokens, 4);
   const notes: string[] = [];
   const t0 = wallNow();
@@ -239,6 +240,8 @@ export async function checkCounts(stack: Stack, center: string, pool: EventPool,
  */
 export function startLiveFeed(stack: Stack, pool: EventPool, center: string, before: EventStream, startAt: number): { stop(): Promise<Correctness> } {
   const stream = new EventStream(pool, center, 'd', startAt);
+  // the rest of the day: the live part is what falls due while the metrics query runs
+  stream.prepare(pool.events.length - startAt);
   const producer = new Producer(stack.port, ingestTokens, 1);
   const notes: string[] = [];
   let running = true;
@@ -331,6 +334,7 @@ export async function eventToScreen(
       `+${heapPerScreenKiB === null ? '?' : heapPerScreenKiB.toFixed(1)} KiB JS heap (after GC) and +${rssPerScreenKiB.toFixed(1)} KiB RSS per screen`,
   );
   const stream = new EventStream(pool, opts.center, 'l');
+  stream.prepare(opts.rates.reduce((a, r) => a + r * opts.seconds * 1.2, 0));
   const notes: string[] = [];
   const rows: LatencyRow[] = [];
   const producer = new Producer(stack.port, ingestTokens, 64);

@@ -26,9 +26,10 @@ describe('bench load pool', () => {
   });
 
   it('renders each pass as the pool renamed: new ids, new agents, the stream\'s center', () => {
-    const pool = buildPool({ size: 0, rate: 1, queues: 5, spanMin: 10, endMs: nightRun, seed: 3, endsAtLocalMinute: 12 * 60 });
+    // more than two 5,000-event chunks, so batches cross chunk and pass boundaries
+    const pool = buildPool({ size: 0, rate: 1, queues: 20, spanMin: 40, endMs: nightRun, seed: 3, endsAtLocalMinute: 12 * 60 });
     const n = pool.events.length;
-    expect(n).toBeGreaterThan(100);
+    expect(n).toBeGreaterThan(10_000);
     const renamed = (i: number, pass: number) => {
       const p = `lbl${pass}`;
       const e = JSON.parse(pool.events[i]!) as Record<string, unknown>;
@@ -38,14 +39,23 @@ describe('bench load pool', () => {
       return out;
     };
     const stream = new EventStream(pool, '中心-7', 'lbl');
-    stream.prepare(n + 10);
-    // a batch that wraps into the second pass, then single events (bare objects)
-    const first = JSON.parse(stream.next(n - 3).body.toString()) as unknown[];
-    const wrap = JSON.parse(stream.next(7).body.toString()) as unknown[];
-    const single = JSON.parse(stream.next(1).body.toString()) as unknown;
-    expect(first).toEqual(Array.from({ length: n - 3 }, (_, i) => renamed(i, 0)));
-    expect(wrap).toEqual([renamed(n - 3, 0), renamed(n - 2, 0), renamed(n - 1, 0), renamed(0, 1), renamed(1, 1), renamed(2, 1), renamed(3, 1)]);
-    expect(single).toEqual(renamed(4, 1));
-    expect(stream.sent).toBe(n + 5);
+    stream.prepare(3_000);
+    const got: unknown[] = [];
+    const want: unknown[] = [];
+    let at = 0;
+    // odd batch sizes, single events (bare objects) among them, until past the second pass's start
+    for (const size of [4_998, 7, 1, 1_999, 1, 3_333]) {
+      const body = JSON.parse(stream.next(size).body.toString()) as unknown;
+      got.push(...(size === 1 ? [body] : (body as unknown[])));
+      for (let k = 0; k < size; k++, at++) want.push(renamed(at % n, Math.floor(at / n)));
+    }
+    while (at < n + 50) {
+      const size = Math.min(2_500, n + 50 - at);
+      got.push(...(JSON.parse(stream.next(size).body.toString()) as unknown[]));
+      for (let k = 0; k < size; k++, at++) want.push(renamed(at % n, Math.floor(at / n)));
+    }
+    expect(got.length).toBe(want.length);
+    expect(got).toEqual(want);
+    expect(stream.sent).toBe(n + 50);
   });
 });
