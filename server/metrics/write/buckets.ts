@@ -207,6 +207,16 @@ let mergeSeen = new Uint32Array(256);
 let mergeGen = 0;
 const mergeIds: number[] = [];
 
+// forEach with a function made once: a for…of over the map's entries allocated an [id, delta]
+// pair per field, a twentieth of everything a 1,000-event batch allocated
+const mergeDelta = (d: number, id: number): void => {
+  if (mergeSeen[id] !== mergeGen) {
+    mergeSeen[id] = mergeGen;
+    mergeSum[id] = d;
+    mergeIds.push(id);
+  } else mergeSum[id] = mergeSum[id]! + d;
+};
+
 /** one B operation: the sum of `list`'s field id → delta maps, zero sums left out; false when
  * every sum was zero (nothing written) */
 function writeBucket(ops: WriteOps, base: string, dim: string, ttl: number, list: readonly Map<number, number>[]): boolean {
@@ -222,15 +232,7 @@ function writeBucket(ops: WriteOps, base: string, dim: string, ttl: number, list
     mergeGen = 1;
   }
   mergeIds.length = 0;
-  for (const deltas of list) {
-    for (const [id, d] of deltas) {
-      if (mergeSeen[id] !== mergeGen) {
-        mergeSeen[id] = mergeGen;
-        mergeSum[id] = d;
-        mergeIds.push(id);
-      } else mergeSum[id] = mergeSum[id]! + d;
-    }
-  }
+  for (const deltas of list) deltas.forEach(mergeDelta);
   let fields = 0;
   for (const id of mergeIds) if (mergeSum[id] !== 0) fields++;
   if (fields === 0) return false;
