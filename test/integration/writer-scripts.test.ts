@@ -83,7 +83,7 @@ describe('applyWrites.lua / loadState.lua', () => {
     ]);
     const r = await redis.loadState(
       k.center('default'),
-      JSON.stringify({ h: [k.contact('default', 'c1'), k.contact('default', 'nobody')], a: [[k.agentTimeline('default', 'ag1'), k.agentPoints('default', 'ag1')]], z: [[k.agentTimeline('default', 'ag1'), 's1'], [k.agentTimeline('default', 'ag1'), 's2']], q: true }),
+      JSON.stringify({ h: [k.contact('default', 'c1'), k.contact('default', 'nobody')], a: [[k.agentTimeline('default', 'ag1'), k.agentPoints('default', 'ag1')]], z: [k.agentTimeline('default', 'ag1'), 's1', k.agentTimeline('default', 'ag1'), 's2'], q: true }),
     );
     expect(r[0]).toBe(await h.app.redis.hget(k.meta('default'), 'wv'));
     const [contact, nobody] = r[1] as string[][];

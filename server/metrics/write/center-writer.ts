@@ -157,7 +157,7 @@ export class CenterWriter {
     const records: string[] = [];
     const agents: string[] = [];
     const zKeys: string[] = [];
-    const z: [string, string][] = [];
+    const z: string[] = [];
     const asked = new Set<string>();
     for (const e of job.coreEvents) {
       if (e.type === 'agent.state') {
@@ -166,7 +166,7 @@ export class CenterWriter {
           asked.add(`a:${ag}`);
           agents.push(ag);
         }
-        z.push([this.keys.agentTimeline(center, ag), e.id]);
+        z.push(this.keys.agentTimeline(center, ag), e.id);
         zKeys.push(ag + US + e.id);
       } else if (!asked.has(`c:${e.contactId}`) && !usable(st.contacts.get(e.contactId), now)) {
         asked.add(`c:${e.contactId}`);
@@ -322,7 +322,7 @@ export class CenterWriter {
       const m = await this.readNow(center, st, epoch, {
         h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
         a: missingAgents.map((ag) => this.agentKeys(center, ag)),
-        z: recheck.map((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
+        z: recheck.flatMap((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
       });
       if (!m) return undefined;
       missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));

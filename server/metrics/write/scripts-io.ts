@@ -35,7 +35,8 @@ export type LoadReply = [
 export interface LoadRequest {
   h?: string[];
   a?: [string, string][];
-  z?: [string, string][];
+  /** flat: timeline key, event id, timeline key, event id, … (a pair per agent event of a batch) */
+  z?: string[];
   t?: [string, string][];
   q?: boolean;
 }

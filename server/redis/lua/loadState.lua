@@ -6,7 +6,8 @@
 --   ARGV[1] = JSON {
 --     h = [key, ...]            hashes to read whole (contact / session records),
 --     a = [[timelineKey, pointsKey], ...]   an agent's last point: ZREVRANGE 0 0 + HMGET last, _s, _t,
---     z = [[timelineKey, member], ...]      is this event id already in the timeline (ZSCORE),
+--     z = [timelineKey, member, ...]        is this event id already in the timeline (ZSCORE); flat,
+--                                           one table per batch instead of one per agent event,
 --     t = [[timelineKey, pointsKey], ...]   an agent's whole timeline (out-of-order inserts),
 --     q = true                  the whole queue map }
 -- Output: { version or false, { flat HGETALL, ... }, { {lastId, lastScore, point, _s, _t} (false
@@ -36,7 +37,8 @@ end
 out[3] = lasts
 
 local scores = {}
-for i, pair in ipairs(req.z or {}) do scores[i] = redis.call('ZSCORE', pair[1], pair[2]) or false end
+local z = req.z or {}
+for i = 1, #z - 1, 2 do scores[#scores + 1] = redis.call('ZSCORE', z[i], z[i + 1]) or false end
 out[4] = scores
 
 local timelines = {}
