@@ -22,6 +22,14 @@ import type { Piece } from './plan.ts';
  * every batch and simply reads as before. Memory: at most `maxPerCenter` buckets per center and
  * script (a bucket is a Float64Array of ~30 fields, empty ones are kept as null), all dropped when
  * the generation moves.
+ *
+ * Rolling windows slide: every second their edges bring new sealed pieces (about five per scope
+ * and second for a board's 15/30/60-minute windows) and leave old ones unused. Pieces are kept in
+ * two generations: new ones and every piece a read uses go into the current one; when it holds half
+ * the limit it becomes the previous one and the one before is dropped. What reads still use is
+ * carried over, what they stopped using goes within two turns. (Until 2026-12-07 the cache stopped
+ * keeping pieces at its limit, which a live floor's boards reached within minutes: from then on the
+ * sliding edges were read from Redis again on every refresh.)
  */
 export const sealAfterMs = 120_000;
 export const clockSkewMs = 60_000;
@@ -58,6 +66,16 @@ export interface SealedReply<F> {
 }
 
 type Held<V> = Map<number, V | null>[];
+type ByDim<V> = Map<string, Map<string, V | null>>;
+
+interface CenterPieces<V> {
+  gen: string;
+  /** pieces kept or used since the last turn, and those of the turn before */
+  cur: ByDim<V>;
+  prev: ByDim<V>;
+  curSize: number;
+  prevSize: number;
+}
 
 /**
  * Buckets of sealed pieces per center tag, for one generation at a time. One instance per read
@@ -68,9 +86,29 @@ type Held<V> = Map<number, V | null>[];
  * center that cannot profit costs one string compare per read.
  */
 export class SealedPieceCache<V> {
-  private readonly centers = new Map<string, { gen: string; byDim: Map<string, Map<string, V | null>>; size: number }>();
+  private readonly centers = new Map<string, CenterPieces<V>>();
 
   constructor(private readonly maxPerCenter = 100_000) {}
+
+  /** pieces held for a center tag (both generations) */
+  size(tag: string): number {
+    const c = this.centers.get(tag);
+    return c ? c.curSize + c.prevSize : 0;
+  }
+
+  /** a piece into the current generation, turning generations when it is full */
+  private keep(c: CenterPieces<V>, dim: string, key: string, v: V | null): void {
+    if (c.curSize >= this.maxPerCenter / 2) {
+      c.prev = c.cur;
+      c.prevSize = c.curSize;
+      c.cur = new Map();
+      c.curSize = 0;
+    }
+    let byPiece = c.cur.get(dim);
+    if (!byPiece) c.cur.set(dim, (byPiece = new Map()));
+    if (!byPiece.has(key)) c.curSize++;
+    byPiece.set(key, v);
+  }
 
   /**
    * One read of `dims` × `pieces` through the cache. `fetch` sends the script its request plus the
@@ -99,13 +137,20 @@ export class SealedPieceCache<V> {
     const c = this.centers.get(tag);
     const held: Held<V> = dims.map(() => new Map());
     const s = dims.map(() => [] as number[]);
-    if (c && c.size > 0) {
+    if (c && c.curSize + c.prevSize > 0) {
       dims.forEach((dim, di) => {
-        const byPiece = c.byDim.get(dim);
-        if (!byPiece) return;
+        const cur = c.cur.get(dim);
+        const prev = c.prev.get(dim);
+        if (!cur && !prev) return;
         pieces.forEach((p, pi) => {
-          const v = byPiece.get(pieceKeys[pi]!);
-          if (v === undefined || !isSealedForReader(p, nowMs)) return;
+          const key = pieceKeys[pi]!;
+          let v = cur?.get(key);
+          if (v === undefined) {
+            v = prev?.get(key);
+            if (v === undefined) return;
+            if (isSealedForReader(p, nowMs)) this.keep(c, dim, key, v); // still in use: carried over
+          }
+          if (!isSealedForReader(p, nowMs)) return;
           held[di]!.set(pi, v);
           s[di]!.push(pi);
         });
@@ -133,20 +178,16 @@ export class SealedPieceCache<V> {
     const honoured = gen !== '' && gen === assumed;
     let c = this.centers.get(tag);
     if (gen === '') this.centers.delete(tag);
-    else if (!c || c.gen !== gen) this.centers.set(tag, (c = { gen, byDim: new Map(), size: 0 }));
+    else if (!c || c.gen !== gen) this.centers.set(tag, (c = { gen, cur: new Map(), prev: new Map(), curSize: 0, prevSize: 0 }));
     if (!honoured || !c) return;
-    const keep = c.size < this.maxPerCenter;
+    const center = c;
     dims.forEach((dim, di) => {
       const heldHere = held[di]!;
       const row = buckets[di]!;
       for (const [pi, v] of heldHere) row[pi] = v ?? undefined;
-      if (!keep) return;
-      let byPiece = c.byDim.get(dim);
       for (let pi = 0; pi < pieces.length; pi++) {
         if (heldHere.has(pi) || !isSealedForReader(pieces[pi]!, nowMs)) continue;
-        if (!byPiece) c.byDim.set(dim, (byPiece = new Map()));
-        byPiece.set(pieceKeys[pi]!, row[pi] ?? null);
-        c.size++;
+        this.keep(center, dim, pieceKeys[pi]!, row[pi] ?? null);
       }
     });
   }
