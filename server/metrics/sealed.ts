@@ -23,13 +23,13 @@ import type { Piece } from './plan.ts';
  * script (a bucket is a Float64Array of ~30 fields, empty ones are kept as null), all dropped when
  * the generation moves.
  *
- * Rolling windows slide: every second their edges bring new sealed pieces (about five per scope
+ * Rolling windows slide: every second their edges bring new sealed pieces (about three per scope
  * and second for a board's 15/30/60-minute windows) and leave old ones unused. Pieces are kept in
  * two generations: new ones and every piece a read uses go into the current one; when it holds half
  * the limit it becomes the previous one and the one before is dropped. What reads still use is
  * carried over, what they stopped using goes within two turns. (Until 2026-12-07 the cache stopped
- * keeping pieces at its limit, which a live floor's boards reached within minutes: from then on the
- * sliding edges were read from Redis again on every refresh.)
+ * keeping pieces at its limit, which the boards of a 50-queue floor reach in about ten minutes:
+ * from then on the sliding edges were read from Redis again on every refresh.)
  */
 export const sealAfterMs = 120_000;
 export const clockSkewMs = 60_000;
