@@ -477,10 +477,12 @@ export class RedisMetricEngine implements MetricEngine {
 
   /** The service-level threshold shared by every queue in scope, or null when they differ. */
   private thresholdSec(scope: Scope, queues: Map<string, QueueInfo>): number | null {
-    // one pass, no intermediate arrays: this runs for every scope of every query
+    // one pass, no intermediate arrays (nor an [id, info] pair per queue, which for…of over the
+    // map's entries allocated): this runs for every scope of every query
     let first = true;
     let shared: number | undefined;
-    for (const [id, info] of queues) {
+    for (const id of queues.keys()) {
+      const info = queues.get(id)!;
       const inScope =
         scope.kind === 'all'
           ? true
