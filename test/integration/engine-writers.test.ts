@@ -55,8 +55,26 @@ function contactGroups(events: ContractEventInput[]): ContractEvent[][] {
   return [...byContact.values()];
 }
 
+/** a reference app that took `events` in one go, and a fresh app (its own prefix) for the test to write */
+async function referenceAndFresh(events: ContractEventInput[]) {
+  const one = await engineApp({ now: T0 });
+  const h = await engineApp({ now: T0 });
+  cleanup.push(() => one.app.close(), () => h.app.close());
+  await one.ingest(events);
+  return { one, h };
+}
+
+type App = Awaited<ReturnType<typeof engineApp>>;
+
+/** `h`'s center-wide figures in `window` equal the reference's (asOf aside) */
+async function expectCenterFigures(one: App, h: App, window: '15m' | 'today', label?: string): Promise<void> {
+  const want = await one.engine.query({ center: 'default', scope: { kind: 'all' } }, window, T0);
+  const got = await h.engine.query({ center: 'default', scope: { kind: 'all' } }, window, T0);
+  expect({ ...got, asOf: want.asOf }, label).toEqual(want);
+}
+
 /** every batch handed to one writer at once, so their reads go out ahead of their computations */
-async function writeInFlight(h: Awaited<ReturnType<typeof engineApp>>, batches: ContractEvent[][]) {
+async function writeInFlight(h: App, batches: ContractEvent[][]) {
   const writer = new CenterWriter(h.app.redis as never, h.app.keys, new KpiWriterPart(h.app.keys));
   const settings = h.engine.writerSettings('default', T0);
   const results = await Promise.all(batches.map((b) => writer.write('default', b, settings, { demo: false, epoch: 'test' })));
@@ -107,10 +125,7 @@ describe('engine: several writer processes on one center', () => {
 
   it('batches in flight together in one process: a read issued ahead never serves a record a batch computed after it changed', async () => {
     const events = history();
-    const one = await engineApp({ now: T0 });
-    const h = await engineApp({ now: T0 });
-    cleanup.push(() => one.app.close(), () => h.app.close());
-    await one.ingest(events);
+    const { one, h } = await referenceAndFresh(events);
 
     // batch k: contact k's events with its agent's, plus a re-send of batch k−1's last contact
     // event and last agent event. Batch k's read goes out before batch k−1 is computed, and batch
@@ -131,11 +146,7 @@ describe('engine: several writer processes on one center', () => {
     expect(accepted.size).toBe(events.length);
     expect(writer.stats.reread, 'no read issued ahead was stale: the test proves nothing').toBeGreaterThan(0);
 
-    for (const window of ['15m', 'today'] as const) {
-      const want = await one.engine.query({ center: 'default', scope: { kind: 'all' } }, window, T0);
-      const got = await h.engine.query({ center: 'default', scope: { kind: 'all' } }, window, T0);
-      expect({ ...got, asOf: want.asOf }, window).toEqual(want);
-    }
+    for (const window of ['15m', 'today'] as const) await expectCenterFigures(one, h, window, window);
     expect(await h.engine.agents('default', {}, T0)).toEqual(await one.engine.agents('default', {}, T0));
     expect(await h.engine.sequence('default')).toBe(events.length);
   });
@@ -144,10 +155,7 @@ describe('engine: several writer processes on one center', () => {
     // contact events only: the history's agent events arrive out of order, and those read the
     // agent's whole timeline (a read of their own)
     const events = history().filter((e) => e.type !== 'agent.state');
-    const one = await engineApp({ now: T0 });
-    const h = await engineApp({ now: T0 });
-    cleanup.push(() => one.app.close(), () => h.app.close());
-    await one.ingest(events);
+    const { one, h } = await referenceAndFresh(events);
 
     // batch k: contact k's events, plus a re-send of contact k−2's wrap. Batch k's read goes out
     // while contact k−2 is held (closed by batch k−2, whose write is not confirmed yet), so it
@@ -161,9 +169,7 @@ describe('engine: several writer processes on one center', () => {
 
     expect(results.map((r, k) => r.statuses.slice(groups[k]!.length))).toEqual(batches.map((_, k) => (k < 2 ? '' : 'd')));
     expect(writer.stats.loads, 'one read per batch, issued ahead').toBe(batches.length);
-    const want = await one.engine.query({ center: 'default', scope: { kind: 'all' } }, 'today', T0);
-    const got = await h.engine.query({ center: 'default', scope: { kind: 'all' } }, 'today', T0);
-    expect({ ...got, asOf: want.asOf }).toEqual(want);
+    await expectCenterFigures(one, h, 'today');
   });
 });
 
