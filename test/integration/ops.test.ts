@@ -108,6 +108,14 @@ describe('ops endpoints', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-powered-by']).toBeUndefined();
+    // computed once at start-up, so they must also be on answers that end early or in an error
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/no-such-route' });
+    const unauthorized = await app.inject({ method: 'GET', url: '/api/v1/metrics' });
+    for (const r of [missing, unauthorized]) {
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.headers['content-security-policy']).toBe(res.headers['content-security-policy']);
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+    }
   });
 
   it('validates a token for sign-in and names its role', async () => {
@@ -132,6 +140,7 @@ describe('ops endpoints', () => {
     expect(statuses.at(-1)).toBe(429);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
     expect(last!.json().error).toBe('rate_limited');
+    expect(last!.headers['content-security-policy']).toContain("default-src 'self'");
     // another caller is not affected by this one's guessing
     const other = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { token: adminToken }, remoteAddress: '10.9.9.10' });
     expect(other.statusCode).toBe(200);
