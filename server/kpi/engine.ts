@@ -16,7 +16,7 @@ import { asOfSecond, localDate, localMidnight, type WindowId } from '../../share
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
 import { RedisMetricEngine, contactDim } from '../metrics/engine.ts';
-import { buildPlan, fineRetention, pieceKeyPart, windowPlan, type FineRetention, type Plan } from '../metrics/plan.ts';
+import { buildPlan, fineRetention, pieceKeyPart, windowPlan, type FineRetention, type Piece, type Plan } from '../metrics/plan.ts';
 import { SealedPieceCache } from '../metrics/sealed.ts';
 import type { IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { KpiWriterPart } from './write/kpi-batch.ts';
@@ -34,6 +34,21 @@ function pairs(flat: Flat): Record<string, number> {
   const out: Record<string, number> = {};
   for (let i = 0; i + 1 < a.length; i += 2) out[a[i]!] = Number(a[i + 1]);
   return out;
+}
+
+const kpiPieces = new WeakMap<Plan, { used: number[]; usedPieces: Piece[]; pieceKeys: string[] }>();
+
+/** The pieces a KPI read needs: only the rows' (the plan's tail exists for agent transitions,
+ * which KPIs do not use), in order, with their keys. Built once per plan: a window's plan is shared
+ * by every query of its second (plan.ts `windowPlan`), and this was ≈ 3 KB of each query's garbage. */
+function kpiPiecesOf(plan: Plan): { used: number[]; usedPieces: Piece[]; pieceKeys: string[] } {
+  let pieces = kpiPieces.get(plan);
+  if (!pieces) {
+    const used = [...new Set(plan.rows.flatMap((r) => [...r.timed, ...r.untimed]))].sort((x, y) => x - y);
+    const usedPieces = used.map((i) => plan.pieces[i]!);
+    kpiPieces.set(plan, (pieces = { used, usedPieces, pieceKeys: usedPieces.map(pieceKeyPart) }));
+  }
+  return pieces;
 }
 
 /**
@@ -133,11 +148,8 @@ export class KpiMetricEngine extends RedisMetricEngine {
     day: string | null,
   ): Promise<{ sums: Map<string, KpiSums[]>; fcr: Map<string, FcrFigure> }> {
     const dimList = [...new Set(queries.map((q) => contactDim(q.scope)))];
-    // only the rows' pieces: the plan's tail exists for agent transitions, which KPIs do not use
-    const used = [...new Set(plan.rows.flatMap((r) => [...r.timed, ...r.untimed]))].sort((x, y) => x - y);
+    const { used, usedPieces, pieceKeys } = kpiPiecesOf(plan);
     const tag = this.kpiKeys.center(center);
-    const usedPieces = used.map((i) => plan.pieces[i]!);
-    const pieceKeys = usedPieces.map(pieceKeyPart);
     const request = { d: dimList, p: pieceKeys, f: day ? dimList.map((d) => [day, d]) : [] };
     const { reply: res, buckets: all } = await this.kpiSealed.read(
       tag,
@@ -162,7 +174,8 @@ export class KpiMetricEngine extends RedisMetricEngine {
         d,
         plan.rows.map((row) => {
           const s = emptyKpiSums();
-          for (const i of [...row.timed, ...row.untimed]) addKpiSums(s, buckets.get(i));
+          for (const i of row.timed) addKpiSums(s, buckets.get(i));
+          for (const i of row.untimed) addKpiSums(s, buckets.get(i));
           return s;
         }),
       );
