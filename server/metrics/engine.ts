@@ -41,11 +41,18 @@ interface QueueInfo {
   groups: string[];
 }
 
+interface HeldQueueMap {
+  digest: string;
+  parsed: Map<string, QueueInfo>;
+}
+
 interface ReadResponse {
   b: [number, number, string[] | Record<string, never>][] | Record<string, never>;
   l: (string[] | Record<string, never>)[] | Record<string, never>;
   w: [number, number][] | Record<string, never>;
-  q: string[] | Record<string, never>;
+  /** false: unchanged since the map whose digest the read sent (`qh`) */
+  q: string[] | Record<string, never> | false;
+  qh: string;
   demoAt: string | false;
   g: string;
 }
@@ -95,7 +102,8 @@ export class RedisMetricEngine implements MetricEngine {
   /** buckets that no longer change, kept between reads (see sealed.ts) */
   private readonly sealed = new SealedPieceCache<BucketFields>();
   /** the last queue map read per center, raw and parsed (queueInfo) */
-  private readonly queueMaps = new Map<string, { raw: string[]; parsed: Map<string, QueueInfo> }>();
+  /** per center, the last queue map read and its digest (readBuckets.lua returns the map only when it changed) */
+  private readonly queueMaps = new Map<string, HeldQueueMap>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -403,11 +411,15 @@ export class RedisMetricEngine implements MetricEngine {
 
 
 
-  /** The queue map as read ([queue, encoded, ...]), parsed once per change: every read returns it,
-   * and it changes only when a queue is first seen or the config changes. */
-  private queueInfo(center: string, q: string[]): Map<string, QueueInfo> {
-    const cached = this.queueMaps.get(center);
-    if (cached && cached.raw.length === q.length && cached.raw.every((v, i) => v === q[i])) return cached.parsed;
+  /** The queue map of a read: the one held when the script found it unchanged (`q` false), else the
+   * one it returned ([queue, encoded, ...]), parsed once and held under its digest. */
+  private queueInfo(center: string, held: HeldQueueMap | undefined, q: string[] | false, digest: string): Map<string, QueueInfo> {
+    if (q === false) {
+      // the script compared the digest this read sent, i.e. `held` (a concurrent read may have
+      // replaced the map in queueMaps since)
+      if (!held || held.digest !== digest) throw new Error('readBuckets: queue map reported unchanged, but none was held under its digest');
+      return held.parsed;
+    }
     const parsed = new Map<string, QueueInfo>();
     for (let i = 0; i + 1 < q.length; i += 2) {
       const [channel = '', sl = '', , groups = ''] = q[i + 1]!.split(US);
@@ -417,7 +429,7 @@ export class RedisMetricEngine implements MetricEngine {
         groups: groups === '' ? [] : groups.split(RS),
       });
     }
-    this.queueMaps.set(center, { raw: q, parsed });
+    this.queueMaps.set(center, { digest, parsed });
     return parsed;
   }
 
@@ -448,7 +460,10 @@ export class RedisMetricEngine implements MetricEngine {
           })
         : [],
       wf: waitFrom,
+      qh: '',
     };
+    const heldQueues = this.queueMaps.get(center);
+    request.qh = heldQueues?.digest ?? '';
     const { reply: res, buckets: byDim } = await this.sealed.read(
       tag,
       dimList,
@@ -461,7 +476,7 @@ export class RedisMetricEngine implements MetricEngine {
     const buckets = new Map<string, (BucketFields | undefined)[]>(dimList.map((d, di) => [d, byDim[di]!]));
     const live = new Map<string, Record<string, number>>();
     asArray(res.l).forEach((flat, i) => live.set(agentDims[i]!, pairs(asArray(flat))));
-    const queues = this.queueInfo(center, asArray(res.q));
+    const queues = this.queueInfo(center, heldQueues, res.q === false ? false : asArray(res.q), res.qh);
     const waiting = asArray(res.w).map(([count, oldest]) => ({ count, oldest: oldest >= 0 ? oldest : undefined }));
     return { buckets, live, waiting, queues };
   }

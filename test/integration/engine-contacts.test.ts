@@ -155,6 +155,20 @@ describe('engine: contact figures (hand-computed)', () => {
     expect((await h.engine.query({ center: 'default', scope: { kind: 'all' } }, '15m', T0)).thresholdSec).toBeNull();
   });
 
+  it('a query sees the queue map change: a queue first seen after the last read joins the center and its channel', async () => {
+    // the read script returns the queue map only when its digest differs from the one the process
+    // holds; a process that kept using its held map would still answer 30 s here
+    const h = await setup({ queues: [{ id: 'sales', name: { zh: '销售', en: 'Sales' }, channel: 'voice', serviceLevelThresholdSec: 30 }] });
+    const all = { center: 'default', scope: { kind: 'all' } } as const;
+    const voice = { center: 'default', scope: { kind: 'channel', channel: 'voice' } } as const;
+    expect(await h.engine.query(all, '15m', T0)).toMatchObject({ thresholdSec: 30, waiting: 0 });
+    expect(await h.engine.query(all, '15m', T0)).toMatchObject({ thresholdSec: 30, waiting: 0 });
+    await h.ingest([q('q1', T0 - min(1), 'c1')]); // cards: first seen, default 20 s
+    expect(await h.engine.query(all, '15m', T0)).toMatchObject({ thresholdSec: null, waiting: 1 });
+    expect(await h.engine.query(voice, '15m', T0)).toMatchObject({ thresholdSec: null, waiting: 1 });
+    expect(await h.engine.query({ center: 'default', scope: cards }, '15m', T0)).toMatchObject({ thresholdSec: 20, waiting: 1 });
+  });
+
   it('short abandons are reported separately and excluded from offered', async () => {
     const h = await setup({ defaults: { shortAbandonThresholdSec: 5 } });
     const t = T0 - min(5);
