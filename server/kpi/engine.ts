@@ -16,7 +16,7 @@ import { asOfSecond, localDate, localMidnight, type WindowId } from '../../share
 import type { Keys } from '../redis/keys.ts';
 import { US } from '../metrics/codec.ts';
 import { RedisMetricEngine, contactDim } from '../metrics/engine.ts';
-import { buildPlan, fineRetention, pieceKeyPart, windowPlan, type FineRetention, type Piece, type Plan } from '../metrics/plan.ts';
+import { buildPlan, fineRetention, pieceKeysOf, windowPlan, type FineRetention, type Piece, type Plan } from '../metrics/plan.ts';
 import { SealedPieceCache } from '../metrics/sealed.ts';
 import type { IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { KpiWriterPart } from './write/kpi-batch.ts';
@@ -46,7 +46,8 @@ function kpiPiecesOf(plan: Plan): { used: number[]; usedPieces: Piece[]; pieceKe
   if (!pieces) {
     const used = [...new Set(plan.rows.flatMap((r) => [...r.timed, ...r.untimed]))].sort((x, y) => x - y);
     const usedPieces = used.map((i) => plan.pieces[i]!);
-    kpiPieces.set(plan, (pieces = { used, usedPieces, pieceKeys: usedPieces.map(pieceKeyPart) }));
+    const keys = pieceKeysOf(plan);
+    kpiPieces.set(plan, (pieces = { used, usedPieces, pieceKeys: used.map((i) => keys[i]!) }));
   }
   return pieces;
 }

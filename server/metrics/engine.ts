@@ -101,7 +101,6 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly writer: CenterWriter;
   /** buckets that no longer change, kept between reads (see sealed.ts) */
   private readonly sealed = new SealedPieceCache<BucketFields>();
-  /** the last queue map read per center, raw and parsed (queueInfo) */
   /** per center, the last queue map read and its digest (readBuckets.lua returns the map only when it changed) */
   private readonly queueMaps = new Map<string, HeldQueueMap>();
 
@@ -449,6 +448,7 @@ export class RedisMetricEngine implements MetricEngine {
     const agentDims = [...new Set(queries.map((q) => this.agentDim(q)))];
     const tag = this.keys.center(center);
     const pieceKeys = pieceKeysOf(plan);
+    const heldQueues = this.queueMaps.get(center);
     const request = {
       d: dimList,
       p: pieceKeys,
@@ -460,10 +460,8 @@ export class RedisMetricEngine implements MetricEngine {
           })
         : [],
       wf: waitFrom,
-      qh: '',
+      qh: heldQueues?.digest ?? '',
     };
-    const heldQueues = this.queueMaps.get(center);
-    request.qh = heldQueues?.digest ?? '';
     const { reply: res, buckets: byDim } = await this.sealed.read(
       tag,
       dimList,

@@ -143,14 +143,14 @@ export class SealedPieceCache<V> {
         const prev = c.prev.get(dim);
         if (!cur && !prev) return;
         pieces.forEach((p, pi) => {
+          if (!isSealedForReader(p, nowMs)) return;
           const key = pieceKeys[pi]!;
           let v = cur?.get(key);
           if (v === undefined) {
             v = prev?.get(key);
             if (v === undefined) return;
-            if (isSealedForReader(p, nowMs)) this.keep(c, dim, key, v); // still in use: carried over
+            this.keep(c, dim, key, v); // still in use: carried over
           }
-          if (!isSealedForReader(p, nowMs)) return;
           held[di]!.set(pi, v);
           s[di]!.push(pi);
         });
