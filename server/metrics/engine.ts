@@ -33,6 +33,7 @@ export const demoBadgeMs = 5 * 60_000;
 
 interface ScriptCommands extends WriterScripts {
   readBuckets(tag: string, request: string): Promise<string>;
+  readAgents(agentsKey: string, dayKey: string, ...mustContain: string[]): Promise<string[]>;
 }
 
 interface QueueInfo {
@@ -555,13 +556,20 @@ export class RedisMetricEngine implements MetricEngine {
     nowMs: number,
   ): Promise<AgentRow[]> {
     const day = localDate(asOfSecond(nowMs), this.timeZone(center));
-    const [rows, handled] = await Promise.all([
-      this.redis.hgetall(this.keys.agents(center)),
-      this.redis.hgetall(this.keys.agentDay(center, day)),
-    ]);
+    // The filters are applied inside Redis first (readAgents.lua): the agents hash holds every
+    // agent ever seen, and an alert rule wants the few not ready, a team lead's view one team.
+    // The writer stores each row with JSON.stringify (write/core-batch.ts), so a row that passes a
+    // filter contains that pair (or, for a queue, that array element) written exactly so. Redis
+    // may keep a row that does not match (the text inside a name); every row is checked below.
+    const mustContain: string[] = [];
+    if (filter.state) mustContain.push(`"state":${JSON.stringify(filter.state)}`);
+    if (filter.team) mustContain.push(`"team":${JSON.stringify(filter.team)}`);
+    if (filter.queue) mustContain.push(JSON.stringify(filter.queue));
+    const flat = await this.redis.readAgents(this.keys.agents(center), this.keys.agentDay(center, day), ...mustContain);
     const out: AgentRow[] = [];
-    for (const [agentId, json] of Object.entries(rows)) {
-      const r = JSON.parse(json) as { name: string; state: string; reason: string; since: number; team: string; queues: string[] | object };
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      const agentId = flat[i]!;
+      const r = JSON.parse(flat[i + 1]!) as { name: string; state: string; reason: string; since: number; team: string; queues: string[] | object };
       const queues = Array.isArray(r.queues) ? (r.queues as string[]) : [];
       if (filter.team && r.team !== filter.team) continue;
       if (filter.queue && !queues.includes(filter.queue)) continue;
@@ -574,7 +582,7 @@ export class RedisMetricEngine implements MetricEngine {
         since: new Date(r.since).toISOString(),
         team: r.team || null,
         queues,
-        handledToday: Number(handled[agentId] ?? 0),
+        handledToday: Number(flat[i + 2]),
       });
     }
     return out.sort((x, y) => (x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0));

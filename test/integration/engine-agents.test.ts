@@ -115,6 +115,43 @@ describe('engine: agent figures (hand-computed)', () => {
     expect((await h.engine.agents('default', { state: 'not_ready' }, T0)).map((r) => [r.agentId, r.reason])).toEqual([['ag3', 'meal']]);
   });
 
+  it('filters read inside Redis return exactly the agents that match, with their answered counts', async () => {
+    const h = await setup();
+    // 300 agents, every seventh not ready; names and reasons that spell the filter's own text
+    // must not fool it, and the not-ready ones carry answered counts of today
+    const events: ContractEventInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const notReady = i % 7 === 0;
+      events.push(
+        st(`s${i}`, T0 - min(30), `a${String(i).padStart(3, '0')}`, notReady ? 'not_ready' : 'available', {
+          team: i % 2 ? 'A' : 'B',
+          queues: i % 3 === 0 ? ['cards', 'chat'] : ['cards'],
+          name: i % 5 === 0 ? `"state":"not_ready" 坐席${i}` : `坐席${i}`,
+          ...(notReady ? { reason: i % 3 ? 'break' : '"state":"available"' } : {}),
+        }),
+      );
+    }
+    for (const i of [0, 7, 8]) {
+      events.push({ id: `q${i}`, type: 'contact.queued', ts: T0 - min(40), contactId: `k${i}`, queue: 'cards', channel: 'voice' });
+      events.push({ id: `a${i}`, type: 'contact.answered', ts: T0 - min(39), contactId: `k${i}`, agentId: `a${String(i).padStart(3, '0')}` });
+    }
+    await h.ingest(events);
+    const all = await h.engine.agents('default', {}, T0);
+    expect(all).toHaveLength(300);
+    const notReady = await h.engine.agents('default', { state: 'not_ready' }, T0);
+    expect(notReady).toEqual(all.filter((r) => r.state === 'not_ready'));
+    expect(notReady.map((r) => r.agentId)).toEqual(Array.from({ length: 43 }, (_, k) => `a${String(k * 7).padStart(3, '0')}`));
+    expect(notReady.filter((r) => r.handledToday > 0).map((r) => [r.agentId, r.handledToday])).toEqual([['a000', 1], ['a007', 1]]);
+    expect(all.find((r) => r.agentId === 'a008')).toMatchObject({ state: 'available', handledToday: 1 });
+    expect(await h.engine.agents('default', { state: 'available', team: 'A' }, T0)).toEqual(all.filter((r) => r.state === 'available' && r.team === 'A'));
+    const inChat = await h.engine.agents('default', { queue: 'chat' }, T0);
+    expect(inChat).toHaveLength(100);
+    expect(inChat).toEqual(all.filter((r) => r.queues.includes('chat')));
+    expect(await h.engine.agents('default', { team: 'B', queue: 'chat', state: 'not_ready' }, T0)).toEqual(
+      all.filter((r) => r.team === 'B' && r.queues.includes('chat') && r.state === 'not_ready'),
+    );
+  });
+
   it('`since` is the start of the final run of equal state and reason, even with late events', async () => {
     const h = await setup();
     await h.ingest([
