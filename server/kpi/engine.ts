@@ -36,12 +36,19 @@ function pairs(flat: Flat): Record<string, number> {
   return out;
 }
 
-const kpiPieces = new WeakMap<Plan, { used: number[]; usedPieces: Piece[]; pieceKeys: string[] }>();
+/** a plan's pieces a KPI read uses: their indexes in the plan, the pieces and their keys */
+interface KpiPieces {
+  used: number[];
+  usedPieces: Piece[];
+  pieceKeys: string[];
+}
+
+const kpiPieces = new WeakMap<Plan, KpiPieces>();
 
 /** The pieces a KPI read needs: only the rows' (the plan's tail exists for agent transitions,
  * which KPIs do not use), in order, with their keys. Built once per plan: a window's plan is shared
  * by every query of its second (plan.ts `windowPlan`), and this was ≈ 3 KB of each query's garbage. */
-function kpiPiecesOf(plan: Plan): { used: number[]; usedPieces: Piece[]; pieceKeys: string[] } {
+function kpiPiecesOf(plan: Plan): KpiPieces {
   let pieces = kpiPieces.get(plan);
   if (!pieces) {
     const used = [...new Set(plan.rows.flatMap((r) => [...r.timed, ...r.untimed]))].sort((x, y) => x - y);
