@@ -342,7 +342,7 @@ export async function eventToScreen(
   try {
     for (const rate of opts.rates) {
       await fleet.reset();
-      const meter = new CpuMeter({ server: stack.serverPid, redis: stack.redisPid });
+      const meter = new CpuMeter({ server: stack.serverPid, redis: stack.redisPid, producer: process.pid, ...Object.fromEntries(fleet.pids.map((pid, k) => [`screens${k}`, pid])) });
       const batches: { seq: number; sentAt: number; events: number }[] = [];
       const inFlight = new Set<Promise<void>>();
       const start = wallNow();
@@ -409,6 +409,8 @@ export async function eventToScreen(
         undelivered: c.undelivered,
         serverCpu: cpu.server!,
         redisCpu: cpu.redis!,
+        screensCpu: fleet.pids.reduce((sum, _, k) => sum + cpu[`screens${k}`]!, 0),
+        producerCpu: cpu.producer!,
         rssPerScreenKiB,
         heapPerScreenKiB,
         clientsMatchApi: match,
@@ -416,7 +418,7 @@ export async function eventToScreen(
       rows.push(row);
       log(
         `  ${opts.screens} screens @ ${rate} ev/s (sent ${Math.round(achieved)}): p50 ${row.p50.toFixed(1)} p95 ${row.p95.toFixed(1)} p99 ${row.p99.toFixed(1)} max ${row.max.toFixed(1)} ms; ` +
-          `server ${Math.round(row.serverCpu * 100)} % redis ${Math.round(row.redisCpu * 100)} %; clients = API: ${match}`,
+          `server ${Math.round(row.serverCpu * 100)} % redis ${Math.round(row.redisCpu * 100)} % screens ${Math.round(row.screensCpu * 100)} % producer ${Math.round(row.producerCpu * 100)} %; clients = API: ${match}`,
       );
     }
   } finally {

@@ -28,6 +28,10 @@ export const latencyRow = z.object({
   undelivered: z.number().int().nonnegative(),
   serverCpu: z.number().nonnegative(),
   redisCpu: z.number().nonnegative(),
+  /** the screens' client processes together, and the producer (the bench's own process): they
+   * share the machine's cores with the server, so together these say how saturated it was */
+  screensCpu: z.number().nonnegative(),
+  producerCpu: z.number().nonnegative(),
   /** server RSS growth per connected screen, KiB (swings with GC: see heapPerScreenKiB) */
   rssPerScreenKiB: z.number().nullable(),
   /** server JS heap growth per connected screen after a forced GC (inspector), KiB */
@@ -177,11 +181,11 @@ export function renderMarkdown(s: BenchSummary): string {
         `| ${r.batch} | ${r.connections} | ${fmt(r.eventsPerSec.median)} | ${pct(r.eventsPerSec.spread)} | ${pct(r.serverCpu)} | ${pct(r.redisCpu)} | ${pct(r.loadCpu)} | ${fmt(r.redisUsecPerEvent, 1)} | ${fmt(r.requestP50Ms)} / ${fmt(r.requestP99Ms)} | ${pct(r.fractionOfCeiling)} |`,
     ),
     '',
-    '| Screens | Target ev/s | Sent ev/s | p50 ms | p95 ms | p99 ms | max ms | Server CPU | Redis CPU | Heap/screen KiB (after GC) | RSS/screen KiB | Clients = API |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| Screens | Target ev/s | Sent ev/s | p50 ms | p95 ms | p99 ms | max ms | Server CPU | Redis CPU | Screens CPU | Producer CPU | Heap/screen KiB (after GC) | RSS/screen KiB | Clients = API |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...s.latency.map(
       (r) =>
-        `| ${r.screens} | ${r.eventsPerSec} | ${fmt(r.achievedEventsPerSec, 0)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${pct(r.serverCpu)} | ${pct(r.redisCpu)} | ${fmt(r.heapPerScreenKiB ?? null)} | ${fmt(r.rssPerScreenKiB)} | ${r.clientsMatchApi ? 'yes' : '**no**'} |`,
+        `| ${r.screens} | ${r.eventsPerSec} | ${fmt(r.achievedEventsPerSec, 0)} | ${fmt(r.p50)} | ${fmt(r.p95)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${pct(r.serverCpu)} | ${pct(r.redisCpu)} | ${pct(r.screensCpu)} | ${pct(r.producerCpu)} | ${fmt(r.heapPerScreenKiB ?? null)} | ${fmt(r.rssPerScreenKiB)} | ${r.clientsMatchApi ? 'yes' : '**no**'} |`,
     ),
     '',
     `GET /api/v1/metrics (${s.details.metricsQuery.queues} queues, ${s.details.metricsQuery.agents} agents, ${s.details.metricsQuery.requests} requests): ` +
