@@ -48,18 +48,10 @@ export async function computeView(
 ): Promise<ViewPayload> {
   const engine = engineOf(app);
   const nowMs = app.clock.now();
-  // The figures' reads go out right behind the sequence's, without waiting for its reply: one
-  // connection delivers commands in the order they were issued (a center's keys share one slot,
-  // so one node in a cluster too), and Redis runs them in that order, so the sequence is still
-  // read before any figure. Waiting for it cost every push a round trip, which under ingest load
-  // queues behind the writes.
-  const seqRead = engine.sequence(spec.center);
-  const [seq, demo, figures] = await Promise.all([
-    seqRead,
-    isDemo(app, engine, spec.center, nowMs),
-    spec.kind === 'board' ? computeBoard(app, engine, spec, nowMs, trend) : computeLead(app, engine, spec, nowMs),
-  ]);
-  return { viewId, seq, demo, ...figures };
+  const [seq, demo] = await Promise.all([engine.sequence(spec.center), isDemo(app, engine, spec.center, nowMs)]);
+  const base = { viewId, seq, demo };
+  if (spec.kind === 'board') return { ...base, ...(await computeBoard(app, engine, spec, nowMs, trend)) };
+  return { ...base, ...(await computeLead(app, engine, spec, nowMs)) };
 }
 
 async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: BoardViewSpec, nowMs: number, trend: TrendSeries | null) {

@@ -65,11 +65,7 @@ export class TrendSeries {
       for (const m of old) this.points.delete(m);
       if (old.length > 0) pipeline.hdel(this.key, ...old.map((m) => String(m / 1000)));
     }
-    // The push does not wait for this write: the point is already in memory and goes out in this
-    // payload, and every later push of the minute writes it again, so a write lost to a Redis
-    // outage (which fails the push's reads anyway) is mended by the next one. Waiting for it cost
-    // every push a round trip behind the ingest writes.
-    pipeline.exec().catch(() => undefined);
+    await pipeline.exec();
     return point;
   }
 
