@@ -89,7 +89,8 @@ export class ScreenFleet {
         if (w.exitCode !== null) return;
         const exited = new Promise((r) => w.once('exit', r));
         w.send({ kind: 'close' });
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        // unref'd, as in stack.ts: a worker that exits must not leave a 5 s timer holding the bench
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (w.exitCode === null) w.kill('SIGKILL');
       }),
     );

@@ -89,7 +89,9 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
       if (server.exitCode === null) {
         const exited = new Promise((r) => server.once('exit', r));
         server.kill('SIGTERM');
-        await Promise.race([exited, sleep(15_000).then(() => server.kill('SIGKILL'))]);
+        // unref'd: the server's exit ends the race, and a pending 15 s timer would keep the bench
+        // alive that long after its last line (the child itself keeps the loop alive meanwhile)
+        await Promise.race([exited, sleep(15_000, undefined, { ref: false }).then(() => server.kill('SIGKILL'))]);
       }
       redisClient.disconnect();
       await redis.stop();
