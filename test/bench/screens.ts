@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stopChild } from './proc.ts';
 import { LatencyHistogram } from './stats.ts';
 import type { ViewPayload } from '../../shared/realtime/events.ts';
 
@@ -84,16 +85,7 @@ export class ScreenFleet {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.workers.map(async (w) => {
-        if (w.exitCode !== null) return;
-        const exited = new Promise((r) => w.once('exit', r));
-        w.send({ kind: 'close' });
-        // unref'd, as in stack.ts: a worker that exits must not leave a 5 s timer holding the bench
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
-        if (w.exitCode === null) w.kill('SIGKILL');
-      }),
-    );
+    await Promise.all(this.workers.map((w) => stopChild(w, () => w.send({ kind: 'close' }), 5000)));
   }
 }
 

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { EmbeddedRedis, freePort } from '../../server/redis/launcher.ts';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { inspectorUrlFrom } from './heap.ts';
+import { stopChild } from './proc.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
@@ -86,13 +87,7 @@ export async function startStack(opts: { dir: string; config: AppConfigInput; pr
     baseUrl,
     port,
     async stop() {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGTERM');
-        // unref'd: the server's exit ends the race, and a pending 15 s timer would keep the bench
-        // alive that long after its last line (the child itself keeps the loop alive meanwhile)
-        await Promise.race([exited, sleep(15_000, undefined, { ref: false }).then(() => server.kill('SIGKILL'))]);
-      }
+      await stopChild(server, () => server.kill('SIGTERM'), 15_000);
       redisClient.disconnect();
       await redis.stop();
     },
