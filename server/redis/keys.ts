@@ -11,7 +11,7 @@
  * | key                                   | type   | what                                                     | retention                 |
  * |---------------------------------------|--------|----------------------------------------------------------|---------------------------|
  * | {p:c}:ct:<contactId>                  | hash   | e:<eventId> events, a = applied contribution, s = state  | last event ts + lateEvent, |
- * |                                       |        | machine after the last event, w = waiting leg, x = expiry | rounded up to 10 min (x) |
+ * |                                       |        | machine after the last event, w = waiting leg, x = expiry | 10–20 min headroom (x)    |
  * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 60s, 900s) for one dimension; a   | 60s: end + 121 min; 900s: end + intervalDays |
  * |                                       |        | 10 s bucket is read as the sum of the b:1 hash below     |                           |
  * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>;    | end + 61 min              |

@@ -2,7 +2,7 @@ import type { ContactEvent, ContractEvent } from '../../../shared/contract/event
 import type { Keys } from '../../redis/keys.ts';
 import { RS, US } from '../../metrics/codec.ts';
 import { add, BucketAccumulator, bump, dimList, fieldId, slot, subMap, type Target } from '../../metrics/write/buckets.ts';
-import { applyDiff, expiryStep, GS, localDayOf, type CoreSettings } from '../../metrics/write/core-batch.ts';
+import { applyDiff, expiryStep, GS, localDayOf, recordExpiry, type CoreSettings } from '../../metrics/write/core-batch.ts';
 import type { PartResult, WriterPart } from '../../metrics/write/center-writer.ts';
 import type { WriteOps } from '../../metrics/write/ops.ts';
 import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts';
@@ -18,7 +18,7 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *                    queued / answered / abandoned / transferred events, mirrored from the core's
  *                    input), s:<id> = 0 US ts US rating US queue US channel US agent (surveys),
  *                    a = applied items (GS), v = applied survey items, z = state machine (encodeState),
- *                    x = expiry deadline (last event + lateEvent, rounded up to the core's step)
+ *                    x = expiry deadline (last event + lateEvent, with the core's headroom: recordExpiry)
  *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item, x
  *   kb:…             counter buckets, the core's layout (metrics/write/buckets.ts)
  *   kad:<day>        agentId US field → that local day's ratings
@@ -515,20 +515,9 @@ function computeKpiBatch(
     if (ent.write.length === 0) continue;
     const [w, ch, maxTs, open] = ent.contact ? updateContact(ent) : updateSession(ent);
     if (ch) changed = true;
-    // as the core's contacts: the hash lives until its last event + lateEvent, rounded up to a step
-    // and stored as `x`, so it is re-expired about once per step instead of on every batch
-    let deadline = maxTs + s.late;
-    deadline = deadline - (deadline % step) + step;
-    let expiresAt: number | undefined;
-    let expireIn: number | undefined;
-    if (deadline - now < 1000) expireIn = 1000;
-    else {
-      expiresAt = deadline;
-      if (String(deadline) !== ent.h.get('x')) {
-        w.push('x', String(deadline));
-        expireIn = deadline - now;
-      }
-    }
+    // as the core's contacts: the hash lives until its last event + lateEvent, with a step of headroom
+    const { x, expireIn, expiresAt } = recordExpiry(ent.h.get('x'), maxTs, s.late, step, now);
+    if (x !== undefined) w.push('x', x);
     // the fields first: an expiry on a key that does not exist yet is lost
     ops.hset(ent.key, ent.write.concat(w));
     if (expireIn !== undefined) ops.pexpire(ent.key, expireIn);

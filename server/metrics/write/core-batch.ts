@@ -136,6 +136,31 @@ const split = (s: string | undefined, sep: string): string[] => (s === undefined
 /** expiry step of contact records and timeline trims: 10 min, or lateEvent / 8 if shorter */
 export const expiryStep = (late: number): number => Math.max(1000, Math.min(600_000, (late - (late % 8000)) / 8));
 
+/**
+ * A record's expiry. It must live until its last event + lateEvent, so that a late or repeated
+ * event still finds the ids already counted. The deadline is stored as `x` with a step of headroom
+ * (rounded up to a step, plus one) and moved only once the need passes it: a contact's events span
+ * minutes, so its record gets one PEXPIRE, when it is first written, instead of one more each time
+ * its last event crosses a step boundary (1.5–1.6 per contact and record before, by engine-micro's
+ * operation count). Memory stays bounded by lateEvent + two steps.
+ * Returns the new `x` to store (if it moves), the PEXPIRE to send (if any) and the deadline a writer
+ * may hold the record until (undefined: about to expire).
+ */
+export function recordExpiry(
+  storedX: string | undefined,
+  lastTs: number,
+  late: number,
+  step: number,
+  now: number,
+): { x?: string; expireIn?: number; expiresAt?: number } {
+  const need = lastTs + late;
+  const held = storedX === undefined ? NaN : Number(storedX);
+  const deadline = held >= need ? held : need - (need % step) + 2 * step;
+  if (deadline - now < 1000) return { expireIn: 1000 };
+  if (deadline === held) return { expiresAt: held };
+  return { x: String(deadline), expireIn: deadline - now, expiresAt: deadline };
+}
+
 function encodeState(st: MachineState): string {
   const l = st.last!;
   const { leg, conv } = st;
@@ -574,28 +599,15 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
       }
       w.push('w', waiting);
     }
-    // The hash lives until its last event + lateEvent, rounded up to a step and stored as `x`, so an
-    // active contact is re-expired about once per step; memory stays bounded by lateEvent + one step.
-    let deadline = st.last!.ts + s.late;
-    deadline = deadline - (deadline % step) + step;
-    let expireIn: number | undefined;
-    const deadlineS = String(deadline);
-    let expiresAt: number | undefined = Number(c.h.get('x') ?? NaN);
-    if (deadline - now < 1000) {
-      expireIn = 1000;
-      expiresAt = undefined;
-    } else if (deadlineS !== c.h.get('x')) {
-      expireIn = deadline - now;
-      w.push('x', deadlineS);
-      expiresAt = deadline;
-    }
+    const { x, expireIn, expiresAt } = recordExpiry(c.h.get('x'), st.last!.ts, s.late, step, now);
+    if (x !== undefined) w.push('x', x);
     ops.hset(key, w);
     if (expireIn !== undefined) ops.pexpire(key, expireIn);
     for (let k = 0; k < w.length; k += 2) c.h.set(w[k]!, w[k + 1]!);
     // a closed contact is rarely touched again (a late or repeated event): the writer lets it go,
     // so what it holds stays the floor's open contacts instead of everything of the last hour
     const open = st.leg !== undefined || st.conv !== undefined;
-    contactsOut.set(cid, { h: c.h, expiresAt: Number.isFinite(expiresAt) ? expiresAt : undefined, open });
+    contactsOut.set(cid, { h: c.h, expiresAt, open });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
   // filter by score); trimming it here keeps the set bounded. Its hash keeps `w`, so a late exit
