@@ -24,7 +24,9 @@ import type { CoreSettings } from './write/core-batch.ts';
 import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
 
 /** Events per script call: big enough to coalesce bucket writes, small enough that one call
- * blocks Redis for only a few milliseconds. */
+ * holds Redis (single-threaded: every board read waits behind it) for ≈ 15–25 ms at most on the
+ * benchmark's 2-core VMs (Redis ≈ 20 µs per event). 2,000 merged a little more and bought no
+ * throughput there (test/bench/FINDINGS.md item 15). */
 export const ingestChunkSize = 1000;
 const futureToleranceMs = 60_000;
 const dayMs = 86_400_000;
