@@ -8,6 +8,9 @@
  *     --split / --commands / --inspect / --listpack-value N / --listpack-entries N   cost by event
  *                         family, Redis commands per event, contact hash encodings, hash-max-listpack-*
  *                         (entries 32 / 128 / 512 measured: 128, Redis's default, is as cheap as any)
+ *     --ops               applyWrites operations per event by opcode and key family (e.g. "X ct":
+ *                         PEXPIRE of contact records); decoding them costs Node CPU, so compare the
+ *                         CPU figures of runs without it
  *
  * Prints one JSON line per phase: ingest (fresh in-order chunks of 1,000 at the simulator's pace),
  * re-send (all duplicates), queryMany over every queue + all + channels for 15m/60m/today.
@@ -15,6 +18,7 @@
  * after every call); raw CPU and wall time swing ±50 % with the neighbours' load.
  */
 import { Redis } from 'ioredis';
+import { unpack } from 'msgpackr';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KpiMetricEngine } from '../../server/kpi/engine.ts';
@@ -75,9 +79,23 @@ async function main() {
   // around each call; the calibrated total above is the figure to compare between runs)
   const phaseUsec = { loadState: 0, applyWrites: 0 };
   const scripted = redis as unknown as Record<keyof typeof phaseUsec, (...a: unknown[]) => Promise<unknown>>;
+  // --ops: the write operations of the ingest phase, by "<opcode> <key family>"
+  const opsTally = process.argv.includes('--ops') ? new Map<string, number>() : undefined;
+  let tallying = false;
+  const tallyOps = (encoded: Buffer): void => {
+    const flat = unpack(encoded) as (string | number)[];
+    for (let i = 0; i < flat.length; i += 2 + Number(flat[i + 1])) {
+      // the key's first segment after the center tag; the level too for counter buckets
+      const seg = String(flat[i + 2]).replace(/^\{[^}]*\}:/, '').split(':');
+      const family = seg[0] === 'b' || seg[0] === 'kb' ? `${seg[0]}:${seg[1]}` : seg[0];
+      const k = `${String(flat[i])} ${family}`;
+      opsTally!.set(k, (opsTally!.get(k) ?? 0) + 1);
+    }
+  };
   for (const name of ['loadState', 'applyWrites'] as const) {
     const original = scripted[name].bind(redis);
     scripted[name] = async (...a: unknown[]) => {
+      if (name === 'applyWrites' && tallying) tallyOps(a[2] as Buffer);
       const k0 = await evalStats(redis);
       const r = await original(...a);
       phaseUsec[name] += (await evalStats(redis)).usec - k0.usec;
@@ -127,6 +145,7 @@ async function main() {
   let calibUsec = 0;
   let calibMin = Infinity;
   const perChunk: { ingest: number; calib: number }[] = [];
+  tallying = true;
   for (const b of batches) {
     const a0 = await evalStats(redis);
     await engine.ingest(b, b[b.length - 1]!.ts + 500);
@@ -140,6 +159,7 @@ async function main() {
     perChunk.push({ ingest: chunkUsec, calib: a2.usec - a1.usec });
   }
   let wall = performance.now() - t0;
+  tallying = false;
   let s1 = await evalStats(redis);
   // per chunk: ingest CPU × (reference ÷ that chunk's calibration CPU); the reference is what the
   // calibration script takes on this box when it is quiet, so runs at different loads compare
@@ -166,6 +186,10 @@ async function main() {
       writer: engine.writerStats,
     }),
   );
+
+  if (opsTally) {
+    for (const [k, n] of [...opsTally].sort((x, y) => y[1] - x[1])) console.error(`${k.padEnd(12)} ${(n / total).toFixed(3)}/event`);
+  }
 
   if (process.argv.includes('--inspect')) {
     const [, sample] = await redis.scan('0', 'MATCH', `${keys.center('default')}:ct:*`, 'COUNT', 2000);
