@@ -95,7 +95,7 @@ async function main() {
   for (const name of ['loadState', 'applyWrites'] as const) {
     const original = scripted[name].bind(redis);
     scripted[name] = async (...a: unknown[]) => {
-      if (name === 'applyWrites' && tallying) tallyOps(a[2] as Buffer);
+      if (name === 'applyWrites' && tallying && opsTally) tallyOps(a[2] as Buffer);
       const k0 = await evalStats(redis);
       const r = await original(...a);
       phaseUsec[name] += (await evalStats(redis)).usec - k0.usec;
