@@ -72,6 +72,7 @@ function kpiPiecesOf(plan: Plan): KpiPieces {
  */
 export class KpiMetricEngine extends RedisMetricEngine {
   private readonly kpiRedis: Redis & KpiScripts;
+  private readonly part: KpiWriterPart;
   private readonly kpiFineRetention: FineRetention;
   /** KPI buckets that no longer change, kept between reads (see metrics/sealed.ts) */
   private readonly kpiSealed = new SealedPieceCache<Record<string, number>>();
@@ -84,9 +85,31 @@ export class KpiMetricEngine extends RedisMetricEngine {
   ) {
     // the KPI pack's events, and the contact events it also reads, go through the core's writer:
     // one read and one fenced write per batch for both (write/kpi-batch.ts)
-    super(redis, kpiKeys, kpiConfig, { ...opts, writerPart: new KpiWriterPart(kpiKeys) });
+    const part = new KpiWriterPart(kpiKeys);
+    super(redis, kpiKeys, kpiConfig, { ...opts, writerPart: part });
+    this.part = part;
     this.kpiRedis = redis as Redis & KpiScripts;
     this.kpiFineRetention = opts.fineRetention ?? fineRetention;
+  }
+
+  /**
+   * Before 2026-12 the pack kept its own record per contact (`kc:`); it now keeps its fields in the
+   * core's contact record. When any such record is left in Redis (an upgrade), the writer reads it
+   * beside every contact it loads until the last of them has expired, and carries it over at the
+   * contact's first touch (write/kpi-batch.ts importLegacy). One SCAN at start; on a fresh install
+   * it finds nothing and costs nothing after.
+   */
+  override async init(nowMs: number): Promise<void> {
+    await super.init(nowMs);
+    let cursor = '0';
+    do {
+      const [next, found] = await this.kpiRedis.scan(cursor, 'MATCH', this.kpiKeys.kpiContactPattern(), 'COUNT', 1000);
+      if (found.length > 0) {
+        this.part.legacyFound(nowMs, this.kpiConfig.retention.lateEventHours * 3_600_000);
+        return;
+      }
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   get standardDayHours(): number {

@@ -12,6 +12,8 @@
  * |---------------------------------------|--------|----------------------------------------------------------|---------------------------|
  * | {p:c}:ct:<contactId>                  | hash   | e:<eventId> events, a = applied contribution, s = state  | last event ts + lateEvent, |
  * |                                       |        | machine after the last event, w = waiting leg, x = expiry | 10–20 min headroom (x)    |
+ * |                                       |        | (shared); the KPI pack's ks:<id> surveys, ka / kv applied | (the later of both parts) |
+ * |                                       |        | items, kz state, ke:<id> carried-over events (kpi-batch)  |                           |
  * | {p:c}:b:<level>:<startSec>:<dim>      | hash   | counter bucket (levels 60s, 900s) for one dimension; a   | 60s: end + 121 min; 900s: end + intervalDays |
  * |                                       |        | 10 s bucket is read as the sum of the b:1 hash below     |                           |
  * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>;    | end + 61 min              |
@@ -24,7 +26,7 @@
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
- * | {p:c}:kc:<contactId>                  | hash   | KPI pack: a contact's leg events (with customerId) + surveys + contribution | last event + lateEvent, 10-min step (x) |
+ * | {p:c}:kc:<contactId>                  | hash   | KPI pack's earlier layout of a contact (mirrored leg events, surveys, contribution); no longer written, read and carried into ct: until it expires | last event + lateEvent + ≤ 10 min |
  * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event + lateEvent, 10-min step (x) |
  * | {p:c}:kb:<level>:<startSec>:<dim>     | hash   | KPI pack counter bucket (levels 60s, 900s); a 10 s       | as b:                     |
  * |                                       |        | bucket is read as the sum of the kb:1 hash below         |                           |
@@ -86,9 +88,14 @@ export class Keys {
   kpiBucketPrefix(center: string): string {
     return `${this.center(center)}:kb:`;
   }
-  /** KPI pack: a contact's leg events, surveys and contribution */
+  /** KPI pack's earlier layout (read only, while such records may exist): a contact's leg events,
+   * surveys and contribution; the pack now keeps them in the contact's `ct:` record */
   kpiContact(center: string, contactId: string): string {
     return `${this.center(center)}:kc:${contactId}`;
+  }
+  /** SCAN pattern of every center's kpiContact keys */
+  kpiContactPattern(): string {
+    return `{${this.prefix}:*}:kc:*`;
   }
   kpiIvrSession(center: string, sessionId: string): string {
     return `${this.center(center)}:ki:${sessionId}`;

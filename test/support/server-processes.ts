@@ -7,8 +7,11 @@ import { testRedisPort, uniquePrefix } from './redis.ts';
 
 /** `count` server processes (apps, each with its own fake clock) on the test Redis and one fresh key
  * prefix: what several processes of one deployment share, for tests of writers side by side. */
-export async function serverProcesses(config: AppConfig, opts: { label: string; startMs: number; count: number }): Promise<FastifyInstance[]> {
-  const keyPrefix = uniquePrefix(opts.label);
+export async function serverProcesses(
+  config: AppConfig,
+  opts: { label: string; startMs: number; count: number; /** an existing deployment's prefix (a restart) */ keyPrefix?: string },
+): Promise<FastifyInstance[]> {
+  const keyPrefix = opts.keyPrefix ?? uniquePrefix(opts.label);
   const apps: FastifyInstance[] = [];
   for (let i = 0; i < opts.count; i++) {
     apps.push(

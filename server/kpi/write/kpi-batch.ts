@@ -1,9 +1,19 @@
-import type { ContactEvent, ContractEvent } from '../../../shared/contract/events.ts';
+import type { ContractEvent } from '../../../shared/contract/events.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { RS, US } from '../../metrics/codec.ts';
 import { add, BucketAccumulator, bump, dimList, fieldId, slot, subMap, type Target } from '../../metrics/write/buckets.ts';
-import { applyDiff, expiryStep, GS, localDayOf, recordExpiry, type CoreSettings } from '../../metrics/write/core-batch.ts';
-import type { PartResult, WriterPart } from '../../metrics/write/center-writer.ts';
+import {
+  applyDiff,
+  expiryStep,
+  GS,
+  localDayOf,
+  parseStoredEvent,
+  recordExpiry,
+  type ContactEv,
+  type CoreSettings,
+  type PendingContact,
+} from '../../metrics/write/core-batch.ts';
+import type { PartResult, PartState, WriterPart } from '../../metrics/write/center-writer.ts';
 import type { WriteOps } from '../../metrics/write/ops.ts';
 import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts';
 
@@ -13,12 +23,19 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *
  * Like the core, every entity (contact, IVR session, robot session) keeps its events and its
  * applied contribution, so figures are a pure function of the set of events whatever their order.
- * Stored layout (unchanged from the Lua engine this replaced, so records it wrote are continued):
- *   kc:<contactId>   e:<id> = type US ts US queue US channel US agent US customer (the contact's
- *                    queued / answered / abandoned / transferred events, mirrored from the core's
- *                    input), s:<id> = 0 US ts US rating US queue US channel US agent (surveys),
- *                    a = applied items (GS), v = applied survey items, z = state machine (encodeState),
- *                    x = expiry deadline (last event + lateEvent, with the core's headroom: recordExpiry)
+ * Stored layout:
+ *   ct:<contactId>   the core's contact record (core-batch.ts), shared: the pack reads the core's
+ *                    `e:<id>` events of types 0–3 (queued, answered, abandoned, transferred; the
+ *                    customer id is their sixth field) and keeps its own fields beside them:
+ *                    ks:<id> = 0 US ts US rating US queue US channel US agent (surveys),
+ *                    ka = applied items (GS), kv = applied survey items, kz = state machine
+ *                    (encodeState; every record written since this layout carries it),
+ *                    ke:<id> = an event of the earlier layout's mirror that the core's record no
+ *                    longer had; x = the shared expiry deadline (the later of both parts' needs)
+ *   kc:<contactId>   the earlier layout (until 2026-12): the same as its own record, with mirrors of
+ *                    the contact's events (e:, the customer id sixth), s:, a, v, z, x. Never written
+ *                    now; read beside a contact while such records may exist, and carried into ct:
+ *                    at the contact's first touch (importLegacy)
  *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item, x
  *   kb:…             counter buckets, the core's layout (metrics/write/buckets.ts)
  *   kad:<day>        agentId US field → that local day's ratings
@@ -32,23 +49,8 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
 
 export type KpiRecord = Map<string, string>;
 
-export interface KpiState {
-  qmap: ReadonlyMap<string, string>;
-  /** every entity hash the batch touches, by key (empty: new); updated in place */
-  records: ReadonlyMap<string, KpiRecord>;
-}
-
 
 type Item = (string | number)[];
-
-interface ContactEv {
-  t: number;
-  ts: number;
-  q: string;
-  ag: string;
-  cu: string;
-  id: string;
-}
 
 interface MachineState {
   last?: { ts: number; t: number; id: string };
@@ -61,36 +63,32 @@ interface MachineState {
   seenFrom?: string;
 }
 
-interface Entity {
+/** an IVR or robot session's record */
+interface SessionEntity {
   key: string;
   h: KpiRecord;
   write: string[];
+  kind: 'i' | 'b';
+}
+
+/** a contact: its record is the core's (PendingContact), the pack's fields added to its write */
+interface ContactEntity {
+  h: KpiRecord;
+  pending: PendingContact;
+  /** the batch's new contact events of types 0–3 */
   added: ContactEv[];
   surveyTs: number[];
   surveys: boolean;
-  fresh: boolean;
-  contact: boolean;
-  kind: 'c' | 's' | 'i' | 'b';
 }
 
-const contactType: Partial<Record<ContactEvent['type'], number>> = {
-  'contact.queued': 0,
-  'contact.answered': 1,
-  'contact.abandoned': 2,
-  'contact.transferred': 3,
-};
+/** contact event types the pack reads (queued, answered, abandoned, transferred) */
+const kpiEventType = (t: number): boolean => t <= 3;
 
 const split = (s: string | undefined, sep: string): string[] => (s === undefined || s === '' ? [] : s.split(sep));
 
-/** The entity hash an event belongs to, or undefined for an event the KPI pack does not take. */
+/** The session record an event belongs to, or undefined (contacts live in the core's record). */
 function kpiRecordKey(keys: Keys, center: string, e: ContractEvent): string | undefined {
   switch (e.type) {
-    case 'contact.queued':
-    case 'contact.answered':
-    case 'contact.abandoned':
-    case 'contact.transferred':
-    case 'survey.rated':
-      return keys.kpiContact(center, e.contactId);
     case 'ivr.entered':
     case 'ivr.exited':
       return keys.kpiIvrSession(center, e.sessionId);
@@ -145,7 +143,7 @@ function computeKpiBatch(
   /** events the engine accepted for storage (validated, within the time limits) */
   events: readonly ContractEvent[],
   s: CoreSettings,
-  state: KpiState,
+  state: PartState,
   ops: WriteOps,
 ): PartResult {
   const now = s.now;
@@ -271,8 +269,8 @@ function computeKpiBatch(
     let bestId = '';
     let bestTs = 0;
     for (const [f, v] of h) {
-      if (!f.startsWith('s:')) continue;
-      const id = f.slice(2);
+      if (!f.startsWith('ks:')) continue;
+      const id = f.slice(3);
       const p = v.split(US);
       const ts = Number(p[1]);
       if (!best || ts < bestTs || (ts === bestTs && bytesLess(id, bestId))) {
@@ -308,14 +306,79 @@ function computeKpiBatch(
     return [items, bestTs];
   };
 
-  const updateContact = (ent: Entity): [string[], boolean, number, boolean] => {
+  /** the contact's stored events the pack reads: the core's `e:` of types 0–3 and the earlier
+   * layout's `ke:` mirrors, except `skip` (ids) */
+  const storedEvents = (h: ReadonlyMap<string, string>, skip?: ReadonlySet<string>): ContactEv[] => {
+    // by id: an event the core took again as new after its own record expired may also be an
+    // earlier mirror (it sorts no later than the state's last event, so it comes here, not to the
+    // fast path)
+    const evs = new Map<string, ContactEv>();
+    for (const [f, v] of h) {
+      if (!(f.startsWith('e:') || f.startsWith('ke:'))) continue;
+      const e = parseStoredEvent(f, v);
+      if (kpiEventType(e.t) && !skip?.has(e.id) && !evs.has(e.id)) evs.set(e.id, e);
+    }
+    return [...evs.values()].sort(byEventOrder);
+  };
+
+  /**
+   * A contact record without the pack's state (`kz`) read while earlier-layout records may exist
+   * (its legacy entry): carried over before anything else touches it, so the batch continues it
+   * exactly. The earlier record's state, items and surveys move into `ct:`; its mirrors of events
+   * the core's record no longer has become `ke:`; customer ids go into the core's `e:` values.
+   * Without an earlier record (it expired before the core's, whose deadline also counts ended and
+   * wrapped events) its contribution was applied all the same: the state derived from the
+   * record's events before this batch is stored as applied, and no bucket changes.
+   */
+  const importLegacy = (ent: ContactEntity, old: ReadonlyMap<string, string>): void => {
     const h = ent.h;
-    const w: string[] = [];
+    const set = (f: string, v: string): void => {
+      h.set(f, v);
+      ent.pending.write.push(f, v);
+    };
+    if (old.size > 0) {
+      const items = storedItems(old, []);
+      if (items.length > 0) set('ka', items.join(GS));
+      const v = old.get('v');
+      if (v !== undefined && v !== '') set('kv', v);
+      for (const [f, val] of old) {
+        if (f.startsWith('s:')) set(`k${f}`, val);
+        else if (f.startsWith('e:')) {
+          const cur = h.get(f);
+          if (cur === undefined) set(`ke:${f.slice(2)}`, val);
+          else {
+            const cu = val.split(US)[5] ?? '';
+            if (cu !== '' && cur.split(US).length < 6) set(f, cur + US + cu);
+          }
+        }
+      }
+      const z = old.get('z');
+      if (z !== undefined && decodeState(z)) {
+        set('kz', z);
+        return;
+      }
+    }
+    // no earlier state to continue: what the record's earlier events contribute counts as applied
+    const st: MachineState = { n: 0, maxTs: 0 };
+    const out: Item[] = [];
+    run(st, storedEvents(h, new Set(ent.added.map((e) => e.id))), out);
+    st.maxTs = st.last?.ts ?? 0;
+    if (out.length > 0 && !h.has('ka')) set('ka', out.map((it) => it.join(US)).join(GS));
+    set('kz', encodeState(st));
+  };
+
+  const updateContact = (ent: ContactEntity): [boolean, number, boolean] => {
+    const h = ent.h;
+    const w = ent.pending.write;
     let changed = false;
-    const z = h.get('z');
-    let st: MachineState | undefined = ent.fresh ? { n: 0, maxTs: 0 } : z !== undefined ? decodeState(z) : undefined;
+    const z = h.get('kz');
     const added = ent.added.sort(byEventOrder);
-    const oldA = h.get('a') ?? '';
+    // no state: nothing of this contact was applied yet (every record the pack has written carries
+    // `kz`), so it starts empty, unless events older than the batch's are stored (then re-derive)
+    let st: MachineState | undefined;
+    if (z !== undefined) st = decodeState(z);
+    else if (storedEvents(h, new Set(added.map((e) => e.id))).length === 0) st = { n: 0, maxTs: 0 };
+    const oldA = h.get('ka') ?? '';
     let newA: string;
     if (st && (added.length === 0 || st.last === undefined || eventLess(st.last, added[0]!))) {
       // fast path: resume the state machine, append its new items
@@ -336,57 +399,50 @@ function computeKpiBatch(
       st.maxTs = maxTs;
       // the survey items depend on the first survey, the last answered leg and the queue map: cheap
       // to recompute for the few contacts that have a survey
-      const oldV = h.get('v') ?? '';
+      const oldV = h.get('kv') ?? '';
       if (ent.surveys) {
         const newV = surveyItems(h, st.la)[0].join(GS);
         if (newV !== oldV) {
           applyDiff(split(oldV, GS), split(newV, GS), applyItem);
-          w.push('v', newV);
+          w.push('kv', newV);
           changed = true;
         }
       }
     } else {
       // slow path: re-derive from every event, apply the difference
-      const evs: ContactEv[] = [];
-      for (const [f, v] of h) {
-        if (!f.startsWith('e:')) continue;
-        const p = v.split(US);
-        evs.push({ t: Number(p[0]), ts: Number(p[1]), q: p[2] ?? '', ag: p[4] ?? '', cu: p[5] ?? '', id: f.slice(2) });
-      }
-      evs.sort(byEventOrder);
       st = { n: 0, maxTs: 0 };
       const out: Item[] = [];
-      run(st, evs, out);
+      run(st, storedEvents(h), out);
       let maxTs = st.last ? st.last.ts : 0;
       newA = out.map((it) => it.join(US)).join(GS);
       const [sv] = surveyItems(h, st.la);
       for (const [f, v] of h) {
-        if (!f.startsWith('s:')) continue;
+        if (!f.startsWith('ks:')) continue;
         const ts = Number(v.split(US)[1]);
         if (ts > maxTs) maxTs = ts;
       }
       st.maxTs = maxTs;
       const newV = sv.join(GS);
-      const oldV = h.get('v') ?? '';
-      const oldItems = storedItems(h, []);
+      const oldV = h.get('kv') ?? '';
+      const oldItems = split(oldA, GS);
       for (const it of split(oldV, GS)) oldItems.push(it);
       const newItems = [...split(newA, GS), ...split(newV, GS)];
       applyDiff(oldItems, newItems, applyItem);
       if (newV !== oldV) {
-        w.push('v', newV);
+        w.push('kv', newV);
         changed = true;
       }
     }
     if (newA !== oldA) {
-      w.push('a', newA);
+      w.push('ka', newA);
       changed = true;
     }
-    w.push('z', encodeState(st));
-    return [w, changed, st.maxTs, st.leg !== undefined];
+    const enc = encodeState(st);
+    if (enc !== z) w.push('kz', enc);
+    return [changed, st.maxTs, st.leg !== undefined];
   };
 
-  // ---- IVR / robot sessions: counted once, at the first exit by (ts, id)
-  const updateSession = (ent: Entity): [string[], boolean, number, boolean] => {
+  const updateSession = (ent: SessionEntity): [string[], boolean, number, boolean] => {
     const h = ent.h;
     let best: string[] | undefined;
     let bestId = '';
@@ -437,83 +493,97 @@ function computeKpiBatch(
   };
 
   // ---- intake
-  const entities = new Map<string, Entity>();
+  // contacts: every one the core wrote (the pack's state goes with each), and those surveys name
+  const contacts = new Map<string, ContactEntity>();
+  const contactEntity = (cid: string): ContactEntity => {
+    let ent = contacts.get(cid);
+    if (ent) return ent;
+    let pending = state.pending.get(cid);
+    if (!pending) {
+      const h = state.contacts.get(cid);
+      if (h === undefined) throw new Error(`contact ${cid} was not loaded`);
+      pending = { key: keys.contact(center, cid), h, write: [], lastTs: 0, open: false, added: [] };
+      state.pending.set(cid, pending);
+    }
+    const h = pending.h;
+    ent = { h, pending, added: pending.added.filter((e) => kpiEventType(e.t)), surveyTs: [], surveys: false };
+    contacts.set(cid, ent);
+    // a record read while earlier-layout records may exist, not yet carried over
+    const old = state.legacy.get(cid);
+    if (old !== undefined && !h.has('kz')) importLegacy(ent, old);
+    for (const f of h.keys()) {
+      if (f.startsWith('ks:')) {
+        ent.surveys = true;
+        break;
+      }
+    }
+    return ent;
+  };
+  for (const cid of [...state.pending.keys()]) contactEntity(cid);
+
+  const sessions = new Map<string, SessionEntity>();
   const statuses: string[] = new Array(events.length);
   let accepted = 0;
   events.forEach((e, i) => {
     statuses[i] = '';
-    let kind: Entity['kind'];
-    let field: string;
-    let value: string;
-    let counted = true;
-    let added: ContactEv | undefined;
-    let surveyTs: number | undefined;
     if (e.type === 'survey.rated') {
-      kind = 's';
-      field = `s:${e.id}`;
-      value = ['0', e.ts, e.rating, e.queue ?? '', e.channel ?? '', e.agentId ?? ''].join(US);
-      surveyTs = e.ts;
-    } else if (e.type === 'ivr.entered' || e.type === 'ivr.exited') {
+      const ent = contactEntity(e.contactId);
+      const field = `ks:${e.id}`;
+      if (ent.h.has(field)) statuses[i] = 'd';
+      else {
+        const value = ['0', e.ts, e.rating, e.queue ?? '', e.channel ?? '', e.agentId ?? ''].join(US);
+        ent.h.set(field, value);
+        ent.pending.write.push(field, value);
+        ent.surveys = true;
+        ent.surveyTs.push(e.ts);
+        statuses[i] = 'a';
+        accepted++;
+      }
+      return;
+    }
+    let kind: SessionEntity['kind'];
+    let value: string;
+    if (e.type === 'ivr.entered' || e.type === 'ivr.exited') {
       kind = 'i';
-      field = `x:${e.id}`;
       value = [e.type === 'ivr.exited' ? '1' : '0', e.ts, e.type === 'ivr.exited' ? e.outcome : ''].join(US);
     } else if (e.type === 'bot.started' || e.type === 'bot.ended') {
       kind = 'b';
-      field = `x:${e.id}`;
       value =
         e.type === 'bot.ended'
           ? ['1', e.ts, e.channel, e.outcome, e.questions ?? 0, e.recognized ?? 0, e.unresolvedRated ?? 0].join(US)
           : ['0', e.ts, e.channel, '', '', '', ''].join(US);
-    } else {
-      const t = e.type.startsWith('contact.') ? contactType[e.type as ContactEvent['type']] : undefined;
-      // contact.ended / contact.wrapped and agent events change nothing here
-      if (t === undefined) return;
-      const c = e as ContactEvent;
-      kind = 'c';
-      counted = false;
-      field = `e:${e.id}`;
-      const q = c.type === 'contact.queued' ? c.queue : '';
-      const ag = c.type === 'contact.answered' ? c.agentId : '';
-      const cu = c.type === 'contact.queued' ? (c.customerId ?? '') : '';
-      value = [t, e.ts, q, c.type === 'contact.queued' ? c.channel : '', ag, cu].join(US);
-      added = { t, ts: e.ts, q, ag, cu, id: e.id };
-    }
+    } else return; // contact events: the core's record has them (statuses: the core counts them)
     const key = kpiRecordKey(keys, center, e)!;
-    let ent = entities.get(key);
+    let ent = sessions.get(key);
     if (!ent) {
       const h = state.records.get(key);
       if (h === undefined) throw new Error(`KPI record ${key} was not loaded`);
-      let surveys = false;
-      for (const f of h.keys()) {
-        if (f.startsWith('s:')) {
-          surveys = true;
-          break;
-        }
-      }
-      ent = { key, h, write: [], added: [], surveyTs: [], surveys, fresh: h.size === 0, contact: kind === 'c' || kind === 's', kind };
-      entities.set(key, ent);
+      ent = { key, h, write: [], kind };
+      sessions.set(key, ent);
     }
-    let status = 'a';
-    if (ent.h.has(field)) status = 'd';
+    const field = `x:${e.id}`;
+    if (ent.h.has(field)) statuses[i] = 'd';
     else {
       ent.h.set(field, value);
       ent.write.push(field, value);
-      if (added) ent.added.push(added);
-      if (surveyTs !== undefined) {
-        ent.surveys = true;
-        ent.surveyTs.push(surveyTs);
-      }
-      if (counted) accepted++;
+      statuses[i] = 'a';
+      accepted++;
     }
-    statuses[i] = counted ? status : '';
   });
 
   // ---- each touched entity once
   let changed = false;
+  for (const ent of contacts.values()) {
+    const [ch, maxTs, open] = updateContact(ent);
+    if (ch) changed = true;
+    // one deadline per record: the later of the core's and the pack's needs (writeContacts)
+    if (maxTs > ent.pending.lastTs) ent.pending.lastTs = maxTs;
+    if (open) ent.pending.open = true;
+  }
   const records: PartResult['records'] = new Map();
-  for (const ent of entities.values()) {
+  for (const ent of sessions.values()) {
     if (ent.write.length === 0) continue;
-    const [w, ch, maxTs, open] = ent.contact ? updateContact(ent) : updateSession(ent);
+    const [w, ch, maxTs, open] = updateSession(ent);
     if (ch) changed = true;
     // as the core's contacts: the hash lives until its last event + lateEvent, with a step of headroom
     const { x, expireIn, expiresAt } = recordExpiry(ent.h.get('x'), maxTs, s.late, step, now);
@@ -522,7 +592,7 @@ function computeKpiBatch(
     ops.hset(ent.key, ent.write.concat(w));
     if (expireIn !== undefined) ops.pexpire(ent.key, expireIn);
     for (let k = 0; k < w.length; k += 2) ent.h.set(w[k]!, w[k + 1]!);
-    // the writer holds it only while open (a leg waiting, a session without its exit)
+    // the writer holds it only while open (a session without its exit)
     records.set(ent.key, { h: ent.h, expiresAt, open });
   }
 
@@ -549,14 +619,31 @@ function computeKpiBatch(
 
 /** The KPI pack as a part of the center writer (metrics/write/center-writer.ts). */
 export class KpiWriterPart implements WriterPart {
+  /** until when records of the earlier layout (`kc:`) may exist (ms; 0: none, see legacyFrom) */
+  private legacyUntil = 0;
+
   constructor(private readonly keys: Keys) {}
+
+  /** Earlier-layout records were found at `now` (KpiMetricEngine.init): they can live until their
+   * last event + lateEvent + two steps, and their last event is before now. */
+  legacyFound(now: number, late: number): void {
+    this.legacyUntil = Math.max(this.legacyUntil, now + late + 2 * expiryStep(late));
+  }
 
   owns(e: ContractEvent): boolean {
     return e.type.startsWith('survey.') || e.type.startsWith('ivr.') || e.type.startsWith('bot.');
   }
 
+  contactOf(e: ContractEvent): string | undefined {
+    return e.type === 'survey.rated' ? e.contactId : undefined;
+  }
+
   recordKey(center: string, e: ContractEvent): string | undefined {
     return kpiRecordKey(this.keys, center, e);
+  }
+
+  legacyKey(center: string, contactId: string, now: number): string | undefined {
+    return now < this.legacyUntil ? this.keys.kpiContact(center, contactId) : undefined;
   }
 
   compute: WriterPart['compute'] = (center, events, settings, state, ops) => computeKpiBatch(this.keys, center, events, settings, state, ops);

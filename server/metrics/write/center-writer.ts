@@ -3,7 +3,16 @@ import { isCoreEvent, type ContractEvent, type CoreEvent } from '../../../shared
 import type { Keys } from '../../redis/keys.ts';
 import { US } from '../codec.ts';
 import { CenterState, maxAttempts, readAhead, usable, type Held, type Job, type Prefetch } from './center-state.ts';
-import { computeCoreBatch, timelinesNeeded, type AgentHead, type ContactRecord, type CoreSettings, type Timeline } from './core-batch.ts';
+import {
+  computeCoreBatch,
+  timelinesNeeded,
+  writeContacts,
+  type AgentHead,
+  type ContactRecord,
+  type CoreSettings,
+  type PendingContact,
+  type Timeline,
+} from './core-batch.ts';
 import type { WriteOps } from './ops.ts';
 import { agentHead, mapOf, type ApplyHeader, type LoadReply, type LoadRequest, type WriterScripts } from './scripts-io.ts';
 import { LruMap, versionSource } from './state-cache.ts';
@@ -18,23 +27,39 @@ export interface HeldRecord {
   open: boolean;
 }
 
+/** What a part's computation gets besides the batch's events. */
+export interface PartState {
+  qmap: ReadonlyMap<string, string>;
+  /** the part's own records (recordKey) by key (empty: new) */
+  records: ReadonlyMap<string, Map<string, string>>;
+  /** contact records (`ct:`) by contact id: every contact of the batch's core events, and those
+   * the part's own events name (contactOf); shared with the core, updated in place */
+  contacts: ReadonlyMap<string, ContactRecord>;
+  /** the contacts the core wrote; the part adds its fields to their writes, and adds entries for
+   * the contacts only its own events touched, so each contact is one HSET */
+  pending: Map<string, PendingContact>;
+  /** while records of an earlier layout may exist (legacyKey): for each contact read from Redis
+   * for this batch, what was read there (empty: none). A contact without an entry has none. */
+  legacy: ReadonlyMap<string, Map<string, string>>;
+}
+
 /**
- * A pack of figures computed from the same batches besides the core's (the KPI pack): the hash
- * records it needs are read with the core's in one loadState call, its writes go into the same
- * fenced applyWrites call, and what it holds between batches lives and dies with the core's.
+ * A pack of figures computed from the same batches besides the core's (the KPI pack): the records
+ * it needs are read with the core's in one loadState call, its fields of a contact live in the
+ * core's contact record, its writes go into the same fenced applyWrites call, and what it holds
+ * between batches lives and dies with the core's.
  */
 export interface WriterPart {
   /** the event types the part stores itself (besides core events it may also read) */
   owns(e: ContractEvent): boolean;
-  /** the record key an event needs, or undefined */
+  /** the contact whose record one of the part's own events needs, or undefined */
+  contactOf(e: ContractEvent): string | undefined;
+  /** a record of the part's own an event needs, or undefined */
   recordKey(center: string, e: ContractEvent): string | undefined;
-  compute(
-    center: string,
-    events: readonly ContractEvent[],
-    settings: CoreSettings,
-    state: { qmap: ReadonlyMap<string, string>; records: ReadonlyMap<string, Map<string, string>> },
-    ops: WriteOps,
-  ): PartResult;
+  /** the key of a contact's record in an earlier layout, to read beside its contact record while
+   * such records may still exist; undefined when none can */
+  legacyKey(center: string, contactId: string, now: number): string | undefined;
+  compute(center: string, events: readonly ContractEvent[], settings: CoreSettings, state: PartState, ops: WriteOps): PartResult;
 }
 
 export interface PartResult {
@@ -45,7 +70,7 @@ export interface PartResult {
   /** a contribution changed (a core event it reads can change figures without being counted) */
   changed: boolean;
   sealed: boolean;
-  /** the records it wrote, for the writer to hold */
+  /** its own records it wrote, for the writer to hold (contacts are held with the core's) */
   records: Map<string, HeldRecord>;
 }
 
@@ -159,6 +184,11 @@ export class CenterWriter {
     const zKeys: string[] = [];
     const z: string[] = [];
     const asked = new Set<string>();
+    const askContact = (cid: string): void => {
+      if (asked.has(`c:${cid}`) || usable(st.contacts.get(cid), now)) return;
+      asked.add(`c:${cid}`);
+      contacts.push(cid);
+    };
     for (const e of job.coreEvents) {
       if (e.type === 'agent.state') {
         const ag = e.agentId;
@@ -168,24 +198,27 @@ export class CenterWriter {
         }
         z.push(this.keys.agentTimeline(center, ag), e.id);
         zKeys.push(ag + US + e.id);
-      } else if (!asked.has(`c:${e.contactId}`) && !usable(st.contacts.get(e.contactId), now)) {
-        asked.add(`c:${e.contactId}`);
-        contacts.push(e.contactId);
-      }
+      } else askContact(e.contactId);
     }
     if (this.part) {
       for (const e of job.events) {
+        const cid = this.part.contactOf(e);
+        if (cid !== undefined) {
+          askContact(cid);
+          continue;
+        }
         const key = this.part.recordKey(center, e);
         if (key === undefined || asked.has(`r:${key}`) || usable(st.records.get(key), now)) continue;
         asked.add(`r:${key}`);
         records.push(key);
       }
     }
+    const legacy = this.legacyKeys(center, contacts, now);
     this.stats.loads++;
     const reply = this.redis.loadState(
       this.keys.center(center),
       JSON.stringify({
-        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records],
+        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records, ...legacy],
         a: agents.map((ag) => this.agentKeys(center, ag)),
         z,
         q: st.qmap === undefined,
@@ -193,7 +226,19 @@ export class CenterWriter {
     );
     // a read that fails is seen by the batch it belongs to
     reply.catch(() => undefined);
-    return { epoch: st.epoch, after: st.computes, contacts, records, agents, zKeys, reply };
+    return { epoch: st.epoch, after: st.computes, contacts, records, legacy: legacy.length > 0, agents, zKeys, reply };
+  }
+
+  /** the earlier-layout keys to read beside these contacts' records: one per contact, or none */
+  private legacyKeys(center: string, contacts: readonly string[], now: number): string[] {
+    const out: string[] = [];
+    if (!this.part) return out;
+    for (const cid of contacts) {
+      const key = this.part.legacyKey(center, cid, now);
+      if (key === undefined) return [];
+      out.push(key);
+    }
+    return out;
   }
 
   private agentKeys(center: string, ag: string): [string, string] {
@@ -272,8 +317,11 @@ export class CenterWriter {
     const now = job.settings.now;
     const stale = st.writtenSince(pf.after);
     const loaded = new Map<string, Map<string, string>>();
+    const legacyLoaded = new Map<string, Map<string, string>>();
     pf.contacts.forEach((cid, i) => loaded.set(`c:${cid}`, mapOf(r[1][i] ?? [])));
     pf.records.forEach((key, i) => loaded.set(`r:${key}`, mapOf(r[1][pf.contacts.length + i] ?? [])));
+    const legacyAt = pf.contacts.length + pf.records.length;
+    if (pf.legacy) pf.contacts.forEach((cid, i) => legacyLoaded.set(cid, mapOf(r[1][legacyAt + i] ?? [])));
     pf.agents.forEach((ag, i) => {
       if (!st.agents.has(ag)) st.agents.set(ag, agentHead(r[2][i]!));
     });
@@ -287,21 +335,32 @@ export class CenterWriter {
     // every record the batch needs: held, read ahead (unless written since), or read now
     const contacts = new Map<string, ContactRecord>();
     const records = new Map<string, Map<string, string>>();
+    const legacy = new Map<string, Map<string, string>>();
     const missingContacts: string[] = [];
     const missingRecords: string[] = [];
-    for (const e of job.coreEvents) {
-      if (e.type === 'agent.state' || contacts.has(e.contactId)) continue;
-      const held = st.contacts.get(e.contactId);
-      const pre = loaded.get(`c:${e.contactId}`);
-      if (usable(held, now)) contacts.set(e.contactId, held.h);
-      else if (pre && !stale?.has(`c:${e.contactId}`)) contacts.set(e.contactId, pre);
-      else if (!missingContacts.includes(e.contactId)) {
+    const needContact = (cid: string): void => {
+      if (contacts.has(cid)) return;
+      const held = st.contacts.get(cid);
+      const pre = loaded.get(`c:${cid}`);
+      if (usable(held, now)) contacts.set(cid, held.h);
+      else if (pre && !stale?.has(`c:${cid}`)) {
+        contacts.set(cid, pre);
+        // nothing writes the earlier layout any more: what the read found there is current
+        const old = legacyLoaded.get(cid);
+        if (old) legacy.set(cid, old);
+      } else if (!missingContacts.includes(cid)) {
         if (pre) this.stats.reread++;
-        missingContacts.push(e.contactId);
+        missingContacts.push(cid);
       }
-    }
+    };
+    for (const e of job.coreEvents) if (e.type !== 'agent.state') needContact(e.contactId);
     if (this.part) {
       for (const e of job.events) {
+        const cid = this.part.contactOf(e);
+        if (cid !== undefined) {
+          needContact(cid);
+          continue;
+        }
         const key = this.part.recordKey(center, e);
         if (key === undefined || records.has(key)) continue;
         const held = st.records.get(key);
@@ -319,14 +378,19 @@ export class CenterWriter {
     if (missingContacts.length + missingRecords.length + missingAgents.length + recheck.length > 0) {
       // records a batch computed after the read-ahead wrote and then let go, or evicted ones
       const cut = (k: string) => k.indexOf(US);
+      const legacyKeys = this.legacyKeys(center, missingContacts, now);
       const m = await this.readNow(center, st, epoch, {
-        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
+        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords, ...legacyKeys],
         a: missingAgents.map((ag) => this.agentKeys(center, ag)),
         z: recheck.flatMap((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
       });
       if (!m) return undefined;
       missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));
       missingRecords.forEach((key, i) => records.set(key, mapOf(m[1][missingContacts.length + i] ?? [])));
+      if (legacyKeys.length > 0) {
+        const at = missingContacts.length + missingRecords.length;
+        missingContacts.forEach((cid, i) => legacy.set(cid, mapOf(m[1][at + i] ?? [])));
+      }
       missingAgents.forEach((ag, i) => {
         if (!st.agents.has(ag)) st.agents.set(ag, agentHead(m[2][i]!));
       });
@@ -352,7 +416,7 @@ export class CenterWriter {
         timelines.set(ag, { members, points: mapOf(points) });
       });
     }
-    return { contacts, records, agents, known, timelines };
+    return { contacts, records, legacy, agents, known, timelines };
   }
 
   private computeAndApply(center: string, st: CenterState, job: Job, input: NonNullable<Awaited<ReturnType<CenterWriter['prepare']>>>): void {
@@ -364,7 +428,14 @@ export class CenterWriter {
     let accepted = core.accepted;
     let changed = false;
     let sealed = core.sealed;
-    const partOut = this.part?.compute(center, job.events, job.settings, { qmap: st.qmap!, records: input.records }, core.ops);
+    const partOut = this.part?.compute(
+      center,
+      job.events,
+      job.settings,
+      { qmap: st.qmap!, records: input.records, contacts: input.contacts, pending: core.pending, legacy: input.legacy },
+      core.ops,
+    );
+    const written = writeContacts(core.ops, core.pending, job.settings);
     if (partOut) {
       partOut.statuses.forEach((s, i) => {
         if (s !== '') statuses[i] = s;
@@ -387,7 +458,7 @@ export class CenterWriter {
       // a closed record stays held for a few batches after this one's write is confirmed
       if (!rec.open) closed.push([lru, key]);
     };
-    for (const [cid, rec] of core.contacts) hold(st.contacts, 'c:', cid, rec);
+    for (const [cid, rec] of written) hold(st.contacts, 'c:', cid, rec);
     for (const [key, rec] of partOut?.records ?? []) hold(st.records, 'r:', key, rec);
     for (const [ag, head] of core.agents) st.agents.set(ag, head);
     job.coreEvents.forEach((e, j) => {

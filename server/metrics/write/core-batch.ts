@@ -12,9 +12,11 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
  *
  * Stored layout (server/redis/keys.ts), unchanged from the Lua engine this replaced, so records it
  * wrote are continued:
- *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent; a = the applied
- *     contribution items joined by GS; s = state machine after the last event; w = waiting leg
- *     "queue US queuedAt" or ''; x = expiry deadline (ms)
+ *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent [US customerId of
+ *     a contact.queued]; a = the applied contribution items joined by GS; s = state machine after
+ *     the last event; w = waiting leg "queue US queuedAt" or ''; x = expiry deadline (ms), shared
+ *     with the KPI pack, whose fields (k…) live in the same record (kpi-batch.ts); every contact a
+ *     batch changes is one HSET (writeContacts), after the pack added its fields
  *   item strings: "ts US dims(RS) US field US delta ..." (bucket sums) or
  *     "@ US localDate US agentId US dayEndMs" (handledToday)
  *   agent timeline at:<agent> (member = event id, score = ts) and points ap:<agent>: <eventId> =
@@ -95,15 +97,33 @@ export interface CoreResult {
   accepted: number;
   sealed: boolean;
   ops: WriteOps;
-  /** the state after the batch, for the writer's cache: each written contact with its Redis
-   * deadline (undefined: about to expire) and whether it is still waiting or in conversation */
-  contacts: Map<string, { h: Map<string, string>; expiresAt: number | undefined; open: boolean }>;
+  /** the contacts the batch changed, by contact id: their fields are written by writeContacts,
+   * after a part (the KPI pack) added its own to the same record */
+  pending: Map<string, PendingContact>;
   agents: Map<string, AgentHead>;
 }
 
-interface ContactEv extends SortKey {
+/** A contact record a batch writes: one HSET (and at most one PEXPIRE) per contact and batch. */
+export interface PendingContact {
+  key: string;
+  /** the record, updated in place */
+  h: ContactRecord;
+  /** fields to write, alternating names and values */
+  write: string[];
+  /** the latest event time the record must outlive by lateEvent (see recordExpiry) */
+  lastTs: number;
+  /** waiting or in conversation: worth holding for the next batches */
+  open: boolean;
+  /** the batch's new events of the contact, in event order */
+  added: readonly ContactEv[];
+}
+
+/** A contact event as stored in `e:<id>` = type US ts US queue US channel US agent [US customer]. */
+export interface ContactEv extends SortKey {
   q: string;
   ag: string;
+  /** customer id of a contact.queued that has one (the KPI pack's first-contact resolution), else '' */
+  cu: string;
 }
 
 interface MachineState {
@@ -161,6 +181,31 @@ export function recordExpiry(
   return { x: String(deadline), expireIn: deadline - now, expiresAt: deadline };
 }
 
+/**
+ * Each pending contact record as one HSET, with the expiry it needs (the latest of the core's and
+ * the part's event times + lateEvent, never lowered). Returns what the writer may hold: each
+ * record with its Redis deadline (undefined: about to expire) and whether it is still open.
+ */
+export function writeContacts(
+  ops: WriteOps,
+  pending: ReadonlyMap<string, PendingContact>,
+  s: CoreSettings,
+): Map<string, { h: ContactRecord; expiresAt: number | undefined; open: boolean }> {
+  const step = expiryStep(s.late);
+  const held = new Map<string, { h: ContactRecord; expiresAt: number | undefined; open: boolean }>();
+  for (const [cid, p] of pending) {
+    const w = p.write;
+    const { x, expireIn, expiresAt } = recordExpiry(p.h.get('x'), p.lastTs, s.late, step, s.now);
+    if (x !== undefined) w.push('x', x);
+    // the fields first: an expiry on a key that does not exist yet is lost
+    ops.hset(p.key, w);
+    if (expireIn !== undefined) ops.pexpire(p.key, expireIn);
+    for (let k = 0; k < w.length; k += 2) p.h.set(w[k]!, w[k + 1]!);
+    held.set(cid, { h: p.h, expiresAt, open: p.open });
+  }
+  return held;
+}
+
 function encodeState(st: MachineState): string {
   const l = st.last!;
   const { leg, conv } = st;
@@ -175,9 +220,9 @@ function decodeState(v: string): MachineState {
   return st;
 }
 
-function parseStoredEvent(field: string, v: string): ContactEv {
+export function parseStoredEvent(field: string, v: string): ContactEv {
   const p = v.split(US);
-  return { t: Number(p[0]), ts: Number(p[1]), q: p[2] ?? '', ag: p[4] ?? '', id: field.slice(2) };
+  return { t: Number(p[0]), ts: Number(p[1]), q: p[2] ?? '', ag: p[4] ?? '', cu: p[5] ?? '', id: field.slice(field.indexOf(':') + 1) };
 }
 
 /** apply(item, ±1) for new − old, item by item: unchanged items cost a string compare */
@@ -475,11 +520,12 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
         const q = e.type === 'contact.queued' ? e.queue : '';
         const ch = e.type === 'contact.queued' ? e.channel : '';
         const ag = e.type === 'contact.answered' || e.type === 'contact.ended' || e.type === 'contact.wrapped' ? (e.agentId ?? '') : '';
+        const cu = e.type === 'contact.queued' ? (e.customerId ?? '') : '';
         if (t === 0) learnQueue(q, ch);
-        const v = [t, e.ts, q, ch, ag].join(US);
+        const v = cu === '' ? [t, e.ts, q, ch, ag].join(US) : [t, e.ts, q, ch, ag, cu].join(US);
         c.h.set(f, v);
         c.write.push(f, v);
-        c.added.push({ t, ts: e.ts, q, ag, id: e.id });
+        c.added.push({ t, ts: e.ts, q, ag, cu, id: e.id });
       }
     } else {
       const ag = e.agentId;
@@ -562,7 +608,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
 
   // ------------------------------------------------------------------ contacts: each once
   const waitingTouched = new Set<string>();
-  const contactsOut: CoreResult['contacts'] = new Map();
+  const pending: CoreResult['pending'] = new Map();
   for (const [cid, c] of contacts) {
     if (c.added.length === 0) continue;
     const key = keys.contact(center, cid);
@@ -599,15 +645,10 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
       }
       w.push('w', waiting);
     }
-    const { x, expireIn, expiresAt } = recordExpiry(c.h.get('x'), st.last!.ts, s.late, step, now);
-    if (x !== undefined) w.push('x', x);
-    ops.hset(key, w);
-    if (expireIn !== undefined) ops.pexpire(key, expireIn);
-    for (let k = 0; k < w.length; k += 2) c.h.set(w[k]!, w[k + 1]!);
     // a closed contact is rarely touched again (a late or repeated event): the writer lets it go,
     // so what it holds stays the floor's open contacts instead of everything of the last hour
     const open = st.leg !== undefined || st.conv !== undefined;
-    contactsOut.set(cid, { h: c.h, expiresAt, open });
+    pending.set(cid, { key, h: c.h, write: w, lastTs: st.last!.ts, open, added: c.added });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
   // filter by score); trimming it here keeps the set bounded. Its hash keeps `w`, so a late exit
@@ -670,5 +711,5 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
 
   ops.hset(keys.agents(center), rows);
   const sealed = buckets.flush(ops);
-  return { statuses: statuses.join(''), accepted, sealed, ops, contacts: contactsOut, agents: agentsOut };
+  return { statuses: statuses.join(''), accepted, sealed, ops, pending, agents: agentsOut };
 }
