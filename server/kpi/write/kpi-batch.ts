@@ -49,7 +49,6 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
 
 export type KpiRecord = Map<string, string>;
 
-
 type Item = (string | number)[];
 
 interface MachineState {
