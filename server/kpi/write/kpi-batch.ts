@@ -623,10 +623,11 @@ export class KpiWriterPart implements WriterPart {
 
   constructor(private readonly keys: Keys) {}
 
-  /** Earlier-layout records were found at `now` (KpiMetricEngine.init): they can live until their
-   * last event + lateEvent + two steps, and their last event is before now. */
+  /** Earlier-layout records were found at `now` (KpiMetricEngine.init). One lives until its last
+   * event + lateEvent, rounded up with up to two steps of headroom, and its last event was at most
+   * a minute (the future tolerance) after now: three steps cover both. */
   legacyFound(now: number, late: number): void {
-    this.legacyUntil = Math.max(this.legacyUntil, now + late + 2 * expiryStep(late));
+    this.legacyUntil = Math.max(this.legacyUntil, now + late + 3 * expiryStep(late));
   }
 
   owns(e: ContractEvent): boolean {
