@@ -26,8 +26,8 @@
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
- * | {p:c}:kc:<contactId>                  | hash   | KPI pack's earlier layout of a contact (mirrored leg events, surveys, contribution); no longer written, read and carried into ct: until it expires | last event + lateEvent + ≤ 10 min |
- * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event + lateEvent, 10-min step (x) |
+ * | {p:c}:kc:<contactId>                  | hash   | KPI pack's earlier layout of a contact (mirrored leg events, surveys, contribution); no longer written, read and carried into ct: until it expires | last event + lateEvent + ≤ 20 min |
+ * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event + lateEvent, 10–20 min headroom (x) |
  * | {p:c}:kb:<level>:<startSec>:<dim>     | hash   | KPI pack counter bucket (levels 60s, 900s); a 10 s       | as b:                     |
  * |                                       |        | bucket is read as the sum of the kb:1 hash below         |                           |
  * | {p:c}:kb:1:<10s startSec>:<dim>       | hash   | KPI pack: the ten 1 s buckets of a 10 s span: <f>.<0-9>  | end + 61 min              |

@@ -120,10 +120,10 @@ async function checkRun(run: Run): Promise<void> {
       await app.engine.ingest(batch.events, batch.nowMs);
     }
   };
+  let earlier: FastifyInstance | undefined = before;
   let after: FastifyInstance | undefined;
   try {
     await ingestBatches(before, 0, half);
-    await before.close();
     // which contacts each mode may take (see the header)
     const first = run.d.batches.slice(0, half).flatMap((b) => b.events);
     const rest = run.d.batches.slice(half).flatMap((b) => b.events);
@@ -136,12 +136,9 @@ async function checkRun(run: Run): Promise<void> {
       if (m === 'only' && coreLater.has(cid)) return 'keep';
       return m;
     };
-    const redis = (await serverProcesses(config, { label: 'kpiupg', startMs: run.h.lastTs, count: 1, keyPrefix }))[0]!;
-    try {
-      await downgrade(redis.redis, redis.keys, center, mode);
-    } finally {
-      await redis.close();
-    }
+    await downgrade(before.redis, before.keys, center, mode);
+    await before.close();
+    earlier = undefined;
     // the upgraded process: its start finds the earlier records
     after = (await serverProcesses(config, { label: 'kpiupg', startMs: run.d.batches[half - 1]?.nowMs ?? run.h.lastTs, count: 1, keyPrefix }))[0]!;
     await ingestBatches(after, half, run.d.batches.length);
@@ -149,6 +146,7 @@ async function checkRun(run: Run): Promise<void> {
     const endNow = ceilSecond(Math.max(run.d.batches.at(-1)?.nowMs ?? run.h.lastTs, run.h.lastTs));
     await compareAt(after, run.h, all, endNow, 'after the upgrade', out);
   } finally {
+    await earlier?.close();
     await after?.close();
   }
   if (out.length) {

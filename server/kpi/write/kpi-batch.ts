@@ -320,6 +320,16 @@ function computeKpiBatch(
     return [...evs.values()].sort(byEventOrder);
   };
 
+  /** does the record hold events the pack reads besides the batch's new ones (`added`)? */
+  const storesEarlierEvents = (h: ReadonlyMap<string, string>, added: readonly ContactEv[]): boolean => {
+    for (const [f, v] of h) {
+      if (!(f.startsWith('e:') || f.startsWith('ke:'))) continue;
+      const id = f.slice(f.indexOf(':') + 1);
+      if (kpiEventType(Number(v.slice(0, v.indexOf(US)))) && !added.some((e) => e.id === id)) return true;
+    }
+    return false;
+  };
+
   /**
    * A contact record without the pack's state (`kz`) read while earlier-layout records may exist
    * (its legacy entry): carried over before anything else touches it, so the batch continues it
@@ -380,7 +390,7 @@ function computeKpiBatch(
     // `kz`), so it starts empty, unless events older than the batch's are stored (then re-derive)
     let st: MachineState | undefined;
     if (z !== undefined) st = decodeState(z);
-    else if (storedEvents(h, new Set(added.map((e) => e.id))).length === 0) st = { n: 0, maxTs: 0 };
+    else if (!storesEarlierEvents(h, added)) st = { n: 0, maxTs: 0 };
     const oldA = h.get('ka') ?? '';
     let newA: string;
     if (st && (added.length === 0 || st.last === undefined || eventLess(st.last, added[0]!))) {
@@ -522,7 +532,7 @@ function computeKpiBatch(
     }
     return ent;
   };
-  for (const cid of [...state.pending.keys()]) contactEntity(cid);
+  for (const cid of state.pending.keys()) contactEntity(cid);
 
   const sessions = new Map<string, SessionEntity>();
   const statuses: string[] = new Array(events.length);
@@ -622,7 +632,7 @@ function computeKpiBatch(
 
 /** The KPI pack as a part of the center writer (metrics/write/center-writer.ts). */
 export class KpiWriterPart implements WriterPart {
-  /** until when records of the earlier layout (`kc:`) may exist (ms; 0: none, see legacyFrom) */
+  /** until when records of the earlier layout (`kc:`) may exist (ms; 0: none found, see legacyFound) */
   private legacyUntil = 0;
 
   constructor(private readonly keys: Keys) {}

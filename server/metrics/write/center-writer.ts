@@ -10,6 +10,7 @@ import {
   type AgentHead,
   type ContactRecord,
   type CoreSettings,
+  type HeldRecord,
   type PendingContact,
   type Timeline,
 } from './core-batch.ts';
@@ -19,13 +20,7 @@ import { LruMap, versionSource } from './state-cache.ts';
 
 export type { LoadReply, WriterScripts } from './scripts-io.ts';
 
-/** A record a batch wrote: its Redis deadline (undefined: about to expire) and whether it is still
- * open (worth holding for the next batches). */
-export interface HeldRecord {
-  h: Map<string, string>;
-  expiresAt: number | undefined;
-  open: boolean;
-}
+export type { HeldRecord } from './core-batch.ts';
 
 /** What a part's computation gets besides the batch's events. */
 export interface PartState {

@@ -103,6 +103,14 @@ export interface CoreResult {
   agents: Map<string, AgentHead>;
 }
 
+/** A record a batch wrote: its Redis deadline (undefined: about to expire) and whether it is still
+ * open (worth holding for the next batches). */
+export interface HeldRecord {
+  h: Map<string, string>;
+  expiresAt: number | undefined;
+  open: boolean;
+}
+
 /** A contact record a batch writes: one HSET (and at most one PEXPIRE) per contact and batch. */
 export interface PendingContact {
   key: string;
@@ -186,13 +194,9 @@ export function recordExpiry(
  * the part's event times + lateEvent, never lowered). Returns what the writer may hold: each
  * record with its Redis deadline (undefined: about to expire) and whether it is still open.
  */
-export function writeContacts(
-  ops: WriteOps,
-  pending: ReadonlyMap<string, PendingContact>,
-  s: CoreSettings,
-): Map<string, { h: ContactRecord; expiresAt: number | undefined; open: boolean }> {
+export function writeContacts(ops: WriteOps, pending: ReadonlyMap<string, PendingContact>, s: CoreSettings): Map<string, HeldRecord> {
   const step = expiryStep(s.late);
-  const held = new Map<string, { h: ContactRecord; expiresAt: number | undefined; open: boolean }>();
+  const held = new Map<string, HeldRecord>();
   for (const [cid, p] of pending) {
     const w = p.write;
     const { x, expireIn, expiresAt } = recordExpiry(p.h.get('x'), p.lastTs, s.late, step, s.now);
