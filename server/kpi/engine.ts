@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { AppConfig } from '../../shared/contract/config.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ScorecardResult } from '../../shared/contract/kpi-api.ts';
@@ -101,15 +101,9 @@ export class KpiMetricEngine extends RedisMetricEngine {
    */
   override async init(nowMs: number): Promise<void> {
     await super.init(nowMs);
-    let cursor = '0';
-    do {
-      const [next, found] = await this.kpiRedis.scan(cursor, 'MATCH', this.kpiKeys.kpiContactPattern(), 'COUNT', 1000);
-      if (found.length > 0) {
-        this.part.legacyFound(nowMs, this.kpiConfig.retention.lateEventHours * 3_600_000);
-        return;
-      }
-      cursor = next;
-    } while (cursor !== '0');
+    if (await anyKeyMatches(this.kpiRedis, this.kpiKeys.kpiContactPattern())) {
+      this.part.legacyFound(nowMs, this.kpiConfig.retention.lateEventHours * 3_600_000);
+    }
   }
 
   get standardDayHours(): number {
@@ -252,6 +246,25 @@ export class KpiMetricEngine extends RedisMetricEngine {
     agents.sort((x, y) => (x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0));
     return { asOf: new Date(asOf).toISOString(), center, day, standardDayHours: std, agents, teams: teamsOf(agents, ratings, std) };
   }
+}
+
+/**
+ * Whether any key matches `pattern`. On a Redis Cluster each master holds only its own slots, and
+ * ioredis sends a SCAN (it names no key to route by) to a master picked at random, call by call:
+ * one cursor loop there would look at one node, or hand one node's cursor to another. So every
+ * master is scanned on its own connection; a single Redis is scanned as before.
+ */
+async function anyKeyMatches(redis: Redis, pattern: string): Promise<boolean> {
+  const nodes = redis.isCluster ? (redis as unknown as Cluster).nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (found.length > 0) return true;
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return false;
 }
 
 /** Figures of one agent or team from its raw day totals. */
