@@ -93,17 +93,17 @@ export class KpiMetricEngine extends RedisMetricEngine {
   }
 
   /**
-   * Before 2026-12 the pack kept its own record per contact (`kc:`); it now keeps its fields in the
-   * core's contact record. When any such record is left in Redis (an upgrade), the writer reads it
-   * beside every contact it loads until the last of them has expired, and carries it over at the
-   * contact's first touch (write/kpi-batch.ts importLegacy). One SCAN at start; on a fresh install
-   * it finds nothing and costs nothing after.
+   * Before 2026-12-07 the pack kept its own record per contact (`kc:`); it now keeps its fields in
+   * the core's contact record, and carries an earlier record over at the contact's first touch
+   * (write/kpi-batch.ts importLegacy). A `ct:` record of the earlier layout says so itself; a
+   * `kc:` whose `ct:` has expired does not, so while any `kc:` lives the writer reads one beside
+   * every contact without the pack's state. One SCAN at start (of every master on a cluster) finds
+   * them and the latest expiry among them; after an upgrade's retention it finds nothing.
    */
   override async init(nowMs: number): Promise<void> {
     await super.init(nowMs);
-    if (await anyKeyMatches(this.kpiRedis, this.kpiKeys.kpiContactPattern())) {
-      this.part.legacyFound(nowMs, this.kpiConfig.retention.lateEventHours * 3_600_000);
-    }
+    const lastExpiry = await latestExpiry(this.kpiRedis, this.kpiKeys.kpiContactPattern());
+    if (lastExpiry !== undefined) this.part.legacyFound(nowMs + lastExpiry);
   }
 
   get standardDayHours(): number {
@@ -249,22 +249,28 @@ export class KpiMetricEngine extends RedisMetricEngine {
 }
 
 /**
- * Whether any key matches `pattern`. On a Redis Cluster each master holds only its own slots, and
- * ioredis sends a SCAN (it names no key to route by) to a master picked at random, call by call:
- * one cursor loop there would look at one node, or hand one node's cursor to another. So every
- * master is scanned on its own connection; a single Redis is scanned as before.
+ * The longest remaining time to live (ms) among the keys matching `pattern`, or undefined when none
+ * matches. On a Redis Cluster each master holds only its own slots, and ioredis sends a SCAN (it
+ * names no key to route by) to a master picked at random, call by call: so every master is scanned
+ * on its own connection. A key without expiry counts as a day (none is written without one).
  */
-async function anyKeyMatches(redis: Redis, pattern: string): Promise<boolean> {
+async function latestExpiry(redis: Redis, pattern: string): Promise<number | undefined> {
   const nodes = redis.isCluster ? (redis as unknown as Cluster).nodes('master') : [redis];
+  let latest: number | undefined;
   for (const node of nodes) {
     let cursor = '0';
     do {
       const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (found.length > 0) return true;
       cursor = next;
+      if (found.length === 0) continue;
+      const ttls = await Promise.all(found.map((key) => node.pttl(key)));
+      for (const ttl of ttls) {
+        const left = ttl === -1 ? 86_400_000 : ttl;
+        if (ttl !== -2 && (latest === undefined || left > latest)) latest = left;
+      }
     } while (cursor !== '0');
   }
-  return false;
+  return latest;
 }
 
 /** Figures of one agent or team from its raw day totals. */

@@ -88,8 +88,8 @@ export class Keys {
   kpiBucketPrefix(center: string): string {
     return `${this.center(center)}:kb:`;
   }
-  /** KPI pack's earlier layout (read only, while such records may exist): a contact's leg events,
-   * surveys and contribution; the pack now keeps them in the contact's `ct:` record */
+  /** KPI pack's earlier layout (read only, carried into `ct:` at the contact's first touch): a
+   * contact's leg events, surveys and contribution; the pack now keeps them in the `ct:` record */
   kpiContact(center: string, contactId: string): string {
     return `${this.center(center)}:kc:${contactId}`;
   }

@@ -157,6 +157,66 @@ async function checkRun(run: Run): Promise<void> {
   }
 }
 
+/** The pack's figures of the hand-written cases. Handled contacts count in the core's record, which
+ * an "only" contact lost with it (the core's own expiry rule): the pack's figures are the point. */
+async function kpiFigures(app: FastifyInstance): Promise<Record<string, KpiResult | undefined>> {
+  const out: Record<string, KpiResult | undefined> = {};
+  for (const url of ['window=60m', 'window=today', 'window=today&queue=cards', 'window=today&queue=loans']) {
+    const res = await app.inject({ method: 'GET', url: `/api/v1/metrics?${url}` });
+    expect(res.statusCode, res.body).toBe(200);
+    const { dailyCallsPerAgent: _, ...kpi } = (res.json() as { kpi?: KpiResult }).kpi!;
+    out[url] = kpi as KpiResult;
+  }
+  return out;
+}
+
+const handConfig = {
+  queues: [
+    { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' as const },
+    { id: 'loans', name: { zh: '贷款', en: 'Loans' }, channel: 'voice' as const },
+  ],
+};
+
+/** `before` ingested by one process, its records downgraded, `after` by a restarted one on the same
+ * prefix (with `afterConfig`, at `afterNow`); returns its figures and a reference's (one process, the
+ * current layout throughout) */
+async function upgradeRun(opts: {
+  before: ContractEventInput[];
+  after: ContractEventInput[];
+  mode: (cid: string) => Mode;
+  now: number;
+  afterConfig?: typeof handConfig & { retention?: { lateEventHours: number } };
+  afterNow?: number;
+  check?: (restarted: Awaited<ReturnType<typeof engineApp>>) => Promise<void>;
+}) {
+  const reference = await engineApp({ now: opts.now, config: handConfig });
+  let first: Awaited<ReturnType<typeof engineApp>> | undefined = await engineApp({ now: opts.now, config: handConfig });
+  let restarted: Awaited<ReturnType<typeof engineApp>> | undefined;
+  try {
+    await reference.ingest(opts.before);
+    await first.ingest(opts.before);
+    await downgrade(first.app.redis, first.app.keys, 'default', opts.mode);
+    const prefix = first.prefix;
+    const kcLeft = (await scanAll(first.app.redis, first.app.keys.kpiContactPattern())).length;
+    await first.app.close();
+    first = undefined;
+    restarted = await engineApp({ now: opts.now, config: opts.afterConfig ?? handConfig, prefix });
+    await opts.check?.(restarted);
+    if (opts.afterNow !== undefined) {
+      restarted.clock.set(opts.afterNow);
+      reference.clock.set(opts.afterNow);
+    }
+    await reference.ingest(opts.after);
+    const out = await restarted.ingest(opts.after);
+    expect(out.outcomes.map((o) => o.status)).toEqual(opts.after.map(() => 'accepted'));
+    return { kcLeft, got: await kpiFigures(restarted.app), want: await kpiFigures(reference.app) };
+  } finally {
+    await reference.app.close();
+    await first?.app.close();
+    await restarted?.app.close();
+  }
+}
+
 describe('KPI pack: upgrade from a record of its own per contact', () => {
   it(
     `continues every KPI figure exactly across the upgrade for ${NUM_RUNS} random histories`,
@@ -169,12 +229,7 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
   // The random histories rarely send a late event for a carried-over contact, which is when what
   // was carried over is read again (a re-derivation): each case below forces one.
   it('re-derives a carried-over contact from what the upgrade kept: customer ids, derived state, mirrors', async () => {
-    const config = {
-      queues: [
-        { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' as const },
-        { id: 'loans', name: { zh: '贷款', en: 'Loans' }, channel: 'voice' as const },
-      ],
-    };
+    const config = handConfig;
     const t = T0 + min(10);
     const before: ContractEventInput[] = [
       // kept: a customer id, only in the earlier record's mirror of the queued event
@@ -199,19 +254,6 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
     // pack has it among the carried-over mirrors
     const resent = [before[4]!];
     const now = t + min(8);
-    const figures = async (app: FastifyInstance): Promise<Record<string, KpiResult | undefined>> => {
-      const out: Record<string, KpiResult | undefined> = {};
-      for (const url of ['window=60m', 'window=today', 'window=today&queue=cards', 'window=today&queue=loans']) {
-        const res = await app.inject({ method: 'GET', url: `/api/v1/metrics?${url}` });
-        expect(res.statusCode, res.body).toBe(200);
-        // handled contacts count in the core's record, which the "only" case lost with it (the
-        // core's own expiry rule): the pack's figures are the point here
-        const { dailyCallsPerAgent: _, ...kpi } = (res.json() as { kpi?: KpiResult }).kpi!;
-        out[url] = kpi as KpiResult;
-      }
-      return out;
-    };
-
     const reference = await engineApp({ now, config });
     let upgraded: Awaited<ReturnType<typeof engineApp>> | undefined = await engineApp({ now, config });
     let restarted: Awaited<ReturnType<typeof engineApp>> | undefined;
@@ -229,7 +271,7 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
       const out = await restarted.ingest(after);
       expect(out.outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
       expect((await restarted.ingest(resent)).outcomes[0]!.status).toBe('accepted');
-      expect(await figures(restarted.app)).toEqual(await figures(reference.app));
+      expect(await kpiFigures(restarted.app)).toEqual(await kpiFigures(reference.app));
       // carried over: the earlier records are no longer needed, the contact records hold it all
       const keep = await restarted.app.redis.hgetall(restarted.app.keys.contact('default', 'keep'));
       expect(keep.kz).toBeDefined();
@@ -242,5 +284,41 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
       await restarted?.app.close();
     }
   });
-});
+  // Found in review (2026-12-07): a per-process window alone let these contacts count again.
+  const t = T0 + min(10);
+  const plain: ContractEventInput[] = [
+    { id: 'p1', type: 'contact.queued', ts: t, contactId: 'plain', queue: 'cards', channel: 'voice' },
+    { id: 'p2', type: 'contact.answered', ts: t + sec(30), contactId: 'plain', agentId: 'ag1' },
+    { id: 'p3', type: 'contact.ended', ts: t + min(4), contactId: 'plain', agentId: 'ag1' },
+  ];
+  const plainWrap: ContractEventInput[] = [{ id: 'p4', type: 'contact.wrapped', ts: t + min(5), contactId: 'plain', agentId: 'ag1' }];
 
+  it('takes an earlier-layout contact record as applied in a process started after every earlier record expired', async () => {
+    // the earlier record expires before the core's (whose deadline also counts the wrap-up): a
+    // process started then finds no kc: at all, yet the ct: record still tells its layout
+    const r = await upgradeRun({ before: plain, after: plainWrap, mode: () => 'lost', now: t + min(40) });
+    expect(r.kcLeft).toBe(0);
+    expect(r.got).toEqual(r.want);
+  });
+
+  it('reads earlier records until the last of them expires, also when lateEventHours is lowered at the upgrade', async () => {
+    // only the earlier record is left (a survey after the wrap-up moved its deadline, not the core
+    // record's): nothing in ct: tells of it, so it is read while earlier records may live, which the
+    // earlier build's 48 h rule decides, not the new configuration's 2 h
+    const surveyAt = t + 4 * 3_600_000; // past a window of the new 2 h lateEvent + 30 min from the start
+    const r = await upgradeRun({
+      before: [...plain, { id: 'p5', type: 'survey.rated', ts: t + min(6), contactId: 'plain', rating: 5, via: 'sms' }],
+      after: [{ id: 'p6', type: 'survey.rated', ts: surveyAt, contactId: 'plain', rating: 1, via: 'sms' }],
+      mode: () => 'only',
+      now: t + min(40),
+      afterConfig: { ...handConfig, retention: { lateEventHours: 2 } },
+      afterNow: surveyAt + sec(5),
+      check: async (restarted) => {
+        // written under the earlier 48 h rule
+        expect(await restarted.app.redis.pttl(restarted.app.keys.kpiContact('default', 'plain'))).toBeGreaterThan(40 * 3_600_000);
+      },
+    });
+    expect(r.kcLeft).toBe(1);
+    expect(r.got).toEqual(r.want);
+  });
+});

@@ -41,6 +41,16 @@ describe('recordExpiry: a contact record lives until its last event + lateEvent'
     expect(recordExpiry(r.x, now - hour, late, step, lastTs)).toEqual({ expiresAt: r.expiresAt });
   });
 
+  it('a record written within a minute of its deadline gets its expiry again, in case it expired meanwhile', () => {
+    const first = recordExpiry(undefined, now, late, step, now);
+    const soon = first.expiresAt! - 30_000;
+    // an event already covered (a late one, or a survey) written 30 s before the deadline: should
+    // the key expire before the write lands, the HSET recreates it and this expiry still bounds it
+    expect(recordExpiry(first.x, now + 60_000, late, step, soon)).toEqual({ expireIn: 30_000, expiresAt: first.expiresAt });
+    // a minute and more before it, nothing goes out
+    expect(recordExpiry(first.x, now + 60_000, late, step, first.expiresAt! - 60_000)).toEqual({ expiresAt: first.expiresAt });
+  });
+
   it('a record whose need is already past expires within a second and is not held', () => {
     const r = recordExpiry(undefined, now - late - 2 * step - 5_000, late, step, now);
     expect(r).toEqual({ expireIn: 1000 });

@@ -34,8 +34,8 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *                    longer had; x = the shared expiry deadline (the later of both parts' needs)
  *   kc:<contactId>   the earlier layout (until 2026-12): the same as its own record, with mirrors of
  *                    the contact's events (e:, the customer id sixth), s:, a, v, z, x. Never written
- *                    now; read beside a contact while such records may exist, and carried into ct:
- *                    at the contact's first touch (importLegacy)
+ *                    now; read at the first touch of a ct: record of that layout (isEarlierLayout)
+ *                    and carried into it (importLegacy)
  *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item, x
  *   kb:…             counter buckets, the core's layout (metrics/write/buckets.ts)
  *   kad:<day>        agentId US field → that local day's ratings
@@ -331,9 +331,8 @@ function computeKpiBatch(
   };
 
   /**
-   * A contact record without the pack's state (`kz`) read while earlier-layout records may exist
-   * (its legacy entry): carried over before anything else touches it, so the batch continues it
-   * exactly. The earlier record's state, items and surveys move into `ct:`; its mirrors of events
+   * A contact record of the earlier layout (isEarlierLayout; its legacy entry): carried over
+   * before anything else touches it, so the batch continues it exactly. The earlier record's state, items and surveys move into `ct:`; its mirrors of events
    * the core's record no longer has become `ke:`; customer ids go into the core's `e:` values.
    * Without an earlier record (it expired before the core's, whose deadline also counts ended and
    * wrapped events) its contribution was applied all the same: the state derived from the
@@ -630,18 +629,28 @@ function computeKpiBatch(
   return { statuses, accepted, changed, sealed, records };
 }
 
+/**
+ * A contact record of the layout before one record per contact (2026-12-07): the pack's leg events
+ * are stored but not its state, which lived in `kc:<contactId>`. Every record the pack has written
+ * since carries `kz`, and the core's own events alone (ended, wrapped) are not leg events.
+ */
+export function isEarlierLayout(h: ReadonlyMap<string, string>): boolean {
+  if (h.has('kz')) return false;
+  for (const [f, v] of h) if (f.startsWith('e:') && kpiEventType(Number(v.slice(0, v.indexOf(US))))) return true;
+  return false;
+}
+
 /** The KPI pack as a part of the center writer (metrics/write/center-writer.ts). */
 export class KpiWriterPart implements WriterPart {
-  /** until when records of the earlier layout (`kc:`) may exist (ms; 0: none found, see legacyFound) */
+  /** until when a contact's earlier-layout record may exist without its `ct:` record (ms; 0:
+   * none found, see legacyFound) */
   private legacyUntil = 0;
 
   constructor(private readonly keys: Keys) {}
 
-  /** Earlier-layout records were found at `now` (KpiMetricEngine.init). One lives until its last
-   * event + lateEvent, rounded up with up to two steps of headroom, and its last event was at most
-   * a minute (the future tolerance) after now: three steps cover both. */
-  legacyFound(now: number, late: number): void {
-    this.legacyUntil = Math.max(this.legacyUntil, now + late + 3 * expiryStep(late));
+  /** Earlier-layout records exist, the last of them until `until` (KpiMetricEngine.init). */
+  legacyFound(until: number): void {
+    this.legacyUntil = Math.max(this.legacyUntil, until);
   }
 
   owns(e: ContractEvent): boolean {
@@ -656,8 +665,19 @@ export class KpiWriterPart implements WriterPart {
     return kpiRecordKey(this.keys, center, e);
   }
 
-  legacyKey(center: string, contactId: string, now: number): string | undefined {
-    return now < this.legacyUntil ? this.keys.kpiContact(center, contactId) : undefined;
+  /**
+   * A `ct:` record of the earlier layout always needs its `kc:` (else its contribution would be
+   * applied again). An earlier `kc:` can also outlive its `ct:` (a survey after the wrap-up moved
+   * only its deadline), so while any may exist, every contact without the pack's state needs it:
+   * new ones too, whose `kc:` is then found empty.
+   */
+  needsLegacy(h: ReadonlyMap<string, string>, now: number): boolean {
+    if (h.has('kz')) return false;
+    return now < this.legacyUntil || isEarlierLayout(h);
+  }
+
+  legacyKey(center: string, contactId: string): string {
+    return this.keys.kpiContact(center, contactId);
   }
 
   compute: WriterPart['compute'] = (center, events, settings, state, ops) => computeKpiBatch(this.keys, center, events, settings, state, ops);

@@ -39,8 +39,6 @@ export interface Prefetch {
   after: number;
   contacts: string[];
   records: string[];
-  /** each contact's earlier-layout record was read too, after the records (WriterPart.legacyKey) */
-  legacy: boolean;
   agents: string[];
   /** agent US eventId of the batch's agent events, in order */
   zKeys: string[];

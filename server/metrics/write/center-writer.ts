@@ -33,8 +33,8 @@ export interface PartState {
   /** the contacts the core wrote; the part adds its fields to their writes, and adds entries for
    * the contacts only its own events touched, so each contact is one HSET */
   pending: Map<string, PendingContact>;
-  /** while records of an earlier layout may exist (legacyKey): for each contact read from Redis
-   * for this batch, what was read there (empty: none). A contact without an entry has none. */
+  /** for each contact whose earlier-layout record was read (the part's needsLegacy), what that
+   * record (legacyKey) holds (empty: none, or it expired). Without an entry: the current layout. */
   legacy: ReadonlyMap<string, Map<string, string>>;
 }
 
@@ -51,9 +51,11 @@ export interface WriterPart {
   contactOf(e: ContractEvent): string | undefined;
   /** a record of the part's own an event needs, or undefined */
   recordKey(center: string, e: ContractEvent): string | undefined;
-  /** the key of a contact's record in an earlier layout, to read beside its contact record while
-   * such records may still exist; undefined when none can */
-  legacyKey(center: string, contactId: string, now: number): string | undefined;
+  /** whether a contact's record in an earlier layout of the part (legacyKey) must be read before
+   * the contact record `h` (as read from Redis, or held) is touched, to be carried over */
+  needsLegacy(h: ReadonlyMap<string, string>, now: number): boolean;
+  /** the key of a contact's record in the earlier layout */
+  legacyKey(center: string, contactId: string): string;
   compute(center: string, events: readonly ContractEvent[], settings: CoreSettings, state: PartState, ops: WriteOps): PartResult;
 }
 
@@ -208,12 +210,11 @@ export class CenterWriter {
         records.push(key);
       }
     }
-    const legacy = this.legacyKeys(center, contacts, now);
     this.stats.loads++;
     const reply = this.redis.loadState(
       this.keys.center(center),
       JSON.stringify({
-        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records, ...legacy],
+        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records],
         a: agents.map((ag) => this.agentKeys(center, ag)),
         z,
         q: st.qmap === undefined,
@@ -221,19 +222,7 @@ export class CenterWriter {
     );
     // a read that fails is seen by the batch it belongs to
     reply.catch(() => undefined);
-    return { epoch: st.epoch, after: st.computes, contacts, records, legacy: legacy.length > 0, agents, zKeys, reply };
-  }
-
-  /** the earlier-layout keys to read beside these contacts' records: one per contact, or none */
-  private legacyKeys(center: string, contacts: readonly string[], now: number): string[] {
-    const out: string[] = [];
-    if (!this.part) return out;
-    for (const cid of contacts) {
-      const key = this.part.legacyKey(center, cid, now);
-      if (key === undefined) return [];
-      out.push(key);
-    }
-    return out;
+    return { epoch: st.epoch, after: st.computes, contacts, records, agents, zKeys, reply };
   }
 
   private agentKeys(center: string, ag: string): [string, string] {
@@ -312,11 +301,8 @@ export class CenterWriter {
     const now = job.settings.now;
     const stale = st.writtenSince(pf.after);
     const loaded = new Map<string, Map<string, string>>();
-    const legacyLoaded = new Map<string, Map<string, string>>();
     pf.contacts.forEach((cid, i) => loaded.set(`c:${cid}`, mapOf(r[1][i] ?? [])));
     pf.records.forEach((key, i) => loaded.set(`r:${key}`, mapOf(r[1][pf.contacts.length + i] ?? [])));
-    const legacyAt = pf.contacts.length + pf.records.length;
-    if (pf.legacy) pf.contacts.forEach((cid, i) => legacyLoaded.set(cid, mapOf(r[1][legacyAt + i] ?? [])));
     pf.agents.forEach((ag, i) => {
       if (!st.agents.has(ag)) st.agents.set(ag, agentHead(r[2][i]!));
     });
@@ -330,7 +316,6 @@ export class CenterWriter {
     // every record the batch needs: held, read ahead (unless written since), or read now
     const contacts = new Map<string, ContactRecord>();
     const records = new Map<string, Map<string, string>>();
-    const legacy = new Map<string, Map<string, string>>();
     const missingContacts: string[] = [];
     const missingRecords: string[] = [];
     const needContact = (cid: string): void => {
@@ -338,12 +323,8 @@ export class CenterWriter {
       const held = st.contacts.get(cid);
       const pre = loaded.get(`c:${cid}`);
       if (usable(held, now)) contacts.set(cid, held.h);
-      else if (pre && !stale?.has(`c:${cid}`)) {
-        contacts.set(cid, pre);
-        // nothing writes the earlier layout any more: what the read found there is current
-        const old = legacyLoaded.get(cid);
-        if (old) legacy.set(cid, old);
-      } else if (!missingContacts.includes(cid)) {
+      else if (pre && !stale?.has(`c:${cid}`)) contacts.set(cid, pre);
+      else if (!missingContacts.includes(cid)) {
         if (pre) this.stats.reread++;
         missingContacts.push(cid);
       }
@@ -373,19 +354,14 @@ export class CenterWriter {
     if (missingContacts.length + missingRecords.length + missingAgents.length + recheck.length > 0) {
       // records a batch computed after the read-ahead wrote and then let go, or evicted ones
       const cut = (k: string) => k.indexOf(US);
-      const legacyKeys = this.legacyKeys(center, missingContacts, now);
       const m = await this.readNow(center, st, epoch, {
-        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords, ...legacyKeys],
+        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
         a: missingAgents.map((ag) => this.agentKeys(center, ag)),
         z: recheck.flatMap((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
       });
       if (!m) return undefined;
       missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));
       missingRecords.forEach((key, i) => records.set(key, mapOf(m[1][missingContacts.length + i] ?? [])));
-      if (legacyKeys.length > 0) {
-        const at = missingContacts.length + missingRecords.length;
-        missingContacts.forEach((cid, i) => legacy.set(cid, mapOf(m[1][at + i] ?? [])));
-      }
       missingAgents.forEach((ag, i) => {
         if (!st.agents.has(ag)) st.agents.set(ag, agentHead(m[2][i]!));
       });
@@ -393,6 +369,8 @@ export class CenterWriter {
         if (m[3][i] !== null && m[3][i] !== undefined) known.add(k);
       });
     }
+    const legacy = await this.legacyRecords(center, st, epoch, contacts, now);
+    if (!legacy) return undefined;
     const agents = new Map<string, AgentHead>();
     for (const e of job.coreEvents) if (e.type === 'agent.state') agents.set(e.agentId, st.agents.get(e.agentId)!);
 
@@ -412,6 +390,30 @@ export class CenterWriter {
       });
     }
     return { contacts, records, legacy, agents, known, timelines };
+  }
+
+  /**
+   * The earlier-layout records the part needs for the batch's contacts (an upgrade's leftovers,
+   * gone once their retention has passed), read now: one more read, for the batches that touch
+   * such contacts only. Nothing writes the earlier layout any more, so what it finds is current.
+   */
+  private async legacyRecords(
+    center: string,
+    st: CenterState,
+    epoch: number,
+    contacts: ReadonlyMap<string, ContactRecord>,
+    now: number,
+  ): Promise<Map<string, Map<string, string>> | undefined> {
+    const legacy = new Map<string, Map<string, string>>();
+    const part = this.part;
+    if (!part) return legacy;
+    const earlier: string[] = [];
+    for (const [cid, h] of contacts) if (part.needsLegacy(h, now)) earlier.push(cid);
+    if (earlier.length === 0) return legacy;
+    const r = await this.readNow(center, st, epoch, { h: earlier.map((cid) => part.legacyKey(center, cid)) });
+    if (!r) return undefined;
+    earlier.forEach((cid, i) => legacy.set(cid, mapOf(r[1][i] ?? [])));
+    return legacy;
   }
 
   private computeAndApply(center: string, st: CenterState, job: Job, input: NonNullable<Awaited<ReturnType<CenterWriter['prepare']>>>): void {
