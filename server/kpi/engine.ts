@@ -97,13 +97,17 @@ export class KpiMetricEngine extends RedisMetricEngine {
    * the core's contact record, and carries an earlier record over at the contact's first touch
    * (write/kpi-batch.ts importLegacy). A `ct:` record of the earlier layout says so itself; a
    * `kc:` whose `ct:` has expired does not, so while any `kc:` lives the writer reads one beside
-   * every contact without the pack's state. One SCAN at start (of every master on a cluster) finds
-   * them and the latest expiry among them; after an upgrade's retention it finds nothing.
+   * every contact without the pack's state. A SCAN at start (of every master on a cluster) finds
+   * them and the latest expiry among them. It walks the whole keyspace, so the first scan that
+   * finds none leaves a marker and later starts skip it: nothing writes `kc:` any more.
    */
   override async init(nowMs: number): Promise<void> {
     await super.init(nowMs);
+    const marker = this.kpiKeys.kpiLayoutChecked();
+    if ((await this.kpiRedis.exists(marker)) === 1) return;
     const lastExpiry = await latestExpiry(this.kpiRedis, this.kpiKeys.kpiContactPattern());
     if (lastExpiry !== undefined) this.part.legacyFound(nowMs + lastExpiry);
+    else await this.kpiRedis.set(marker, '1');
   }
 
   get standardDayHours(): number {

@@ -39,6 +39,8 @@
  * |                                       |        | sealGen / sealEpoch (see metrics/sealed.ts), wv = the    |                           |
  * |                                       |        | writer version (fence of metrics/write/center-writer.ts) |                           |
  * | {p:c}:trend:<viewId>                  | hash   | minute start (s) → JSON trend point of a wall view       | 2 h after last write      |
+ * | {p:kpi}:layout                        | string | "1": a start-up scan found no earlier-layout kc: record   | none (tiny)               |
+ * |                                       |        | left, so later starts skip the scan (kpi/engine.ts)      |                           |
  * | {p:alerts}:lease                      | string | id of the server process that evaluates alerts (SET NX PX) | leaseMs, renewed       |
  * | {p:alerts}:rules                      | string | JSON thresholds document {version, updatedAt, by, rules} | none (admin edits)        |
  * | {p:alerts}:audit                      | stream | threshold/forecast changes: who, when, old → new         | MAXLEN ~ 100000           |
@@ -96,6 +98,10 @@ export class Keys {
   /** SCAN pattern of every center's kpiContact keys */
   kpiContactPattern(): string {
     return `{${this.prefix}:*}:kc:*`;
+  }
+  /** set once a start-up scan found no kpiContact key left (nothing writes them any more) */
+  kpiLayoutChecked(): string {
+    return `{${this.prefix}:kpi}:layout`;
   }
   kpiIvrSession(center: string, sessionId: string): string {
     return `${this.center(center)}:ki:${sessionId}`;

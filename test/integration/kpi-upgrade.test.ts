@@ -67,6 +67,8 @@ async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
  */
 async function downgrade(redis: Redis, keys: Keys, center: string, mode: (cid: string) => Mode): Promise<Record<Mode, number>> {
   const counts: Record<Mode, number> = { keep: 0, lost: 0, only: 0 };
+  // the earlier build never marked its Redis as scanned
+  await redis.del(keys.kpiLayoutChecked());
   const prefix = `${keys.contact(center, '')}`;
   for (const ctKey of await scanAll(redis, `${prefix}*`)) {
     const cid = ctKey.slice(prefix.length);
@@ -296,7 +298,14 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
   it('takes an earlier-layout contact record as applied in a process started after every earlier record expired', async () => {
     // the earlier record expires before the core's (whose deadline also counts the wrap-up): a
     // process started then finds no kc: at all, yet the ct: record still tells its layout
-    const r = await upgradeRun({ before: plain, after: plainWrap, mode: () => 'lost', now: t + min(40) });
+    const r = await upgradeRun({
+      before: plain,
+      after: plainWrap,
+      mode: () => 'lost',
+      now: t + min(40),
+      // its scan found none: later starts skip it
+      check: async (restarted) => expect(await restarted.app.redis.exists(restarted.app.keys.kpiLayoutChecked())).toBe(1),
+    });
     expect(r.kcLeft).toBe(0);
     expect(r.got).toEqual(r.want);
   });
@@ -314,6 +323,8 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
       afterConfig: { ...handConfig, retention: { lateEventHours: 2 } },
       afterNow: surveyAt + sec(5),
       check: async (restarted) => {
+        // no marker while earlier records are left
+        expect(await restarted.app.redis.exists(restarted.app.keys.kpiLayoutChecked())).toBe(0);
         // written under the earlier 48 h rule
         expect(await restarted.app.redis.pttl(restarted.app.keys.kpiContact('default', 'plain'))).toBeGreaterThan(40 * 3_600_000);
       },
