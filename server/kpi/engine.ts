@@ -19,6 +19,7 @@ import { RedisMetricEngine, contactDim } from '../metrics/engine.ts';
 import { buildPlan, fineRetention, pieceKeysOf, windowPlan, type FineRetention, type Piece, type Plan } from '../metrics/plan.ts';
 import { SealedPieceCache } from '../metrics/sealed.ts';
 import type { IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
+import { expiryStep } from '../metrics/write/core-batch.ts';
 import { KpiWriterPart } from './write/kpi-batch.ts';
 
 interface KpiScripts {
@@ -98,15 +99,17 @@ export class KpiMetricEngine extends RedisMetricEngine {
    * (write/kpi-batch.ts importLegacy). A `ct:` record of the earlier layout says so itself; a
    * `kc:` whose `ct:` has expired does not, so while any `kc:` lives the writer reads one beside
    * every contact without the pack's state. A SCAN at start (of every master on a cluster) finds
-   * them and the latest expiry among them. It walks the whole keyspace, so the first scan that
-   * finds none leaves a marker and later starts skip it: nothing writes `kc:` any more.
+   * them and the latest expiry among them (plus a step, for the scan's own time). It walks the
+   * whole keyspace, so the first scan that finds none leaves a marker and later starts skip it:
+   * nothing writes `kc:` any more.
    */
   override async init(nowMs: number): Promise<void> {
     await super.init(nowMs);
     const marker = this.kpiKeys.kpiLayoutChecked();
     if ((await this.kpiRedis.exists(marker)) === 1) return;
-    const lastExpiry = await latestExpiry(this.kpiRedis, this.kpiKeys.kpiContactPattern());
-    if (lastExpiry !== undefined) this.part.legacyFound(nowMs + lastExpiry);
+    const late = this.kpiConfig.retention.lateEventHours * 3_600_000;
+    const lastExpiry = await latestExpiry(this.kpiRedis, this.kpiKeys.kpiContactPattern(), late);
+    if (lastExpiry !== undefined) this.part.legacyFound(nowMs + lastExpiry + expiryStep(late));
     else await this.kpiRedis.set(marker, '1');
   }
 
@@ -256,9 +259,11 @@ export class KpiMetricEngine extends RedisMetricEngine {
  * The longest remaining time to live (ms) among the keys matching `pattern`, or undefined when none
  * matches. On a Redis Cluster each master holds only its own slots, and ioredis sends a SCAN (it
  * names no key to route by) to a master picked at random, call by call: so every master is scanned
- * on its own connection. A key without expiry counts as a day (none is written without one).
+ * on its own connection. A key found without expiry gets `ttl`: the earlier build could recreate a
+ * record that expired between its read and its write without one, and such a key would otherwise
+ * keep the upgrade's window open at every start, for ever.
  */
-async function latestExpiry(redis: Redis, pattern: string): Promise<number | undefined> {
+async function latestExpiry(redis: Redis, pattern: string, ttl: number): Promise<number | undefined> {
   const nodes = redis.isCluster ? (redis as unknown as Cluster).nodes('master') : [redis];
   let latest: number | undefined;
   for (const node of nodes) {
@@ -268,9 +273,11 @@ async function latestExpiry(redis: Redis, pattern: string): Promise<number | und
       cursor = next;
       if (found.length === 0) continue;
       const ttls = await Promise.all(found.map((key) => node.pttl(key)));
-      for (const ttl of ttls) {
-        const left = ttl === -1 ? 86_400_000 : ttl;
-        if (ttl !== -2 && (latest === undefined || left > latest)) latest = left;
+      for (const [i, left] of ttls.entries()) {
+        if (left === -2) continue; // expired meanwhile
+        if (left === -1) await node.pexpire(found[i]!, ttl);
+        const until = left === -1 ? ttl : left;
+        if (latest === undefined || until > latest) latest = until;
       }
     } while (cursor !== '0');
   }

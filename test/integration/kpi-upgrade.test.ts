@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import type { ContractEvent } from '../../shared/contract/events.ts';
 import { FakeClock } from '../../server/clock.ts';
 import { US } from '../../server/metrics/codec.ts';
-import type { Keys } from '../../server/redis/keys.ts';
 import { deliveryArb, describeEvents, type Delivery } from '../support/event-generators.ts';
 import { ceilSecond, compareAt, iso8 } from '../support/kpi-compare.ts';
 import { kpiHistoryArb, type KpiHistory } from '../support/kpi-event-generators.ts';
@@ -13,6 +12,9 @@ import { serverProcesses } from '../support/server-processes.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { KpiResult } from '../../shared/contract/kpi-api.ts';
 import { engineApp, min, sec, T0 } from './engine-helpers.ts';
+import type { RedisMetricEngine } from '../../server/metrics/engine.ts';
+import { Keys } from '../../server/redis/keys.ts';
+import { testRedisClient, uniquePrefix } from '../support/redis.ts';
 
 /**
  * Upgrading from the KPI pack's earlier layout, a record of its own per contact (`kc:`) beside the
@@ -331,5 +333,31 @@ describe('KPI pack: upgrade from a record of its own per contact', () => {
     });
     expect(r.kcLeft).toBe(1);
     expect(r.got).toEqual(r.want);
+  });
+  it('gives an earlier record left without expiry one at start, and reads earlier records ahead while they may live', async () => {
+    // the earlier build sent PEXPIRE only when a deadline moved: a record that expired between its
+    // read and its write came back without one, and would keep the window open at every start
+    const prefix = uniquePrefix('kpiupg');
+    const stray = new Keys(prefix).kpiContact('default', 'stray');
+    const raw = testRedisClient();
+    try {
+      await raw.hset(stray, 'e:q1', ['0', String(t - min(5)), 'cards', 'voice', '', ''].join(US), 'x', String(t));
+    } finally {
+      raw.disconnect();
+    }
+    const app = await engineApp({ now: t + min(1), config: handConfig, prefix });
+    try {
+      const ttl = await app.app.redis.pttl(stray);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(48 * 3_600_000);
+      // the window is open (a kc: may have lost its ct:): a new contact's kc: is read with its ct:,
+      // in the one read of the batch, not in a second one that would wait for the previous write
+      const out = await app.ingest([{ id: 'n1', type: 'contact.queued', ts: t + sec(30), contactId: 'new1', queue: 'cards', channel: 'voice' }]);
+      expect(out.outcomes.map((o) => o.status)).toEqual(['accepted']);
+      expect((app.engine as RedisMetricEngine).writerStats).toMatchObject({ batches: 1, loads: 1 });
+      expect(await app.app.redis.exists(app.app.keys.kpiLayoutChecked())).toBe(0);
+    } finally {
+      await app.app.close();
+    }
   });
 });

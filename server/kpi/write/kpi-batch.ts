@@ -34,8 +34,9 @@ import { byEventOrder, bytesLess, eventLess } from '../../metrics/write/order.ts
  *                    longer had; x = the shared expiry deadline (the later of both parts' needs)
  *   kc:<contactId>   the earlier layout (until 2026-12): the same as its own record, with mirrors of
  *                    the contact's events (e:, the customer id sixth), s:, a, v, z, x. Never written
- *                    now; read at the first touch of a ct: record of that layout (isEarlierLayout)
- *                    and carried into it (importLegacy)
+ *                    now; read at the first touch of a ct: record of that layout (isEarlierLayout),
+ *                    and of every contact without kz while such records may outlive their ct:
+ *                    (KpiWriterPart.legacyWindow), and carried into ct: (importLegacy)
  *   ki:<sessionId> / kbs:<sessionId>   x:<id> = the session's events, a = the counted exit's item, x
  *   kb:…             counter buckets, the core's layout (metrics/write/buckets.ts)
  *   kad:<day>        agentId US field → that local day's ratings
@@ -520,7 +521,8 @@ function computeKpiBatch(
     const h = pending.h;
     ent = { h, pending, added: pending.added.filter((e) => kpiEventType(e.t)), surveyTs: [], surveys: false };
     contacts.set(cid, ent);
-    // a record read while earlier-layout records may exist, not yet carried over
+    // a record of the earlier layout, or any without kz while such records may outlive their ct:
+    // (the writer read its kc: then: WriterPart.needsLegacy), not yet carried over
     const old = state.legacy.get(cid);
     if (old !== undefined && !h.has('kz')) importLegacy(ent, old);
     for (const f of h.keys()) {
@@ -674,6 +676,10 @@ export class KpiWriterPart implements WriterPart {
   needsLegacy(h: ReadonlyMap<string, string>, now: number): boolean {
     if (h.has('kz')) return false;
     return now < this.legacyUntil || isEarlierLayout(h);
+  }
+
+  legacyWindow(now: number): boolean {
+    return now < this.legacyUntil;
   }
 
   legacyKey(center: string, contactId: string): string {

@@ -39,6 +39,8 @@ export interface Prefetch {
   after: number;
   contacts: string[];
   records: string[];
+  /** each contact's earlier-layout record was read too, after the records (WriterPart.legacyWindow) */
+  legacy: boolean;
   agents: string[];
   /** agent US eventId of the batch's agent events, in order */
   zKeys: string[];

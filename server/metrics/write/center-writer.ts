@@ -54,6 +54,9 @@ export interface WriterPart {
   /** whether a contact's record in an earlier layout of the part (legacyKey) must be read before
    * the contact record `h` (as read from Redis, or held) is touched, to be carried over */
   needsLegacy(h: ReadonlyMap<string, string>, now: number): boolean;
+  /** while earlier-layout records may exist without their contact record, which nothing in that
+   * record tells: then every contact's is read ahead with it (needsLegacy holds for new ones) */
+  legacyWindow(now: number): boolean;
   /** the key of a contact's record in the earlier layout */
   legacyKey(center: string, contactId: string): string;
   compute(center: string, events: readonly ContractEvent[], settings: CoreSettings, state: PartState, ops: WriteOps): PartResult;
@@ -210,11 +213,12 @@ export class CenterWriter {
         records.push(key);
       }
     }
+    const legacy = this.legacyAhead(center, contacts, now);
     this.stats.loads++;
     const reply = this.redis.loadState(
       this.keys.center(center),
       JSON.stringify({
-        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records],
+        h: [...contacts.map((cid) => this.keys.contact(center, cid)), ...records, ...legacy],
         a: agents.map((ag) => this.agentKeys(center, ag)),
         z,
         q: st.qmap === undefined,
@@ -222,7 +226,15 @@ export class CenterWriter {
     );
     // a read that fails is seen by the batch it belongs to
     reply.catch(() => undefined);
-    return { epoch: st.epoch, after: st.computes, contacts, records, agents, zKeys, reply };
+    return { epoch: st.epoch, after: st.computes, contacts, records, legacy: legacy.length > 0, agents, zKeys, reply };
+  }
+
+  /** the earlier-layout records to read with these contacts' records, while the part's window is
+   * open (a read issued ahead cannot be stale for them: nothing writes that layout any more) */
+  private legacyAhead(center: string, contacts: readonly string[], now: number): string[] {
+    const part = this.part;
+    if (!part?.legacyWindow(now)) return [];
+    return contacts.map((cid) => part.legacyKey(center, cid));
   }
 
   private agentKeys(center: string, ag: string): [string, string] {
@@ -301,8 +313,11 @@ export class CenterWriter {
     const now = job.settings.now;
     const stale = st.writtenSince(pf.after);
     const loaded = new Map<string, Map<string, string>>();
+    const legacyLoaded = new Map<string, Map<string, string>>();
     pf.contacts.forEach((cid, i) => loaded.set(`c:${cid}`, mapOf(r[1][i] ?? [])));
     pf.records.forEach((key, i) => loaded.set(`r:${key}`, mapOf(r[1][pf.contacts.length + i] ?? [])));
+    const legacyAt = pf.contacts.length + pf.records.length;
+    if (pf.legacy) pf.contacts.forEach((cid, i) => legacyLoaded.set(cid, mapOf(r[1][legacyAt + i] ?? [])));
     pf.agents.forEach((ag, i) => {
       if (!st.agents.has(ag)) st.agents.set(ag, agentHead(r[2][i]!));
     });
@@ -316,6 +331,7 @@ export class CenterWriter {
     // every record the batch needs: held, read ahead (unless written since), or read now
     const contacts = new Map<string, ContactRecord>();
     const records = new Map<string, Map<string, string>>();
+    const legacy = new Map<string, Map<string, string>>();
     const missingContacts: string[] = [];
     const missingRecords: string[] = [];
     const needContact = (cid: string): void => {
@@ -323,8 +339,11 @@ export class CenterWriter {
       const held = st.contacts.get(cid);
       const pre = loaded.get(`c:${cid}`);
       if (usable(held, now)) contacts.set(cid, held.h);
-      else if (pre && !stale?.has(`c:${cid}`)) contacts.set(cid, pre);
-      else if (!missingContacts.includes(cid)) {
+      else if (pre && !stale?.has(`c:${cid}`)) {
+        contacts.set(cid, pre);
+        const old = legacyLoaded.get(cid);
+        if (old) legacy.set(cid, old);
+      } else if (!missingContacts.includes(cid)) {
         if (pre) this.stats.reread++;
         missingContacts.push(cid);
       }
@@ -354,14 +373,19 @@ export class CenterWriter {
     if (missingContacts.length + missingRecords.length + missingAgents.length + recheck.length > 0) {
       // records a batch computed after the read-ahead wrote and then let go, or evicted ones
       const cut = (k: string) => k.indexOf(US);
+      const legacyKeys = this.legacyAhead(center, missingContacts, now);
       const m = await this.readNow(center, st, epoch, {
-        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords],
+        h: [...missingContacts.map((cid) => this.keys.contact(center, cid)), ...missingRecords, ...legacyKeys],
         a: missingAgents.map((ag) => this.agentKeys(center, ag)),
         z: recheck.flatMap((k) => [this.keys.agentTimeline(center, k.slice(0, cut(k))), k.slice(cut(k) + 1)]),
       });
       if (!m) return undefined;
       missingContacts.forEach((cid, i) => contacts.set(cid, mapOf(m[1][i] ?? [])));
       missingRecords.forEach((key, i) => records.set(key, mapOf(m[1][missingContacts.length + i] ?? [])));
+      if (legacyKeys.length > 0) {
+        const at = missingContacts.length + missingRecords.length;
+        missingContacts.forEach((cid, i) => legacy.set(cid, mapOf(m[1][at + i] ?? [])));
+      }
       missingAgents.forEach((ag, i) => {
         if (!st.agents.has(ag)) st.agents.set(ag, agentHead(m[2][i]!));
       });
@@ -369,8 +393,7 @@ export class CenterWriter {
         if (m[3][i] !== null && m[3][i] !== undefined) known.add(k);
       });
     }
-    const legacy = await this.legacyRecords(center, st, epoch, contacts, now);
-    if (!legacy) return undefined;
+    if (!(await this.legacyRecords(center, st, epoch, contacts, now, legacy))) return undefined;
     const agents = new Map<string, AgentHead>();
     for (const e of job.coreEvents) if (e.type === 'agent.state') agents.set(e.agentId, st.agents.get(e.agentId)!);
 
@@ -394,8 +417,10 @@ export class CenterWriter {
 
   /**
    * The earlier-layout records the part needs for the batch's contacts (an upgrade's leftovers,
-   * gone once their retention has passed), read now: one more read, for the batches that touch
-   * such contacts only. Nothing writes the earlier layout any more, so what it finds is current.
+   * gone once their retention has passed) that were not read ahead with them, added to `legacy`:
+   * read now, one more read, for a batch that touches a contact record of that layout outside the
+   * part's window (or one held since before it opened). Nothing writes the earlier layout any
+   * more, so what a read finds there is current. False: the read met another writer's version.
    */
   private async legacyRecords(
     center: string,
@@ -403,17 +428,17 @@ export class CenterWriter {
     epoch: number,
     contacts: ReadonlyMap<string, ContactRecord>,
     now: number,
-  ): Promise<Map<string, Map<string, string>> | undefined> {
-    const legacy = new Map<string, Map<string, string>>();
+    legacy: Map<string, Map<string, string>>,
+  ): Promise<boolean> {
     const part = this.part;
-    if (!part) return legacy;
+    if (!part) return true;
     const earlier: string[] = [];
-    for (const [cid, h] of contacts) if (part.needsLegacy(h, now)) earlier.push(cid);
-    if (earlier.length === 0) return legacy;
+    for (const [cid, h] of contacts) if (!legacy.has(cid) && part.needsLegacy(h, now)) earlier.push(cid);
+    if (earlier.length === 0) return true;
     const r = await this.readNow(center, st, epoch, { h: earlier.map((cid) => part.legacyKey(center, cid)) });
-    if (!r) return undefined;
+    if (!r) return false;
     earlier.forEach((cid, i) => legacy.set(cid, mapOf(r[1][i] ?? [])));
-    return legacy;
+    return true;
   }
 
   private computeAndApply(center: string, st: CenterState, job: Job, input: NonNullable<Awaited<ReturnType<CenterWriter['prepare']>>>): void {
