@@ -248,15 +248,18 @@ export class RedisMetricEngine implements MetricEngine {
 
   /** Local midnights from before the late-event horizon to after tomorrow, so the writer maps an
    * answer time to its local day (handledToday) with a lookup instead of a time-zone conversion
-   * per event. */
+   * per event. The list is shared by the whole local day of `nowMs`, so it must bound the day of
+   * an event stamped up to the future tolerance after that day's last second: tomorrow's end. */
   midnights(center: string, nowMs: number): [number, string][] {
     const tz = this.timeZone(center);
-    const cacheKey = `${tz}|${localMidnight(nowMs, tz)}`;
+    const today = localMidnight(nowMs, tz);
+    const cacheKey = `${tz}|${today}`;
     const cached = this.midnightCache.get(cacheKey);
     if (cached) return cached;
     const out: [number, string][] = [];
     let m = localMidnight(nowMs - this.lateMs - dayMs, tz);
-    while (out.length === 0 || out[out.length - 1]![0] <= nowMs + futureToleranceMs) {
+    // a local day lasts at most 25 h (a DST change)
+    while (out.length === 0 || out[out.length - 1]![0] <= today + 25 * 3_600_000 + futureToleranceMs) {
       out.push([m, localDate(m, tz)]);
       m = localMidnight(m + 30 * 3_600_000, tz);
     }

@@ -29,8 +29,10 @@ export interface FineRetention {
 /** what 60 s buckets lived before the trend chart needed more (see minuteMsSince) */
 const legacyMinuteMs = 61 * 60_000;
 export const fineRetention: FineRetention = { secondMs: 61 * 60_000, minuteMs: 121 * 60_000 };
-/** ingest accepts ts ≤ now + 60 s; agent-time queries sum transitions up to asOf + this */
-export const futureSlackMs = 61_000;
+/** ingest accepts ts ≤ now + 60 s by the WRITING process's clock, and processes sharing a Redis
+ * may differ by up to a minute (sealed.ts clockSkewMs): agent-time queries sum transitions up to
+ * asOf + this, or one stamped beyond it would count as a state held through the whole window */
+export const futureSlackMs = 121_000;
 
 const levelsDesc: { sec: LevelSec; ms: number }[] = [
   { sec: 900, ms: 900_000 },

@@ -11,7 +11,7 @@ import type { Piece } from './plan.ts';
  *
  * The guarantee rests on the ingest scripts, not on time alone: a bucket is *sealed* once it ended
  * `sealAfterMs` before the writer's clock, and any change to a sealed bucket (a late event, a
- * replay, a re-derived contact) bumps the center's `sealGen` in the same atomic script
+ * replay, a re-derived contact) gives the center a new `sealGen` token in the same atomic script
  * (lib/buckets.lua). A read script returns the generation it read under and skips the pieces the
  * caller holds for exactly that generation, so a kept bucket is never served once it may have
  * changed: the first read after a late write re-reads everything it needs.

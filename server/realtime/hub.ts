@@ -28,7 +28,10 @@ const reuseSnapshotMs = 1_000;
 class LiveView {
   /** last full payload (trend: the whole hour) */
   last: ViewPayload | null = null;
+  /** when the last recompute started (the coalescing window counts from it, failed ones too) */
   lastComputedAt = 0;
+  /** when the recompute that produced `last` started */
+  lastGoodAt = 0;
   lastSentAt = 0;
   /** synchronous time of the last broadcast (encode once, write to every socket of the room) */
   lastCostMs = 0;
@@ -70,7 +73,9 @@ class LiveView {
 
   /** a full payload for a joining screen: the last one if still current, else a fresh (shared) one */
   async snapshot(): Promise<ViewPayload> {
-    if (this.last && !this.dirty && performance.now() - this.lastComputedAt < reuseSnapshotMs) return this.last;
+    // only a payload that is itself recent: while Redis is down every recompute fails, and the
+    // last good payload would otherwise go to a joining screen as current for the whole outage
+    if (this.last && !this.dirty && performance.now() - this.lastGoodAt < reuseSnapshotMs) return this.last;
     if (this.inFlight) return this.inFlight;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -82,7 +87,7 @@ class LiveView {
   run(): Promise<ViewPayload> {
     this.timer = null;
     this.dirty = false;
-    this.lastComputedAt = performance.now();
+    const startedAt = (this.lastComputedAt = performance.now());
     // notices arriving from here on are covered by the next run, not this one
     const noticeSince = this.pendingSince;
     this.pendingSince = null;
@@ -90,6 +95,7 @@ class LiveView {
       try {
         const full = await computeView(this.hub.app, this.id, this.spec, this.trend);
         this.last = full;
+        this.lastGoodAt = startedAt;
         const t0 = performance.now();
         this.broadcast(full, noticeSince);
         // only the synchronous fan-out is this process's own CPU; the recompute's awaits are

@@ -57,13 +57,28 @@ function perMinute<T>(memo: Map<string, T>, ms: number, timeZone: string, comput
   return v;
 }
 
+/**
+ * The first instant of the local date of `ms`. 00:00 read with each offset in force around that
+ * midnight gives the candidates; the earliest that falls on the date is the start, unless the
+ * date begins inside a clock change (DST starting at 00:00, as in America/Santiago or Havana: the
+ * day then starts at 01:00, the instant of the change), which the search below finds.
+ */
 function computeLocalMidnight(ms: number, timeZone: string): number {
   const parts = localParts(ms, timeZone);
+  const date = computeLocalDate(ms, timeZone);
   const guessUtc = Date.UTC(parts.year, parts.month - 1, parts.day);
-  // Offset in force near that midnight; iterate once more in case the guess crossed a DST change.
-  let candidate = guessUtc - offsetMs(guessUtc, timeZone);
-  candidate = guessUtc - offsetMs(candidate, timeZone);
-  return candidate;
+  const candidates = [-14, 0, 14].map((h) => guessUtc - offsetMs(guessUtc + h * 3_600_000, timeZone)).sort((a, b) => a - b);
+  let start = candidates.find((c) => computeLocalDate(c, timeZone) === date) ?? Math.floor(ms / 1000) * 1000;
+  if (computeLocalDate(start - 1000, timeZone) === date) {
+    // not the first second of the date: search back between an instant of the day before and it
+    let before = start - 27 * 3_600_000;
+    while (start - before > 1000) {
+      const mid = before + Math.floor((start - before) / 2000) * 1000;
+      if (computeLocalDate(mid, timeZone) === date) start = mid;
+      else before = mid;
+    }
+  }
+  return start;
 }
 
 /** The local calendar date (YYYY-MM-DD) of `ms` in `timeZone`. */

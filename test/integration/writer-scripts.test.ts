@@ -19,7 +19,7 @@ type Scripts = {
   loadState(tag: string, request: string): Promise<unknown[]>;
 };
 
-const header = (v: string, nv: string) => JSON.stringify({ v, nv, acc: 1, now: T0, pub: false, sealed: false, epoch: 'e', demo: false, chan: 'c' });
+const header = (v: string, nv: string) => JSON.stringify({ v, nv, acc: 1, now: T0, pub: false, sealed: '', epoch: 'e', demo: false, chan: 'c' });
 
 describe('applyWrites.lua / loadState.lua', () => {
   it('writes nothing for a batch computed against another version, or for a malformed operation list', async () => {

@@ -30,4 +30,18 @@ describe('local day arithmetic (memoised per UTC minute)', () => {
       }
     }
   });
+  it('starts every local day at its first instant, also where DST begins or ends at midnight', () => {
+    // zones with DST at midnight (Santiago, Havana, Beirut), at 02:00/03:00, half-hour shifts
+    // (Lord Howe), none (Shanghai); instants every 5 h 7 min through 2026
+    const zones = ['America/Santiago', 'America/Havana', 'Asia/Beirut', 'America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Shanghai'];
+    const from = Date.parse('2026-01-01T00:00:00Z');
+    for (const tz of zones) {
+      for (let ms = from; ms < from + 366 * 86_400_000; ms += 307 * 60_000) {
+        const m = localMidnight(ms, tz);
+        expect(m, `${tz} ${new Date(ms).toISOString()}`).toBeLessThanOrEqual(ms);
+        expect(localDate(m, tz), `${tz} ${new Date(ms).toISOString()}`).toBe(localDate(ms, tz));
+        expect(localDate(m - 1000, tz), `${tz} ${new Date(ms).toISOString()}: the second before is the day before`).not.toBe(localDate(ms, tz));
+      }
+    }
+  });
 });

@@ -5,6 +5,9 @@ import { SocketClient } from './socket.ts';
 class Connection {
   connected = $state(false);
   session = $state.raw<SessionInfo | null>(null);
+  /** server clock minus this device's clock, from the session's serverTime (a TV's own clock is
+   * often wrong); null before the first session */
+  serverOffsetMs = $state<number | null>(null);
   authError = $state<string | null>(null);
   private client: SocketClient | null = null;
 
@@ -16,7 +19,10 @@ class Connection {
         this.authError = null;
       },
       onDisconnected: () => (this.connected = false),
-      onSession: (info) => (this.session = info),
+      onSession: (info) => {
+        this.session = info;
+        this.serverOffsetMs = Date.parse(info.serverTime) - Date.now();
+      },
       onAuthError: (code) => (this.authError = code),
     });
     return this.client;

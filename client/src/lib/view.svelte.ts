@@ -6,8 +6,10 @@ const hourMs = 60 * 60_000;
 
 /**
  * One subscribed view on a screen: the last payload as the server computed it, when it arrived,
- * and whether it is STALE (socket down, or nothing for 10 s). Payloads are replaced whole
+ * and whether it is STALE (socket down, or nothing for 10 s: the server recomputes every view at
+ * least every 5 s, and sends nothing it could not compute). Payloads are replaced whole
  * (`$state.raw`): the server sends complete figures, so there is nothing to merge but the trend.
+ * A payload computed before the one shown (`asOf`) is dropped.
  */
 export class LiveView {
   payload = $state.raw<ViewPayload | null>(null);
@@ -26,6 +28,8 @@ export class LiveView {
   }
 
   apply(p: ViewPayload, kind: 'snapshot' | 'update'): void {
+    // an older computation arriving late (asOf is the server's second of computation)
+    if (this.payload !== null && Date.parse(p.asOf) < Date.parse(this.payload.asOf)) return;
     if (p.trend) this.trend = kind === 'snapshot' ? p.trend : mergeTrend(this.trend, p.trend, Date.parse(p.asOf));
     this.payload = p;
     this.receivedAt = Date.now();

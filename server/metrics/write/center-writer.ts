@@ -500,7 +500,7 @@ export class CenterWriter {
       acc: accepted,
       now: job.settings.now,
       pub: accepted > 0 || changed,
-      sealed,
+      sealed: sealed ? this.nextVersion() : '',
       epoch: job.meta.epoch,
       demo: job.meta.demo,
       chan: this.keys.ingested(center),

@@ -10,7 +10,8 @@ export interface ApplyHeader {
   acc: number;
   now: number;
   pub: boolean;
-  sealed: boolean;
+  /** '' or the center's new seal generation (a token never used before; applyWrites.lua) */
+  sealed: string;
   epoch: string;
   demo: boolean;
   chan: string;

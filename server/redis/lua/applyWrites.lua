@@ -6,7 +6,9 @@
 --     v = the writer version (meta wv) the batch was computed against ("" = none yet); nv = the
 --     version it leaves (= v when it writes no state).
 --     acc = events accepted (added to meta seq); pub = publish {seq} on chan and set sealEpoch
---     (epoch) if unset; sealed = a sealed bucket changed (bump sealGen); demo = stamp demoAt.
+--     (epoch) if unset; sealed = '' or, when a sealed bucket changed, the new sealGen (a token
+--     never used before: a counter would come back to a value readers hold after Redis restarts
+--     from an older snapshot or fails over to a lagging replica); demo = stamp demoAt.
 --     now = the writer's clock (ms).
 --   ARGV[2] = one flat MessagePack array of operations: per operation its opcode, the number n of
 --     values that follow, then those n values (the key first). Values are strings, numbers too
@@ -132,7 +134,7 @@ end
 
 if cfg.nv ~= cfg.v then redis.call('HSET', meta, 'wv', cfg.nv) end
 local seq = redis.call('HINCRBY', meta, 'seq', cfg.acc)
-if cfg.sealed then redis.call('HINCRBY', meta, 'sealGen', 1) end
+if cfg.sealed ~= '' then redis.call('HSET', meta, 'sealGen', cfg.sealed) end
 if cfg.acc > 0 then redis.call('HSET', meta, 'lastEventAt', cfg.now) end
 if cfg.pub then
   redis.call('HSETNX', meta, 'sealEpoch', cfg.epoch)

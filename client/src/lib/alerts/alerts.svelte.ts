@@ -18,6 +18,8 @@ export class CenterAlerts {
   error = $state<string | null>(null);
   private readonly stops: (() => void)[] = [];
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
+  /** per REST refresh in flight: the alerts pushes changed meanwhile (its answer may predate them) */
+  private readonly changedDuringRefresh = new Set<Set<string>>();
 
   constructor(readonly center: string) {}
 
@@ -48,15 +50,27 @@ export class CenterAlerts {
   }
 
   async refresh(): Promise<void> {
+    const changed = new Set<string>();
+    this.changedDuringRefresh.add(changed);
     try {
       const res = await fetch(`/api/v1/alerts?center=${encodeURIComponent(this.center)}`, { headers: authHeaders() });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const body = (await res.json()) as { alerts: Alert[] };
-      const lingering = this.alerts.filter((a) => a.state === 'resolved' && this.lingering.has(a.id));
-      this.alerts = sortAlerts([...body.alerts, ...lingering]);
+      // the answer was read at some moment of the request: an alert a push changed meanwhile
+      // keeps its pushed state (raised, acknowledged or resolved after that read)
+      const byId = new Map(body.alerts.map((a) => [a.id, a]));
+      for (const id of changed) {
+        const pushed = this.alerts.find((a) => a.id === id);
+        if (pushed) byId.set(id, pushed);
+        else byId.delete(id);
+      }
+      for (const a of this.alerts) if (a.state === 'resolved' && this.lingering.has(a.id) && !byId.has(a.id)) byId.set(a.id, a);
+      this.alerts = sortAlerts([...byId.values()]);
       this.error = null;
     } catch (err) {
       this.error = (err as Error).message;
+    } finally {
+      this.changedDuringRefresh.delete(changed);
     }
   }
 
@@ -91,6 +105,7 @@ export class CenterAlerts {
 
   /** changes from the socket or an acknowledgement's answer, in the order they happened */
   private apply(changes: AlertChange[]): void {
+    for (const set of this.changedDuringRefresh) for (const c of changes) set.add(c.alert.id);
     const merged = mergeAlertChanges(this.alerts, changes, this.center);
     if (!merged) return;
     this.alerts = merged.alerts;
