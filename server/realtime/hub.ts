@@ -21,6 +21,14 @@ const maxCoalesceMs = 250;
 const reuseSnapshotMs = 1_000;
 
 /**
+ * A recompute that has not settled by then counts as failed, so the next request starts another.
+ * Without it, one Redis call that never answers (a half-open connection) would hold the view's
+ * in-flight slot for ever: no update, no heartbeat, and joining screens waiting on it. Its screens
+ * turn STALE meanwhile, as for any failure.
+ */
+export const recomputeTimeoutMs = 15_000;
+
+/**
  * One live view in this process: the figures are computed once and broadcast to the view's room.
  * Everything here is derived from the sockets connected to this process and from Redis, so
  * another process rebuilds the same state from its own sockets.
@@ -93,7 +101,7 @@ class LiveView {
     this.pendingSince = null;
     const started = (async () => {
       try {
-        const full = await computeView(this.hub.app, this.id, this.spec, this.trend);
+        const full = await withTimeout(computeView(this.hub.app, this.id, this.spec, this.trend), recomputeTimeoutMs);
         this.last = full;
         this.lastGoodAt = startedAt;
         const t0 = performance.now();
@@ -213,6 +221,23 @@ export class ViewHub {
     for (const v of this.views.values()) v.close();
     this.views.clear();
   }
+}
+
+/** `p`, or a rejection once `ms` have passed without it settling */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`view recompute did not settle within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 export type { LiveView, IO };
