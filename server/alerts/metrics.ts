@@ -6,7 +6,7 @@ import { intervalMs, localMidnight, localDate, type WindowId } from '../../share
 import type { Keys } from '../redis/keys.ts';
 import type { MetricEngine, Scope, ScopeQuery } from '../metrics/types.ts';
 import { alignedRange, baselineOf, overlapSum, sameLocalTimeWeeksAgo, spikeRatio } from './baseline.ts';
-import { inTimeRange, localTime } from './schedule.ts';
+import { inTimeRange, localTime, minutesOf } from './schedule.ts';
 
 /**
  * Metric resolvers: how a rule's `metric` becomes values. One rule can yield several subjects
@@ -264,15 +264,21 @@ registerAlertMetric('arrivalsVsForecast', async (ctx, rule) => {
 });
 
 /**
- * Seconds since the center's last ingested event, during opening hours only (0 outside them, so
- * an overnight silence clears). No event ever received = no data.
+ * Seconds since the center's last ingested event, counted inside opening hours only: 0 outside
+ * them (an overnight silence clears), and from the opening at most (the closed night before it is
+ * no silence). No event ever received = no data.
  */
 registerAlertMetric('feedSilenceSec', async (ctx, rule) => {
   const center = ctx.config.centers.find((c) => c.id === rule.scope.center);
   const hours = center?.openingHours;
-  if (hours && !inTimeRange(localTime(ctx.nowMs, ctx.timeZone(rule.scope.center)).minuteOfDay, hours.from, hours.to)) {
-    return single(rule, 0);
+  let since = Number.NEGATIVE_INFINITY;
+  if (hours) {
+    const minuteOfDay = localTime(ctx.nowMs, ctx.timeZone(rule.scope.center)).minuteOfDay;
+    if (!inTimeRange(minuteOfDay, hours.from, hours.to)) return single(rule, 0);
+    // the opening of this period (today's, or yesterday's when the hours wrap past midnight)
+    const openFor = (minuteOfDay - minutesOf(hours.from) + 1440) % 1440;
+    since = Math.floor(ctx.nowMs / 60_000) * 60_000 - openFor * 60_000;
   }
   const last = await ctx.engine.lastEventAt(rule.scope.center);
-  return single(rule, last === undefined ? null : Math.max(0, (ctx.nowMs - last) / 1000));
+  return single(rule, last === undefined ? null : Math.max(0, (ctx.nowMs - Math.max(last, since)) / 1000));
 });

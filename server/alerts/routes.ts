@@ -113,7 +113,7 @@ export async function alertRoutes(app: FastifyInstance, opts: { service: AlertSe
     if (!app.config.centers.some((c) => c.id === fc.center)) throw new BadRequestError(`unknown center "${fc.center}"`);
     const now = app.clock.now();
     const before = await svc.store.forecast(fc.center, fc.date);
-    await svc.store.putForecast(fc);
+    await svc.store.putForecast(fc, now);
     const p = req.principal!;
     await svc.store.appendAudit(
       {

@@ -180,8 +180,7 @@ export class AlertService {
         } else if (transition.kind === 'upgrade' && openId) {
           await this.upgrade(openId, rule, s, transition.threshold, nowMs);
         } else if (transition.kind === 'resolve' && openId) {
-          await this.resolve(key, openId, s.value, nowMs);
-          result.resolved++;
+          if (await this.resolve(key, openId, s.value, nowMs)) result.resolved++;
         } else if (openId && next.phase === 'active' && s.value !== null) {
           await this.store.merge(openId, { value: s.value });
         }
@@ -193,8 +192,7 @@ export class AlertService {
           removed.push(key);
           const openId = open.get(key);
           if (openId) {
-            await this.resolve(key, openId, null, nowMs);
-            result.resolved++;
+            if (await this.resolve(key, openId, null, nowMs)) result.resolved++;
           }
         }
       }
@@ -205,8 +203,7 @@ export class AlertService {
       removed.push(key);
       const openId = open.get(key);
       if (openId) {
-        await this.resolve(key, openId, null, nowMs);
-        result.resolved++;
+        if (await this.resolve(key, openId, null, nowMs)) result.resolved++;
       }
     }
     await this.store.saveTrackers(changed, removed);
@@ -262,7 +259,8 @@ export class AlertService {
     if (alert.state === 'firing') this.notify(rule, alert, alert.escalationLevel, 'raised');
   }
 
-  private async resolve(key: string, id: string, value: number | null, nowMs: number): Promise<void> {
+  /** false: it was resolved already (by another evaluator whose lease overlapped this one's) */
+  private async resolve(key: string, id: string, value: number | null, nowMs: number): Promise<boolean> {
     const alert = await this.store.merge(id, {
       state: 'resolved',
       resolvedAt: iso(nowMs),
@@ -270,10 +268,11 @@ export class AlertService {
       ...(value !== null ? { value } : {}),
     });
     await this.store.close(key, id);
-    if (!alert) return;
+    if (!alert) return false;
     await this.changed('resolved', 'resolved', alert, nowMs);
     const rule = (await this.rules()).rules.find((r) => r.id === alert.rule);
     this.notify(rule ?? { policy: 'default' }, alert, alert.escalationLevel, 'resolved');
+    return true;
   }
 
   private async escalate(rules: AlertRule[], nowMs: number): Promise<number> {

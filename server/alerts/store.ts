@@ -24,15 +24,17 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 /**
- * Merge a patch into a stored alert. A resolved alert is final; an acknowledged alert never goes
- * back to firing (the evaluator may hold a copy read before the acknowledgement).
+ * Merge a patch into a stored alert. A resolved alert is final: the merge changes nothing and
+ * answers nil, as for a missing one, so a caller never announces a change twice (an evaluator
+ * whose lease ran out mid-evaluation resolving what its successor resolved). An acknowledged alert
+ * never goes back to firing (the evaluator may hold a copy read before the acknowledgement).
  * Alert JSON has no arrays, so cjson's re-encoding ({} vs []) cannot change its shape.
  */
 const mergeLua = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local a = cjson.decode(raw)
-if a.state == 'resolved' then return raw end
+if a.state == 'resolved' then return false end
 local p = cjson.decode(ARGV[2])
 for k, v in pairs(p) do
   if not (k == 'state' and a.state == 'acknowledged' and v == 'firing') then a[k] = v end
@@ -230,8 +232,11 @@ export class AlertStore {
   }
 
   // --- forecast -------------------------------------------------------------------------------
-  async putForecast(fc: ForecastPut): Promise<void> {
-    await this.redis.set(this.keys.alertForecast(fc.center, fc.date), JSON.stringify(fc), 'EX', 40 * 86_400);
+  /** kept until 40 days after its date (a forecast may be uploaded weeks ahead), uploaded at `nowMs` */
+  async putForecast(fc: ForecastPut, nowMs: number): Promise<void> {
+    const dateEnd = Date.parse(`${fc.date}T00:00:00Z`) + 2 * 86_400_000; // the date's end in any zone
+    const ttlSec = Math.ceil((Math.max(dateEnd, nowMs) - nowMs) / 1000) + 40 * 86_400;
+    await this.redis.set(this.keys.alertForecast(fc.center, fc.date), JSON.stringify(fc), 'EX', ttlSec);
   }
   async forecast(center: string, date: string): Promise<ForecastPut | null> {
     const raw = await this.redis.get(this.keys.alertForecast(center, date));

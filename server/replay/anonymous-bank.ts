@@ -221,7 +221,12 @@ function toEvents(calls: BankCall[], opts: ParseOptions, shiftDays: number, note
   const agentLastFree = new Map<string, { day: string; sourceDay: string; at: number }>();
   for (const c of calls) {
     const day = addDays(c.day, shiftDays);
-    const at = (sec: number) => wallClockToInstant(day, sec, opts.timeZone);
+    // Unshifted, every reading is the source's own wall clock. Shifted, only the call's first one
+    // is placed on the new day's wall clock and the rest keep their distance from it: a new day
+    // with a clock change would otherwise move a reading inside the skipped or repeated hour by an
+    // hour against the others (an answer before its queueing, or an hour more of wait).
+    const queuedAt = wallClockToInstant(day, c.queuedAt, opts.timeZone);
+    const at = (sec: number) => (shiftDays === 0 ? wallClockToInstant(day, sec, opts.timeZone) : queuedAt + (sec - c.queuedAt) * 1000);
     const contactId = c.key + suffix;
     events.push({
       id: `${contactId}-queued`,

@@ -110,13 +110,30 @@ export function inSelection(day: string, from?: string, to?: string): boolean {
   return (from === undefined || day >= from) && (to === undefined || day <= to);
 }
 
-/** Shared by the formats whose times are absolute instants: same local time, `days` later. */
+/**
+ * Shared by the formats whose times are absolute instants: same local time, `days` later. A
+ * contact's or session's events move by the shift of its first one, so they keep their real
+ * distances also where the new day has a clock change (per event, a reading inside the skipped or
+ * repeated hour would move by an hour against the others: an answer before its queueing).
+ */
 export function applyShift(events: ReplayEvent[], days: number, opts: ParseOptions, renameIds: boolean): ReplayEvent[] {
   if (!opts.shiftTo) return events;
   const suffix = renameIds ? shiftSuffix(opts.shiftTo) : '';
+  const entityOf = (e: ReplayEvent): string | undefined =>
+    'contactId' in e ? `c:${e.contactId}` : 'sessionId' in e ? `s:${e.sessionId}` : undefined;
+  const first = new Map<string, number>();
+  for (const e of events) {
+    const k = entityOf(e);
+    if (k !== undefined && !(e.ts >= (first.get(k) ?? Number.POSITIVE_INFINITY))) first.set(k, e.ts);
+  }
+  const delta = new Map<string, number>();
+  for (const [k, ts] of first) delta.set(k, shiftInstant(ts, days, opts.timeZone) - ts);
   return events.map((e) => {
-    const moved = { ...e, id: e.id + suffix, ts: shiftInstant(e.ts, days, opts.timeZone) };
+    const k = entityOf(e);
+    const moved = { ...e, id: e.id + suffix, ts: k !== undefined ? e.ts + delta.get(k)! : shiftInstant(e.ts, days, opts.timeZone) };
     if ('contactId' in moved) moved.contactId += suffix;
+    // IVR / robot sessions are keyed by their session id: another day's copy is another session
+    if ('sessionId' in moved) moved.sessionId += suffix;
     return moved;
   });
 }

@@ -114,23 +114,31 @@ export const alertRule = z
       ctx.addIssue({ code: 'custom', message: 'a rule needs a warning or a critical level' });
       return;
     }
-    const worse = (a: number, b: number) => (r.comparator === 'lt' ? a <= b : a >= b);
-    if (r.warning !== null && r.critical !== null && !worse(r.critical, r.warning)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['critical'],
-        message: `with comparator ${r.comparator} the critical level must be at or beyond the warning level`,
-      });
-    }
-    const first = r.warning ?? r.critical!;
-    if (r.clear !== undefined && !worse(first, r.clear)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['clear'],
-        message: `the clear level must be on the good side of the ${r.warning !== null ? 'warning' : 'critical'} level (hysteresis)`,
-      });
-    }
+    for (const issue of levelIssues(r.comparator, r.warning, r.critical, r.clear)) ctx.addIssue({ code: 'custom', ...issue });
+    // an override's levels, merged with the rule's as they apply while it is in force (without its
+    // own clear level it keeps the rule's hysteresis gap, server/alerts/schedule.ts)
+    r.schedules.forEach((o, i) => {
+      const warning = o.warning !== undefined ? o.warning : r.warning;
+      const critical = o.critical !== undefined ? o.critical : r.critical;
+      if (warning === null && critical === null) return; // no level: the rule is off meanwhile
+      for (const issue of levelIssues(r.comparator, warning, critical, o.clear))
+        ctx.addIssue({ code: 'custom', path: ['schedules', i, ...issue.path], message: `schedule "${o.name}": ${issue.message}` });
+    });
   });
+
+/** The ordering of a rule's levels (critical beyond warning, clear on the good side: hysteresis). */
+function levelIssues(comparator: 'lt' | 'gt', warning: number | null, critical: number | null, clear: number | undefined): { path: string[]; message: string }[] {
+  const out: { path: string[]; message: string }[] = [];
+  const worse = (a: number, b: number) => (comparator === 'lt' ? a <= b : a >= b);
+  if (warning !== null && critical !== null && !worse(critical, warning)) {
+    out.push({ path: ['critical'], message: `with comparator ${comparator} the critical level must be at or beyond the warning level` });
+  }
+  const first = warning ?? critical;
+  if (first !== null && clear !== undefined && !worse(first, clear)) {
+    out.push({ path: ['clear'], message: `the clear level must be on the good side of the ${warning !== null ? 'warning' : 'critical'} level (hysteresis)` });
+  }
+  return out;
+}
 export type AlertRule = z.infer<typeof alertRule>;
 export type AlertRuleInput = z.input<typeof alertRule>;
 
@@ -362,6 +370,12 @@ export const alertsConfig = z
       .default({ baselineWeeks: 4, method: 'median', minWeeks: 2, minBaselineArrivals: 20 }),
   })
   .superRefine((c, ctx) => {
+    if (c.spike.minWeeks > c.spike.baselineWeeks)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spike', 'minWeeks'],
+        message: `minWeeks (${c.spike.minWeeks}) exceeds baselineWeeks (${c.spike.baselineWeeks}): the baseline could never be formed`,
+      });
     const ids = new Set(c.channels.map((ch) => ch.id));
     c.escalation.policies.forEach((p, pi) =>
       p.levels.forEach((l, li) =>
