@@ -52,8 +52,13 @@ export function baselineOf(
   return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
-/** ratio of live arrivals to the reference; null when the reference is missing or too small */
+/**
+ * Ratio of live arrivals to the reference; null when the reference is missing or too small to
+ * judge by, unless live traffic is that small too: fewer arrivals than the minimum reference are
+ * no spike whatever the reference, so the ratio is then 0 (an open spike alert resolves as
+ * traffic calms down, even where the baseline is thin).
+ */
 export function spikeRatio(live: number, reference: number | null, minReference: number): number | null {
-  if (reference === null || reference <= 0 || reference < minReference) return null;
-  return live / reference;
+  if (reference !== null && reference > 0 && reference >= minReference) return live / reference;
+  return live < minReference ? 0 : null;
 }

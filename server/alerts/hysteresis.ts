@@ -9,9 +9,13 @@ import type { Comparator, Severity } from '../../shared/contract/alerts.ts';
  *
  * Severity only rises while an alert is active (warning → critical once critical has been held
  * for sustainedFor); it never falls back, because a value wobbling around the critical level
- * would otherwise re-notify on every swing. A missing value (null: no traffic, no data) changes
- * nothing for an active alert and cancels a pending one.
+ * would otherwise re-notify on every swing. A missing value (null: no traffic, no data) cancels a
+ * pending alert and changes nothing for an active one for up to `noDataResolveMs`: a short quiet
+ * spell keeps it. Past that, nothing is left to judge (a queue with nothing offered has no
+ * service-level problem, a spike against a baseline too small to count is no spike) and it
+ * resolves, rather than staying open, and escalating, until traffic returns the next morning.
  */
+export const noDataResolveMs = 15 * 60_000;
 export interface Levels {
   comparator: Comparator;
   warning: number | null;
@@ -28,6 +32,8 @@ export interface Tracker {
   /** when the critical breach began (for the critical upgrade) */
   criticalSince?: number;
   severity?: Severity;
+  /** active alerts: since when the value has been missing */
+  nullSince?: number;
 }
 
 export type Transition =
@@ -66,14 +72,18 @@ export function step(
   const held = (since: number | undefined) => since !== undefined && nowMs - since >= levels.sustainedForSec * 1000;
   if (value === null || !Number.isFinite(value)) {
     if (prev.phase === 'pending') return { next: { phase: 'ok' }, transition: { kind: 'none' } };
-    return { next: prev, transition: { kind: 'none' } };
+    if (prev.phase !== 'active') return { next: prev, transition: { kind: 'none' } };
+    const nullSince = prev.nullSince ?? nowMs;
+    if (nowMs - nullSince >= noDataResolveMs) return { next: { phase: 'ok' }, transition: { kind: 'resolve' } };
+    return { next: { ...prev, nullSince }, transition: { kind: 'none' } };
   }
   const breach = breachOf(levels, value);
 
   if (prev.phase === 'active') {
     if (cleared(levels, value)) return { next: { phase: 'ok' }, transition: { kind: 'resolve' } };
     const criticalSince = breach === 'critical' ? (prev.criticalSince ?? nowMs) : undefined;
-    const next: Tracker = { ...prev, criticalSince };
+    const { nullSince: _, ...rest } = prev;
+    const next: Tracker = { ...rest, criticalSince };
     if (prev.severity === 'warning' && breach === 'critical' && held(criticalSince)) {
       return {
         next: { ...next, severity: 'critical' },

@@ -23,6 +23,10 @@ describe('traffic spike baseline math', () => {
     expect(spikeRatio(156, 100, 20)).toBeCloseTo(1.56, 10);
     expect(spikeRatio(50, 10, 20)).toBeNull();
     expect(spikeRatio(50, null, 0)).toBeNull();
+    // fewer arrivals than the minimum are no spike, whatever the reference: 0, so an open alert clears
+    expect(spikeRatio(6, 6, 20)).toBe(0);
+    expect(spikeRatio(19, null, 20)).toBe(0);
+    expect(spikeRatio(20, 6, 20)).toBeNull();
   });
 
   it('same weekday k weeks ago keeps local clock time across DST', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { initialTracker, step, type Levels, type Tracker } from '../../server/alerts/hysteresis.ts';
+import { initialTracker, noDataResolveMs, step, type Levels, type Tracker } from '../../server/alerts/hysteresis.ts';
 
 const answerRate: Levels = { comparator: 'lt', warning: 0.9, critical: 0.85, clear: 0.92, sustainedForSec: 60 };
 
@@ -53,6 +53,19 @@ describe('alert hysteresis state machine', () => {
     const levels = { ...answerRate, sustainedForSec: 10 };
     expect(run(levels, [0.8, null, 0.8, 0.8]).transitions).toEqual([]);
     expect(run(levels, [0.8, 0.8, 0.8, null, null, 0.95]).transitions).toEqual(['2:fire:critical', '5:resolve']);
+  });
+
+  it('an active alert without a value for noDataResolveMs resolves (nothing left to judge); a value back in time keeps it', () => {
+    const levels = { ...answerRate, sustainedForSec: 10 };
+    const minute = 60_000;
+    const steps = noDataResolveMs / minute;
+    // one step a minute, fired at step 0, then no value for noDataResolveMs
+    const quiet = run({ ...levels, sustainedForSec: 0 }, [0.8, ...Array<null>(steps + 1).fill(null)], minute);
+    expect(quiet.transitions).toEqual(['0:fire:critical', `${steps + 1}:resolve`]);
+    // a value between the warning and clear levels before then: the silence starts again after it
+    const back = run({ ...levels, sustainedForSec: 0 }, [0.8, ...Array<null>(steps - 1).fill(null), 0.91, ...Array<null>(steps - 1).fill(null)], minute);
+    expect(back.transitions).toEqual(['0:fire:critical']);
+    expect(back.t.phase).toBe('active');
   });
 
   it('property: with a clear gap, values that never cross the clear level resolve nothing and fire at most once', () => {
