@@ -243,8 +243,10 @@ export class AlertService {
   }
 
   private async upgrade(id: string, rule: AlertRule, s: Subject, threshold: number, nowMs: number): Promise<void> {
+    // `firing`: an acknowledged warning turning critical asks for attention again (store.ts merge)
     const alert = await this.store.merge(id, {
       severity: 'critical',
+      state: 'firing',
       threshold,
       value: s.value,
       message: alertMessage(rule, s, 'critical', threshold, this.names),

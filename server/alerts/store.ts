@@ -27,7 +27,9 @@ return 0`;
  * Merge a patch into a stored alert. A resolved alert is final: the merge changes nothing and
  * answers nil, as for a missing one, so a caller never announces a change twice (an evaluator
  * whose lease ran out mid-evaluation resolving what its successor resolved). An acknowledged alert
- * never goes back to firing (the evaluator may hold a copy read before the acknowledgement).
+ * never goes back to firing (the evaluator may hold a copy read before the acknowledgement), except
+ * when a warning turns critical: a new severity needs its own acknowledgement, and escalation
+ * starts from it; the earlier acknowledgement is dropped.
  * Alert JSON has no arrays, so cjson's re-encoding ({} vs []) cannot change its shape.
  */
 const mergeLua = `
@@ -36,8 +38,14 @@ if not raw then return false end
 local a = cjson.decode(raw)
 if a.state == 'resolved' then return false end
 local p = cjson.decode(ARGV[2])
+local rearm = a.state == 'acknowledged' and p.state == 'firing' and a.severity == 'warning' and p.severity == 'critical'
 for k, v in pairs(p) do
-  if not (k == 'state' and a.state == 'acknowledged' and v == 'firing') then a[k] = v end
+  if not (k == 'state' and a.state == 'acknowledged' and v == 'firing' and not rearm) then a[k] = v end
+end
+if rearm then
+  a.acknowledgedBy = nil
+  a.acknowledgedAt = nil
+  a.note = nil
 end
 local out = cjson.encode(a)
 redis.call('HSET', KEYS[1], ARGV[1], out)
