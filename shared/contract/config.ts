@@ -74,8 +74,27 @@ export const tileIds = [
   'agentsAcw',
   'agentsNotReady',
   'occupancy',
+  'utilization',
+  'offered',
+  'answered',
+  'arrivals',
 ] as const;
 export const tileId = z.enum(tileIds);
+/** a board row's tiles unless configured: eleven read at 5 m on a 16:9 screen (the volumes and
+ * utilization can be added per board) */
+export const defaultTiles: z.infer<typeof tileId>[] = [
+  'serviceLevel',
+  'answerRate',
+  'waiting',
+  'longestWaitSec',
+  'abandonRate',
+  'asaSec',
+  'agentsAvailable',
+  'agentsOnContact',
+  'agentsAcw',
+  'agentsNotReady',
+  'occupancy',
+];
 
 export const boardRow = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('channel'), channel }),
@@ -92,7 +111,7 @@ export const boardConfig = z.strictObject({
   window: windowId.default('30m'),
   /** rows; absent = one row per channel that has queues */
   rows: z.array(boardRow).optional(),
-  tiles: z.array(tileId).default([...tileIds]),
+  tiles: z.array(tileId).default([...defaultTiles]),
   /** seconds each page stays before rotating to `rotateTo` */
   rotateEverySec: z.number().int().min(5).max(3600).default(20),
   rotateTo: z.array(z.string()).default([]),

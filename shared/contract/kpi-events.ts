@@ -38,7 +38,9 @@ interface SessionCounts {
   unresolvedRated?: number | undefined;
 }
 
-const recognizedOk = (e: SessionCounts) => e.recognized === undefined || e.questions === undefined || e.recognized <= e.questions;
+/** recognized questions are some of the questions asked: a count of them needs the count asked
+ * (else the recognition rate's numerator could outgrow its denominator) */
+const recognizedOk = (e: SessionCounts) => e.recognized === undefined || (e.questions !== undefined && e.recognized <= e.questions);
 const unresolvedOk = (e: SessionCounts) => e.unresolvedRated === undefined || e.unresolvedRated <= (e.recognized ?? 0);
 
 const count = z.number().int().min(0).max(10_000);
@@ -89,7 +91,7 @@ export function kpiEventSchemas<B extends Record<'id' | 'ts' | 'center', z.ZodTy
       unresolvedRated: count.optional(),
     })
       .refine((raw) => recognizedOk(raw as unknown as SessionCounts), {
-      message: 'recognized: must not exceed questions',
+      message: 'recognized: needs questions and must not exceed it',
       path: ['recognized'],
     })
     .refine((raw) => unresolvedOk(raw as unknown as SessionCounts), {

@@ -67,8 +67,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'serviceLevel',
     name: { zh: '服务水平', en: 'Service level' },
     formula: {
-      zh: '阈值（默认20秒）内人工接通量 ÷ 人工进线量 × 100%',
-      en: 'answered within the threshold (default 20 s) ÷ offered × 100%',
+      zh: '阈值（默认20秒）内人工接通量 ÷ 人工进线量 × 100%；等待时长计于接通所在队列（转接后在新队列重新计时）',
+      en: 'answered within the threshold (default 20 s) ÷ offered × 100%; the wait counts in the queue that answered (a transfer restarts it in the new queue)',
     },
     unit: 'ratio',
     window: 'leave',
@@ -141,7 +141,10 @@ export const metricRegistry: MetricDefinition[] = [
   {
     id: 'asaSec',
     name: { zh: '平均应答速度', en: 'ASA' },
-    formula: { zh: '人工接通联系的平均等待时长', en: 'mean wait of answered contacts' },
+    formula: {
+      zh: '人工接通联系在接通所在队列的平均等待时长（转接后重新计时）',
+      en: 'mean wait of answered contacts, in the queue that answered (a transfer restarts it)',
+    },
     unit: 'seconds',
     window: 'leave',
     source: practice,
@@ -223,7 +226,7 @@ const agentCount = (id: string, zh: string, en: string, fzh: string, fen: string
 metricRegistry.push(
   agentCount('loggedIn', '签入座席', 'Agents logged in', '当前签入（非签出）的座席数', 'agents in any state but logged out, now'),
   agentCount('available', '空闲座席', 'Agents available', '当前处于就绪等待状态的座席数', 'agents ready and waiting for a contact, now'),
-  agentCount('onContact', '通话中座席', 'Agents on contact', '当前正在服务客户（通话/会话）的座席数', 'agents serving a contact now'),
+  agentCount('onContact', '通话中座席', 'Agents on contact', '当前处于通话/会话状态的座席数（不含保持、振铃）', 'agents in a conversation now (on_contact; hold and ringing not included)'),
   agentCount('acw', '话后处理座席', 'Agents in ACW', '当前处于话后处理（整理）状态的座席数', 'agents in after-contact work, now'),
   agentCount('notReady', '未就绪座席', 'Agents not ready', '当前处于未就绪（小休、就餐、培训等）状态的座席数', 'agents not ready (break, meal, training…), now'),
 );

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { FakeClock } from '../../server/clock.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
-import { tileIds } from '../../shared/contract/config.ts';
+import { defaultTiles } from '../../shared/contract/config.ts';
 import { staleAfterMs } from '../../shared/realtime/events.ts';
 import { tileDefs, formatFigure } from '../../client/src/lib/tiles.ts';
 import { Keys } from '../../server/redis/keys.ts';
@@ -60,7 +60,7 @@ async function rowTexts(page: Page, rowId: string): Promise<Record<string, strin
 }
 
 function expected(result: MetricsResult, locale: 'zh-CN' | 'en'): Record<string, string> {
-  return Object.fromEntries(tileIds.map((t) => [t, formatFigure(tileDefs[t], result, locale)]));
+  return Object.fromEntries(defaultTiles.map((t) => [t, formatFigure(tileDefs[t], result, locale)]));
 }
 
 describe('/wall', () => {

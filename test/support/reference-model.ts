@@ -197,8 +197,12 @@ class CenterModel {
         case 'contact.queued':
           if (leg && leg.queue === e.queue) break;
           if (leg) close('transferredOut', e.ts);
-          leg = { queue: e.queue, channel: e.channel, queuedAt: e.ts };
-          this.placements.push({ kind: 'arrival', at: e.ts, queue: e.queue, channel: e.channel });
+          {
+            // a contact counts in its queue's channel (SEMANTICS.md), whatever its event says
+            const channel = this.queueChannel.get(e.queue) ?? e.channel;
+            leg = { queue: e.queue, channel, queuedAt: e.ts };
+            this.placements.push({ kind: 'arrival', at: e.ts, queue: e.queue, channel });
+          }
           break;
         case 'contact.answered':
           if (!leg) break;

@@ -32,12 +32,16 @@ export const tileDefs: Record<TileId, FigureDef> = {
   agentsAcw: { id: 'agentsAcw', metric: 'agents.acw', kind: 'count', value: agents('acw') },
   agentsNotReady: { id: 'agentsNotReady', metric: 'agents.notReady', kind: 'count', value: agents('notReady') },
   occupancy: { id: 'occupancy', metric: 'occupancy', kind: 'percent', threshold: 'occupancy', value: (r) => r.occupancy },
+  utilization: { id: 'utilization', metric: 'utilization', kind: 'percent', value: (r) => r.utilization },
+  offered: { id: 'offered', metric: 'offered', kind: 'count', value: (r) => r.offered },
+  answered: { id: 'answered', metric: 'answered', kind: 'count', value: (r) => r.answered },
+  arrivals: { id: 'arrivals', metric: 'arrivals', kind: 'count', value: (r) => r.arrivals },
 };
 
 /** The console's queue table: every figure of the engine. */
 export const columnDefs: FigureDef[] = [
-  { id: 'offered', metric: 'offered', kind: 'count', value: (r) => r.offered },
-  { id: 'answered', metric: 'answered', kind: 'count', value: (r) => r.answered },
+  tileDefs.offered,
+  tileDefs.answered,
   { id: 'abandoned', metric: 'abandonRate', name: { zh: '放弃量', en: 'Abandoned' }, kind: 'count', value: (r) => r.abandoned },
   tileDefs.serviceLevel,
   tileDefs.answerRate,
@@ -55,8 +59,8 @@ export const columnDefs: FigureDef[] = [
   tileDefs.agentsAcw,
   tileDefs.agentsNotReady,
   tileDefs.occupancy,
-  { id: 'utilization', metric: 'utilization', kind: 'percent', value: (r) => r.utilization },
-  { id: 'arrivals', metric: 'arrivals', kind: 'count', value: (r) => r.arrivals },
+  tileDefs.utilization,
+  tileDefs.arrivals,
 ];
 
 export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId): string {
