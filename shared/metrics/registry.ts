@@ -295,7 +295,7 @@ metricRegistry.push(
     'human-answered contacts ÷ (agent logged-in time ÷ one standard working day, default 8 h)',
   ], 'count', 'time-in-state', standard(' §运营效率', ' §operating efficiency'), true),
   kpi('firstContactResolution', ['一次问题解决率', 'First-contact resolution'], [
-    '当日仅联系一次的客户数 ÷ 当日联系过的客户数（按客户标识统计；无客户标识的联系不计入并单独列示）',
-    'customers who contacted once in the day ÷ customers who contacted that day (by customerId; contacts without one are excluded and counted separately)',
+    '当日仅联系一次的客户数 ÷ 当日联系过的客户数（按客户标识统计；无客户标识的联系不计入并单独列示；队列/渠道行只计该队列/渠道内的联系）',
+    'customers who contacted once in the day ÷ customers who contacted that day (by customerId; contacts without one are excluded and counted separately; a queue or channel row counts the contacts in it only)',
   ], 'ratio', 'day', standard(' §服务体验', ' §service experience'), true),
 );
