@@ -172,8 +172,9 @@ const csvColumns = [
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
   const s = String(v);
-  // a leading = + - @ would run as a formula in a spreadsheet: neutralise it
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  // a leading = + - @ (or a tab or CR before one) would run as a formula in a spreadsheet:
+  // neutralise it, except for a plain number such as -3 or -0.5
+  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

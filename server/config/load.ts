@@ -83,5 +83,9 @@ function finish(config: AppConfig, env: Env): AppConfig {
       return { token, role: 'ingest' as const, name: `env-ingest-${i + 1}` };
     });
   const redis = env.REDIS_DURABILITY === 'strict' ? { ...config.redis, appendfsync: 'always' as const } : config.redis;
+  for (const [i, t] of extra.entries()) {
+    const same = config.tokens.find((c) => c.token === t.token);
+    if (same) throw new ConfigError(`INGEST_TOKENS entry ${i + 1}: already configured as the token "${same.name}" (${same.role}); one token, one role`);
+  }
   return { ...config, tokens: [...config.tokens, ...extra], redis };
 }

@@ -15,11 +15,14 @@ declare module 'fastify' {
   }
 }
 
+/** the sign-in route (its token is in the body, not the Authorization header) */
+const sessionRoute = '/api/v1/session';
+
 /** requests per minute allowed on a route, or undefined for no limit (server/ops/policy.ts) */
 function limitFor(method: string | string[], url: string | undefined): number | undefined {
   if (method !== 'POST' && !(Array.isArray(method) && method.includes('POST'))) return undefined;
   if (url === '/api/v1/events') return rateLimits.ingestPerMinute;
-  if (url === '/api/v1/session') return rateLimits.sessionPerMinute;
+  if (url === sessionRoute) return rateLimits.sessionPerMinute;
   return undefined;
 }
 
@@ -82,8 +85,13 @@ export const opsPlugin = fp(
     await app.register(rateLimit, {
       global: false,
       timeWindow: 60_000,
-      // one bucket per (route, caller): a chatty producer cannot lock a supervisor out of sign-in
-      keyGenerator: (req) => `${req.routeOptions.url ?? req.url}|${bearer(req.headers.authorization) ?? req.ip}`,
+      // one bucket per (route, caller): a chatty producer cannot lock a supervisor out of sign-in.
+      // Sign-in is keyed by address alone: its token travels in the body, and a made-up header per
+      // guess would otherwise give every guess a bucket of its own.
+      keyGenerator: (req) => {
+        const route = req.routeOptions.url ?? req.url;
+        return `${route}|${route === sessionRoute ? req.ip : (bearer(req.headers.authorization) ?? req.ip)}`;
+      },
       // thrown into the app's error handler, which answers { error: code, message }
       errorResponseBuilder: (_req, ctx) => ({
         statusCode: 429,
@@ -143,7 +151,7 @@ export const opsPlugin = fp(
 
     // The UI's sign-in: checks a token and says which role it grants. Rate limited (above) so it
     // is no oracle for guessing tokens.
-    app.post('/api/v1/session', async (req, reply: FastifyReply) => {
+    app.post(sessionRoute, async (req, reply: FastifyReply) => {
       const { token } = sessionBody.parse(req.body ?? {});
       const principal = app.tokens.resolve(token);
       if (!principal) return reply.code(401).send({ error: 'unauthorized', message: 'unknown token' });

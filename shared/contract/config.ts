@@ -219,7 +219,11 @@ export const appConfig = z.strictObject({
   boards: z.array(boardConfig).default([]),
   displayThresholds,
   stateTimeThresholds,
-  tokens: z.array(tokenConfig).default([]),
+  // one token, one role: a token listed twice would act as whichever entry comes first
+  tokens: z
+    .array(tokenConfig)
+    .default([])
+    .refine((list) => new Set(list.map((t) => t.token)).size === list.length, { message: 'a token is listed more than once' }),
   retention: retentionConfig,
   redis: redisConfig,
   /** Alert rules, escalation and channels (schema: shared/contract/alerts.ts). */
