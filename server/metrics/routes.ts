@@ -4,6 +4,7 @@ import { agentState, centerId, identifier } from '../../shared/contract/events.t
 import { agentRow, metricsQuery, metricsResult, type MetricsQuery, type MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { metricRegistry, windowSemanticsText } from '../../shared/metrics/registry.ts';
 import { timedStates } from '../../shared/metrics/raw.ts';
+import { localParts } from '../../shared/metrics/windows.ts';
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Scope, ScopeQuery } from './types.ts';
@@ -82,10 +83,25 @@ function csvCell(v: number | string | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv(rows: MetricsResult[]): string {
-  const lines = [csvColumns.map(([h]) => h).join(',')];
-  for (const r of rows) lines.push(csvColumns.map(([, f]) => csvCell(f(r))).join(','));
+/**
+ * The rows as CSV. `from` / `to` are instants (ISO, UTC) as in the JSON; `fromLocal` is the
+ * interval's start on the center's wall clock ("YYYY-MM-DD HH:mm"), what a team lead filters by in
+ * a spreadsheet (Shanghai is 8 h ahead of the ISO times).
+ */
+export function toCsv(rows: MetricsResult[], timeZone: string): string {
+  const lines = [['from', 'to', 'fromLocal', ...csvColumns.slice(2).map(([h]) => h)].join(',')];
+  for (const r of rows) {
+    const cells = csvColumns.map(([, f]) => csvCell(f(r)));
+    cells.splice(2, 0, localDateTime(Date.parse(r.from), timeZone));
+    lines.push(cells.join(','));
+  }
   return lines.join('\n') + '\n';
+}
+
+function localDateTime(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour === 24 ? 0 : p.hour)}:${pad(p.minute)}`;
 }
 
 /** Read APIs of the metric engine (role display). Numbers come from the engine's raw sums through
@@ -114,7 +130,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
       return reply
         .type('text/csv; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="intervals-${q.center}.csv"`)
-        .send(toCsv(rows));
+        .send(toCsv(rows, app.config.centers.find((c) => c.id === q.center)?.timeZone ?? 'Asia/Shanghai'));
     }
     return { rows: rows.map((r) => metricsResult.parse(r)) };
   });

@@ -76,7 +76,7 @@ describe('/lead', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-drilldown] [data-export-csv]')]);
     const csv = readFileSync((await download.path())!, 'utf8');
-    expect(csv.split('\n')[0]).toMatch(/^from,to,arrivals,offered,answered/);
+    expect(csv.split('\n')[0]).toMatch(/^from,to,fromLocal,arrivals,offered,answered/);
     expect(csv.trim().split('\n').length).toBeGreaterThan(1);
     await screenshot(page, 'lead-drilldown-1920x1080.png');
     await context.close();

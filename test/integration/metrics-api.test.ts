@@ -95,9 +95,10 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     const lines = csv.body.trim().split('\n');
     expect(lines).toHaveLength(5);
     const header = lines[0]!.split(',');
-    expect(header.slice(0, 5)).toEqual(['from', 'to', 'arrivals', 'offered', 'answered']);
+    expect(header.slice(0, 5)).toEqual(['from', 'to', 'fromLocal', 'arrivals', 'offered']);
     const first = Object.fromEntries(lines[1]!.split(',').map((v, i) => [header[i], v]));
-    expect(first).toMatchObject({ from: '2026-03-02T01:00:00.000Z', offered: '1', answered: '1', serviceLevel: '1', asaSec: '10', avgTalkSec: '' });
+    // fromLocal: the interval's start on the center's wall clock (Asia/Shanghai, UTC+8)
+    expect(first).toMatchObject({ from: '2026-03-02T01:00:00.000Z', fromLocal: '2026-03-02 09:00', offered: '1', answered: '1', serviceLevel: '1', asaSec: '10', avgTalkSec: '' });
     // the KPI pack's figures ride along, as in the JSON rows (null → empty cell)
     const jsonKpi = (json.json().rows as { kpi?: { transfers: number; transferRate: number | null; csat: number | null } }[])[0]!.kpi!;
     expect(header).toEqual(expect.arrayContaining(['kpi.csat', 'kpi.transferRate', 'kpi.botResolutionRate']));
