@@ -11,7 +11,7 @@ import {
   type EscalationPolicy,
   type ThresholdsDocument,
 } from '../../shared/contract/alerts.ts';
-import type { AppConfig } from '../../shared/contract/config.ts';
+import { centerTimeZone, type AppConfig } from '../../shared/contract/config.ts';
 import type { Clock } from '../clock.ts';
 import type { Keys } from '../redis/keys.ts';
 import type { MetricEngine } from '../metrics/types.ts';
@@ -118,7 +118,7 @@ export class AlertService {
   }
 
   timeZone(center: string): string {
-    return this.deps.config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
+    return centerTimeZone(this.deps.config, center);
   }
 
   // --- evaluation -------------------------------------------------------------------------------

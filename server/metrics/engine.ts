@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AppConfig } from '../../shared/contract/config.ts';
+import { centerTimeZone, type AppConfig } from '../../shared/contract/config.ts';
 import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { agentTimeMetrics, contactMetrics, type ContactMetrics } from '../../shared/metrics/formulas.ts';
@@ -139,7 +139,7 @@ export class RedisMetricEngine implements MetricEngine {
   }
 
   timeZone(center: string): string {
-    return this.config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
+    return centerTimeZone(this.config, center);
   }
 
   /** Writes each center's queue map (queue → channel, thresholds, groups) from the config.

@@ -5,6 +5,7 @@ import { agentRow, metricsQuery, metricsResult, type MetricsQuery, type MetricsR
 import { metricRegistry, windowSemanticsText } from '../../shared/metrics/registry.ts';
 import { timedStates } from '../../shared/metrics/raw.ts';
 import { localParts } from '../../shared/metrics/windows.ts';
+import { centerTimeZone } from '../../shared/contract/config.ts';
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Scope, ScopeQuery } from './types.ts';
@@ -130,7 +131,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
       return reply
         .type('text/csv; charset=utf-8')
         .header('Content-Disposition', `attachment; filename="intervals-${q.center}.csv"`)
-        .send(toCsv(rows, app.config.centers.find((c) => c.id === q.center)?.timeZone ?? 'Asia/Shanghai'));
+        .send(toCsv(rows, centerTimeZone(app.config, q.center)));
     }
     return { rows: rows.map((r) => metricsResult.parse(r)) };
   });

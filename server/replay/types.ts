@@ -124,7 +124,9 @@ export function applyShift(events: ReplayEvent[], days: number, opts: ParseOptio
   const first = new Map<string, number>();
   for (const e of events) {
     const k = entityOf(e);
-    if (k !== undefined && !(e.ts >= (first.get(k) ?? Number.POSITIVE_INFINITY))) first.set(k, e.ts);
+    if (k === undefined) continue;
+    const earliest = first.get(k);
+    if (earliest === undefined || e.ts < earliest) first.set(k, e.ts);
   }
   const delta = new Map<string, number>();
   for (const [k, ts] of first) delta.set(k, shiftInstant(ts, days, opts.timeZone) - ts);

@@ -62,7 +62,8 @@ export const teamConfig = z.strictObject({
   name: localized,
 });
 
-export const tileIds = [
+/** a board row's tiles unless configured: eleven read at 5 m on a 16:9 screen */
+export const defaultTiles = [
   'serviceLevel',
   'answerRate',
   'waiting',
@@ -74,27 +75,10 @@ export const tileIds = [
   'agentsAcw',
   'agentsNotReady',
   'occupancy',
-  'utilization',
-  'offered',
-  'answered',
-  'arrivals',
 ] as const;
+/** every tile a board may name: the default ones, and the volumes and utilization to add per board */
+export const tileIds = [...defaultTiles, 'utilization', 'offered', 'answered', 'arrivals'] as const;
 export const tileId = z.enum(tileIds);
-/** a board row's tiles unless configured: eleven read at 5 m on a 16:9 screen (the volumes and
- * utilization can be added per board) */
-export const defaultTiles: z.infer<typeof tileId>[] = [
-  'serviceLevel',
-  'answerRate',
-  'waiting',
-  'longestWaitSec',
-  'abandonRate',
-  'asaSec',
-  'agentsAvailable',
-  'agentsOnContact',
-  'agentsAcw',
-  'agentsNotReady',
-  'occupancy',
-];
 
 export const boardRow = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('channel'), channel }),
@@ -249,6 +233,11 @@ export const appConfig = z.strictObject({
     .default({ allowedOrigins: [], coalesceMs: defaultCoalesceMs }),
 });
 export type AppConfig = z.infer<typeof appConfig>;
+
+/** a center's time zone (its local day, intervals' wall clock); Asia/Shanghai for an unknown one */
+export function centerTimeZone(config: Pick<AppConfig, 'centers'>, center: string): string {
+  return config.centers.find((c) => c.id === center)?.timeZone ?? 'Asia/Shanghai';
+}
 
 /** reason code → name: the built-in names, then the config's (which win) */
 export function reasonNames(config: { reasons: { id: string; name: { zh: string; en: string } }[] }): Record<string, { zh: string; en: string }> {

@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
-import { parseEnv } from '../../server/config/env.ts';
-import { EmbeddedRedis } from '../../server/redis/launcher.ts';
-import { appConfig } from '../../shared/contract/config.ts';
+import type { EmbeddedRedis } from '../../server/redis/launcher.ts';
+import { appOnOwnRedis } from '../support/own-redis-app.ts';
 import { ensureClientBuilt, launchBrowser } from '../support/browser.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 /**
  * a wall opened (or reloaded) while Redis is down must say STALE. The server once handed
@@ -20,35 +12,20 @@ import { uniquePrefix } from '../support/redis.ts';
  * clock now follows the session's serverTime).
  */
 const displayToken = 'display-token-0123456789';
-let dir: string;
 let redis: EmbeddedRedis;
-let app: FastifyInstance;
 let url: string;
+let close: () => Promise<void>;
 let browser: Browser;
 
 beforeAll(async () => {
   ensureClientBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'wallboard-outage-e2e-'));
-  redis = new EmbeddedRedis({ dataDir: dir, ephemeral: true, supervise: false });
-  await redis.start();
-  app = await buildApp({
-    env: parseEnv({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' }),
-    config: appConfig.parse({ tokens: [{ token: displayToken, role: 'display', name: 'tv' }] }),
-    redis: { host: '127.0.0.1', port: redis.port },
-    keyPrefix: uniquePrefix('r4e'),
-    background: true,
-    logger: false,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ url, redis, close } = await appOnOwnRedis('outage-e2e', displayToken));
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await redis?.stop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('a wall opened while Redis is down', () => {

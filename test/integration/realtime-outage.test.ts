@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../server/app.ts';
-import { parseEnv } from '../../server/config/env.ts';
-import { EmbeddedRedis } from '../../server/redis/launcher.ts';
-import { appConfig } from '../../shared/contract/config.ts';
+import type { EmbeddedRedis } from '../../server/redis/launcher.ts';
+import { appOnOwnRedis } from '../support/own-redis-app.ts';
 import type { ClientToServerEvents, ServerToClientEvents, ViewPayload } from '../../shared/realtime/events.ts';
-import { uniquePrefix } from '../support/redis.ts';
 
 /**
  * a screen that joins a view while its recomputes fail (Redis down) must not be handed
@@ -23,10 +16,10 @@ import { uniquePrefix } from '../support/redis.ts';
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const displayToken = 'display-token-0123456789';
 
-let dir: string;
 let redis: EmbeddedRedis;
 let app: FastifyInstance;
 let url: string;
+let close: () => Promise<void>;
 const sockets: ClientSocket[] = [];
 
 function open(): ClientSocket {
@@ -46,26 +39,12 @@ function nextSnapshot(s: ClientSocket, timeoutMs: number): Promise<ViewPayload |
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'wallboard-outage-'));
-  redis = new EmbeddedRedis({ dataDir: dir, ephemeral: true, supervise: false });
-  await redis.start();
-  app = await buildApp({
-    env: parseEnv({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' }),
-    config: appConfig.parse({ tokens: [{ token: displayToken, role: 'display', name: 'tv' }] }),
-    redis: { host: '127.0.0.1', port: redis.port },
-    keyPrefix: uniquePrefix('r4'),
-    background: true,
-    logger: false,
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, url, redis, close } = await appOnOwnRedis('outage', displayToken));
 });
 
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
-  await app?.close();
-  await redis?.stop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
+  await close?.();
 });
 
 describe('a screen joining while its view cannot be recomputed (Redis down)', () => {
