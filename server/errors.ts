@@ -13,14 +13,24 @@ export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
 
-export function isRedisConnectionError(err: unknown): boolean {
+/**
+ * Redis refusing to serve for now, by the code its reply starts with (inside a script's error text
+ * too): LOADING (a restarted Redis reading its AOF), BUSY (a script over its time limit), OOM
+ * (maxmemory reached), READONLY (a write reached a master that a Sentinel failover turned into a
+ * replica; the client reconnects to the new one), MASTERDOWN (a replica that lost its master),
+ * NOREPLICAS (`min-replicas-to-write` not met), MISCONF (a failed save stops writes), TRYAGAIN /
+ * CLUSTERDOWN (a cluster moving or missing slots). All pass, so the producer is told to re-send.
+ */
+const redisRefusal = /\b(?:LOADING|BUSY|OOM|READONLY|MASTERDOWN|NOREPLICAS|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** No usable Redis right now (unreachable, or refusing as above): answered 503 + Retry-After. */
+export function isRedisUnavailableError(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string } | undefined;
   if (!e) return false;
   return (
     e.name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|enableOfflineQueue|LOADING|ETIMEDOUT/i.test(
-      e.message ?? '',
-    ) ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|enableOfflineQueue|ETIMEDOUT/i.test(e.message ?? '') ||
+    redisRefusal.test(e.message ?? '') ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
   );
 }
@@ -35,7 +45,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
     }
     if (err instanceof BadRequestError) return reply.code(400).send({ error: 'bad_request', message: err.message });
-    if (err instanceof UnavailableError || isRedisConnectionError(err)) {
+    if (err instanceof UnavailableError || isRedisUnavailableError(err)) {
       req.log.warn({ err: err.message }, 'storage unavailable');
       const retry = err instanceof UnavailableError ? err.retryAfterSec : 2;
       return reply

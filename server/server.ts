@@ -4,13 +4,14 @@ import { loadConfig } from './config/load.ts';
 import { isLoopback } from './auth/tokens.ts';
 import { EmbeddedRedis, RedisNotInstalledError } from './redis/launcher.ts';
 import { buildApp } from './app.ts';
+import { externalRedisConnection } from './config/redis-connection.ts';
 import type { FastifyInstance } from 'fastify';
 import type { RedisOptions } from 'ioredis';
 import type { AppConfig } from '../shared/contract/config.ts';
 
 /**
  * Production entry point: parse env and config, refuse unsafe binds, start the embedded Redis
- * unless REDIS_URL is set, listen, and shut down gracefully (in-flight batches finish first).
+ * unless REDIS_URL or REDIS_SENTINELS is set, listen, and shut down gracefully (in-flight batches finish first).
  * `beforeBuild` runs once Redis is up, before the app is built (so before the engine writes the
  * config's queue map, alerts evaluate or a screen left open reconnects); the demo clears its
  * previous run there. It gets the connection and the config the app will use.
@@ -29,16 +30,9 @@ export async function startServer(
   }
   let embedded: EmbeddedRedis | undefined;
   let redisOptions: RedisOptions;
-  if (env.REDIS_URL) {
-    const url = new URL(env.REDIS_URL);
-    redisOptions = {
-      host: url.hostname,
-      port: Number(url.port || 6379),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-      db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    };
+  const external = externalRedisConnection(env);
+  if (external) {
+    redisOptions = external;
   } else {
     embedded = new EmbeddedRedis({
       dataDir: resolve(env.DATA_DIR, 'redis'),
@@ -55,7 +49,7 @@ export async function startServer(
   try {
     await hooks.beforeBuild?.(redisOptions, config);
     app = await buildApp({ env, config, redis: redisOptions });
-    app.log.info({ config: source, redis: env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
+    app.log.info({ config: source, redis: env.REDIS_SENTINELS ? `sentinel master ${env.REDIS_SENTINEL_MASTER}` : env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
     await app.listen({ port: env.PORT, host: env.HOST });
   } catch (err) {
     // e.g. the port is taken: do not leave an orphaned redis-server (or a connected app) behind

@@ -96,10 +96,11 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const env = parseEnv({ ...process.env, ...overrides });
-  if (!env.REDIS_URL) ensureRedis(env.REDIS_SERVER_BIN);
+  const externalRedis = env.REDIS_URL !== undefined || env.REDIS_SENTINELS !== undefined;
+  if (!externalRedis) ensureRedis(env.REDIS_SERVER_BIN);
   ensureClientBuilt();
 
-  say(`starting the server (data in ${resolve(env.DATA_DIR)}, ${env.REDIS_URL ? 'Redis at REDIS_URL' : 'embedded Redis'})…`);
+  say(`starting the server (data in ${resolve(env.DATA_DIR)}, ${env.REDIS_SENTINELS ? 'Redis through REDIS_SENTINELS' : env.REDIS_URL ? 'Redis at REDIS_URL' : 'embedded Redis'})…`);
   const server = await startServer(overrides, {
     beforeBuild: async (connection, config) => {
       const center = config.centers[0]!.id;

@@ -7,6 +7,18 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** redis://… or rediss://…; unset = launch the embedded redis-server */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Redis Sentinel (high availability): comma-separated host:port of the sentinels; the master is
+   * found through them and followed across failovers. Not together with REDIS_URL.
+   */
+  REDIS_SENTINELS: z.string().optional(),
+  /** the master's name as the sentinels monitor it (`sentinel monitor <name> …`) */
+  REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+  /** password of the sentinels themselves (`requirepass` in sentinel.conf), if they have one */
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** ACL user / password of the master and replicas found through the sentinels */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
   /** path of the YAML/JSON config file */
   CONFIG: z.string().min(1).optional(),
   /** comma-separated producer tokens (role ingest), added to those in the config file */

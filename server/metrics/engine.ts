@@ -12,7 +12,7 @@ import {
   rollingWindowMs,
   type WindowId,
 } from '../../shared/metrics/windows.ts';
-import { BadRequestError, UnavailableError, isRedisConnectionError } from '../errors.ts';
+import { BadRequestError, UnavailableError, isRedisUnavailableError } from '../errors.ts';
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
@@ -206,7 +206,7 @@ export class RedisMetricEngine implements MetricEngine {
             },
           );
         } catch (err) {
-          if (isRedisConnectionError(err) || err instanceof WriteConflictError || /BUSY|LOADING|OOM/.test((err as Error).message ?? '')) {
+          if (isRedisUnavailableError(err) || err instanceof WriteConflictError) {
             throw new IngestInterruptedError(committed, err);
           }
           throw err;

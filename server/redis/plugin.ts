@@ -30,6 +30,10 @@ export const redisPlugin = fp<RedisPluginOptions>(
       maxRetriesPerRequest: 1,
       lazyConnect: true,
       retryStrategy: (times) => Math.min(times * 200, 2000),
+      // A write answered READONLY reached a master that a Sentinel failover demoted: reconnect (the
+      // sentinels name the new master) without re-sending; the request answers 503 and its producer
+      // re-sends, which the event ids make safe.
+      reconnectOnError: (err) => /^READONLY/.test(err.message),
     });
     redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis error'));
     defineScripts(redis, scripts);
