@@ -494,7 +494,7 @@ export class RedisMetricEngine implements MetricEngine {
     );
   }
 
-  /** The service-level threshold shared by every queue in scope, or null when they differ. */
+  /** The service-level threshold shared by every queue in scope, or null when they differ (or none has one). */
   private thresholdSec(scope: Scope, queues: Map<string, QueueInfo>): number | null {
     // one pass, no intermediate arrays (nor an [id, info] pair per queue, which for…of over the
     // map's entries allocated): this runs for every scope of every query
@@ -510,13 +510,15 @@ export class RedisMetricEngine implements MetricEngine {
             : scope.kind === 'channel'
               ? info.channel === scope.channel
               : info.groups.includes(scope.group);
-      if (!inScope) continue;
+      // a queue known only by name (a group lists it, no contact has queued there yet) has no
+      // channel, so no threshold yet; nothing of it counts in the figures either
+      if (!inScope || info.slMs === undefined) continue;
       if (first) {
         shared = info.slMs;
         first = false;
       } else if (info.slMs !== shared) return null;
     }
-    return first || shared === undefined ? null : shared / 1000;
+    return shared === undefined ? null : shared / 1000;
   }
 
   private result(

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { channel as channelSchema, type Channel } from '../../shared/contract/events.ts';
+import { US } from '../metrics/codec.ts';
 
 export interface KnownQueue {
   id: string;
@@ -24,18 +25,16 @@ export async function knownQueues(app: FastifyInstance, center: string): Promise
   } catch {
     // the figures themselves will fail loudly; the catalogue falls back to the config
   }
-  for (const [id, json] of Object.entries(discovered)) {
+  for (const [id, value] of Object.entries(discovered)) {
     if (out.has(id)) continue;
-    out.set(id, { id, channel: channelOf(json), configured: false });
+    out.set(id, { id, channel: channelOf(value), configured: false });
   }
   return [...out.values()].sort((a, b) => (a.channel ?? '').localeCompare(b.channel ?? '') || a.id.localeCompare(b.id));
 }
 
-function channelOf(json: string): Channel | null {
-  try {
-    const parsed = channelSchema.safeParse((JSON.parse(json) as { channel?: unknown }).channel);
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+/** the channel of a queue-map value ("channel␟slMs␟shortMs␟groups", server/redis/keys.ts); '' = not known yet */
+function channelOf(value: string): Channel | null {
+  const end = value.indexOf(US);
+  const parsed = channelSchema.safeParse(end < 0 ? value : value.slice(0, end));
+  return parsed.success ? parsed.data : null;
 }
