@@ -4,6 +4,7 @@ import type { AppConfig } from '../../shared/contract/config.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { intervalMs, localMidnight, localDate, type WindowId } from '../../shared/metrics/windows.ts';
 import type { Keys } from '../redis/keys.ts';
+import { knownQueues } from '../realtime/catalog.ts';
 import type { MetricEngine, Scope, ScopeQuery } from '../metrics/types.ts';
 import { alignedRange, baselineOf, overlapSum, sameLocalTimeWeeksAgo, spikeRatio } from './baseline.ts';
 import { inTimeRange, localTime, minutesOf } from './schedule.ts';
@@ -147,12 +148,26 @@ registerAlertMetric('waitingPerAvailableAgent', async (ctx, rule) => {
   });
 });
 
+/**
+ * The queues a channel- or group-scoped rule covers (an agent serves the scope when one of its
+ * queues is among them), or undefined when the rule's scope is a queue, a team or the center
+ * (the agents read filters those itself). A channel's queues include those known only from events.
+ */
+async function scopeQueues(ctx: ResolveContext, rule: AlertRule): Promise<ReadonlySet<string> | undefined> {
+  const { center, queue, channel, group } = rule.scope;
+  if (queue || (!channel && !group)) return undefined;
+  if (group) return new Set(ctx.config.groups.find((g) => g.id === group && g.center === center)?.queues ?? []);
+  const known = await ctx.memo(`queues|${center}`, () => knownQueues(ctx, center));
+  return new Set(known.filter((q) => q.channel === channel).map((q) => q.id));
+}
+
 /** Seconds each agent has been in not_ready (optionally one reason); one subject per agent. */
 registerAlertMetric('notReadySec', async (ctx, rule) => {
   const { center, team, queue } = rule.scope;
   const rows = await ctx.memo(`agents|${center}|${team ?? ''}|${queue ?? ''}`, () =>
     ctx.engine.agents(center, { ...(team ? { team } : {}), ...(queue ? { queue } : {}), state: 'not_ready' }, ctx.nowMs),
   );
+  const served = await scopeQueues(ctx, rule);
   // A rule without a reason covers the reasons that have no not-ready rule of their own on the
   // same scope (break and meal have theirs in the defaults), so one spell raises one alert.
   const ownRule =
@@ -168,6 +183,7 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
     if (a.state !== 'not_ready') continue;
     if (rule.reason !== undefined && a.reason !== rule.reason) continue;
     if (ownRule?.has(a.reason ?? '')) continue;
+    if (served && !a.queues.some((q) => served.has(q))) continue;
     const since = Date.parse(a.since);
     subjects.push({
       // a new not-ready spell (new `since`) is a new subject: the old alert resolves

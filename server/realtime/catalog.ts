@@ -14,7 +14,7 @@ export interface KnownQueue {
  * map in Redis), so a center that sends events before anyone writes a config still gets a queue
  * table. Read from Redis each time: another server process may have learnt a queue.
  */
-export async function knownQueues(app: FastifyInstance, center: string): Promise<KnownQueue[]> {
+export async function knownQueues(app: Pick<FastifyInstance, 'config' | 'redis' | 'keys'>, center: string): Promise<KnownQueue[]> {
   const out = new Map<string, KnownQueue>();
   for (const q of app.config.queues) {
     if (q.center === center) out.set(q.id, { id: q.id, channel: q.channel, configured: true });
