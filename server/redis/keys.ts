@@ -20,8 +20,8 @@
  * |                                       |        | agent time p:<state>.<0-9> = n × 2^34 + m (codec.ts)     |                           |
  * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
  * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent (checked once per step) |
- * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims; _s =     | trimmed with the timeline |
- * |                                       |        | start (ts US id) of the current state, _t = last trim step |                           |
+ * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims; '' =     | trimmed with the timeline |
+ * |                                       |        | last trim step US start (ts US id) of the current state  |                           |
  * | {p:c}:agents                          | hash   | agentId → JSON of current state (agents API)             | bounded by agent count    |
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |

@@ -89,8 +89,16 @@ describe('applyWrites.lua / loadState.lua', () => {
     const [contact, nobody] = r[1] as string[][];
     expect(contact).toContain('e:e1');
     expect(nobody).toEqual([]);
-    const [lastId, score, point, since] = (r[2] as (string | null)[][])[0]!;
-    expect([lastId, Number(score), point?.split('\x1f')[0], since?.split('\x1f')[1]]).toEqual(['s1', T0 - sec(9), 'available', 's1']);
+    // the agent's meta field '' is "trimStep US sinceTs US sinceId"; `_s` / `_t` (earlier layout) absent
+    const [lastId, score, point, meta, legacySince, legacyTrim] = (r[2] as (string | null)[][])[0]!;
+    expect([lastId, Number(score), point?.split('\x1f')[0], meta?.split('\x1f').slice(1), legacySince, legacyTrim]).toEqual([
+      's1',
+      T0 - sec(9),
+      'available',
+      [String(T0 - sec(9)), 's1'],
+      null,
+      null,
+    ]);
     expect((r[3] as (string | null)[]).map((x) => x !== null)).toEqual([true, false]);
     expect(r[5]).toContain('cards');
   });

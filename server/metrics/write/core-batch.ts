@@ -20,8 +20,10 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
  *   item strings: "ts US dims(RS) US field US delta ..." (bucket sums) or
  *     "@ US localDate US agentId US dayEndMs" (handledToday)
  *   agent timeline at:<agent> (member = event id, score = ts) and points ap:<agent>: <eventId> =
- *     state US reason US team US queues(RS) US name US dims(RS); _s = since "ts US id" (start of
- *     the final run of equal state + reason); _t = the expiry step of the last trim
+ *     state US reason US team US queues(RS) US name US dims(RS); '' (agentMetaField, a name no
+ *     event id can have) = "trimStep US sinceTs US sinceId": the expiry step of the last trim and
+ *     the start of the final run of equal state + reason (a record written before it had
+ *     `_s` = "ts US id" and `_t` = trimStep instead, fields an event id could overwrite)
  *
  * Events arriving in order (the common case) resume the stored state machine and append items;
  * a late one re-derives the contact from every stored event and applies new − old item by item,
@@ -69,7 +71,7 @@ export interface AgentHead {
   last?: Point;
   since?: number;
   sinceId?: string;
-  /** the stored `_s` was missing: `since` is recomputed from the whole timeline */
+  /** the stored since was missing: `since` is recomputed from the whole timeline */
   sinceDirty: boolean;
   trimStep?: string;
 }
@@ -153,6 +155,13 @@ type Item = (string | number)[];
 const timedCode = new Map<string, string>(Object.entries(stateCode));
 /** a state code's bucket fields: n, m (60 s and 900 s levels) and p, both packed (1 s level) */
 const timedFields = new Map([...timedCode.values()].map((c) => [c, { n: `n:${c}`, m: `m:${c}`, p: `p:${c}` }]));
+
+/**
+ * The field of an agent's points hash (ap:) that holds "trimStep US sinceTs US sinceId". Event ids
+ * are 1–128 characters, so '' is the one name no point can take (the earlier `_s` / `_t` could be
+ * overwritten by an event with that id).
+ */
+export const agentMetaField = '';
 
 export const parsePoint = (v: string): Point => {
   const p = v === '' ? [] : v.split(US);
@@ -702,11 +711,11 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
       }
       a.sinceDirty = false;
     }
-    if (a.sinceId !== undefined) points.push('_s', String(a.since) + US + a.sinceId);
     // the timeline is trimmed to the late-event horizon at most once per step (memory bound:
     // lateEvent + one step), not on every batch that touches the agent
     const trim = trimStep !== a.trimStep;
-    if (trim) points.push('_t', trimStep);
+    // the meta field is named '' so no event id (1–128 characters) can land on it
+    points.push(agentMetaField, (trim ? trimStep : a.trimStep!) + US + (a.sinceId !== undefined ? String(a.since) + US + a.sinceId : US));
     for (const [id, ts] of a.batchIds) ops.zadd(keys.agentTimeline(center, ag), ts, id);
     ops.hset(keys.agentPoints(center, ag), points);
     const row = { name: pt.name, state: pt.state, reason: pt.reason, since: a.since, sinceId: a.sinceId, team: pt.team, queues: split(pt.queues, RS) };

@@ -27,7 +27,7 @@ type Flat = string[];
 export type LoadReply = [
   version: string | null,
   hashes: Flat[],
-  lasts: [string | null, string | null, string | null, string | null, string | null][],
+  lasts: [string | null, string | null, string | null, string | null, string | null, string | null][],
   scores: (string | null)[],
   timelines: [Flat, Flat][],
   qmap: Flat | null,
@@ -48,10 +48,18 @@ export function mapOf(flat: Flat): Map<string, string> {
   return m;
 }
 
-/** loadState's [lastId, lastScore, point, _s, _t] of one agent */
+/** loadState's [lastId, lastScore, point, meta, _s, _t] of one agent (_s / _t: records written before the meta field) */
 export function agentHead(v: LoadReply[2][number]): AgentHead {
-  const [lastId, score, point, since, trim] = v;
+  const [lastId, score, point, meta, legacySince, legacyTrim] = v;
   if (lastId === null) return { sinceDirty: false };
+  let trim: string | null = legacyTrim;
+  let since: string | null = legacySince;
+  if (meta !== null) {
+    const cut = meta.indexOf(US);
+    trim = meta.slice(0, cut);
+    since = meta.slice(cut + 1);
+    if (since === US) since = null;
+  }
   const head: AgentHead = { lastId, lastTs: Number(score), last: parsePoint(point ?? ''), sinceDirty: true, ...(trim !== null ? { trimStep: trim } : {}) };
   if (since !== null) {
     const cut = since.indexOf(US);
