@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { FakeClock } from '../../server/clock.ts';
@@ -187,7 +188,8 @@ describe('POST /api/v1/events', () => {
     expect(await snapshot(redis, h.prefix)).toEqual(before);
   });
 
-  it('answers 503 with Retry-After while Redis is unreachable (ingest and queries)', async () => {
+  /** the app on a Redis of its own (the test stops it or changes its settings), fake clock at T0 */
+  async function appOnOwnRedis() {
     const dir = mkdtempSync(join(tmpdir(), 'wb-503-'));
     const redis = new EmbeddedRedis({ dataDir: dir, ephemeral: true, supervise: false });
     await redis.start();
@@ -206,6 +208,11 @@ describe('POST /api/v1/events', () => {
     });
     cleanup.push(() => app.close().catch(() => undefined));
     expect((await app.inject({ method: 'POST', url: '/api/v1/events', payload: queued('a') })).statusCode).toBe(200);
+    return { app, redis };
+  }
+
+  it('answers 503 with Retry-After while Redis is unreachable (ingest and queries)', async () => {
+    const { app, redis } = await appOnOwnRedis();
     await redis.stop();
     const down = await app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('b'), queued('c')] });
     expect(down.statusCode).toBe(503);
@@ -215,4 +222,16 @@ describe('POST /api/v1/events', () => {
     expect(metrics.statusCode).toBe(503);
     expect(metrics.headers['retry-after']).toMatch(/^\d+$/);
   });
+
+  it('answers 503 with Retry-After (not 500) when Redis refuses writes (NOREPLICAS, as with replicas lost)', async () => {
+    const { app, redis } = await appOnOwnRedis();
+    const admin = new Redis(redis.connection);
+    cleanup.push(async () => void admin.disconnect());
+    await admin.config('SET', 'min-replicas-to-write', '1');
+    const res = await app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('b')] });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(res.json()).toMatchObject({ error: 'unavailable', stored: 0 });
+  });
+
 });
