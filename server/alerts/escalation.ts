@@ -12,6 +12,12 @@ export interface EscalationProgress {
   /** when the current level was reached (for a warning upgraded to critical: the upgrade time) */
   levelSince: number;
   lastNotifiedAt: number;
+  /**
+   * false from opening until the "raised" notification is claimed (store.claimAnnouncement):
+   * an alert opened by a process that failed before notifying is announced by the next
+   * evaluation, once. Absent (older entries) = announced.
+   */
+  announced?: boolean;
 }
 
 export type EscalationAction = { kind: 'none' } | { kind: 'escalate'; level: number } | { kind: 'renotify'; level: number };

@@ -2,6 +2,7 @@ import type { AlertRule, AlertScope, Comparator, LocalizedText, Severity } from 
 import { metricDefinition } from '../../shared/metrics/registry.ts';
 import type { Subject } from './metrics.ts';
 import { reasonNames } from '../../shared/contract/config.ts';
+import { past } from './hysteresis.ts';
 
 /** Bilingual alert text (zh-CN first: the users are supervisors of Chinese bank contact centers). */
 
@@ -35,28 +36,84 @@ export function unitOf(metric: string): Unit {
   return 'count';
 }
 
-/** A duration as a supervisor reads it: 45秒 / 3分05秒 / 1小时05分 (zh), 45s / 3m05s / 1h05m (en). */
-function formatDuration(seconds: number, lang: 'zh' | 'en'): string {
-  const total = Math.round(seconds);
+/**
+ * A duration as a supervisor reads it: 45秒 / 3分05秒 / 1小时05分 (zh), 45s / 3m05s / 1h05m (en).
+ * `precision` 1 keeps the seconds of an hour-long duration (1h00m03s), 2+ adds decimals to the
+ * seconds (formatAgainst asks for them when the usual reading would meet the threshold's).
+ */
+function formatDuration(seconds: number, lang: 'zh' | 'en', precision = 0): string {
+  const d = Math.max(0, precision - 1);
+  const scale = 10 ** d;
+  const t = Math.round(seconds * scale); // in 1/scale seconds
+  const [h, m] = [Math.floor(t / (3600 * scale)), Math.floor((t % (3600 * scale)) / (60 * scale))];
+  const sec = (t % (60 * scale)) / scale;
+  const total = t / scale;
   const pad = (n: number) => String(n).padStart(2, '0');
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  if (total >= 3600) return lang === 'zh' ? `${h}小时${pad(m)}分` : `${h}h${pad(m)}m`;
-  if (total >= 120) return lang === 'zh' ? `${m}分${pad(s)}秒` : `${m}m${pad(s)}s`;
-  return lang === 'zh' ? `${total}秒` : `${total}s`;
+  const padS = (x: number) => (d > 0 ? x.toFixed(d).padStart(3 + d, '0') : pad(x));
+  if (total >= 3600) {
+    if (precision === 0) return lang === 'zh' ? `${h}小时${pad(m)}分` : `${h}h${pad(m)}m`;
+    return lang === 'zh' ? `${h}小时${pad(m)}分${padS(sec)}秒` : `${h}h${pad(m)}m${padS(sec)}s`;
+  }
+  if (total >= 120) return lang === 'zh' ? `${m}分${padS(sec)}秒` : `${m}m${padS(sec)}s`;
+  const all = d > 0 ? total.toFixed(d) : String(total);
+  return lang === 'zh' ? `${all}秒` : `${all}s`;
 }
 
-export function formatValue(metric: string, v: number | null, lang: 'zh' | 'en' = 'en'): string {
+/** the number a reader takes from formatValue(metric, v, _, precision) */
+function shownValue(metric: string, v: number, precision: number): number {
+  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+  switch (unitOf(metric)) {
+    case 'ratio':
+      return round(v * 100, 1 + precision) / 100;
+    case 'seconds': {
+      if (precision >= 2) return round(v, precision - 1);
+      const total = Math.round(v);
+      return precision === 0 && total >= 3600 ? Math.floor(total / 60) * 60 : total;
+    }
+    case 'times':
+      return round(v, 2 + precision);
+    default:
+      return Number.isInteger(v) ? v : round(v, countDecimals(metric) + precision);
+  }
+}
+
+const countDecimals = (metric: string) => (metric === 'csatMeanScore' ? 2 : 1);
+
+/**
+ * `precision` 0 is the usual reading (87.3%, 1.56×, 3m05s); each step adds a decimal (or, for
+ * durations of an hour or more, first the seconds).
+ */
+export function formatValue(metric: string, v: number | null, lang: 'zh' | 'en' = 'en', precision = 0): string {
   if (v === null) return '—';
   switch (unitOf(metric)) {
     case 'ratio':
-      return `${(v * 100).toFixed(1)}%`;
+      return `${(v * 100).toFixed(1 + precision)}%`;
     case 'seconds':
-      return formatDuration(v, lang);
+      return formatDuration(v, lang, precision);
     case 'times':
-      return `${v.toFixed(2)}×`;
+      return `${v.toFixed(2 + precision)}×`;
     default:
-      return Number.isInteger(v) ? String(v) : v.toFixed(metric === 'csatMeanScore' ? 2 : 1);
+      return Number.isInteger(v) ? String(v) : v.toFixed(countDecimals(metric) + precision);
   }
+}
+
+/**
+ * The fewest extra digits with which a value reads on its own side of a threshold: 79.96% is
+ * "79.96%" beside "80.00%", never "80.0%, below threshold 80.0%"; 3603 s is "1h00m03s" beside
+ * "1h00m00s". 0 when the usual reading already does (or the two are equal).
+ */
+export function precisionAgainst(metric: string, v: number, threshold: number): number {
+  const side = Math.sign(v - threshold);
+  for (let p = 0; p < 6; p++) {
+    if (Math.sign(shownValue(metric, v, p) - shownValue(metric, threshold, p)) === side) return p;
+  }
+  return 6;
+}
+
+/** value and threshold, formatted alike and never reading equal unless they are */
+export function formatAgainst(metric: string, v: number | null, threshold: number, lang: 'zh' | 'en' = 'en'): [string, string] {
+  const p = v === null ? 0 : precisionAgainst(metric, v, threshold);
+  return [formatValue(metric, v, lang, p), formatValue(metric, threshold, lang, p)];
 }
 
 const severityText: Record<Severity, LocalizedText> = {
@@ -128,10 +185,11 @@ function direction(c: Comparator): LocalizedText {
   return c === 'lt' ? { zh: '低于', en: 'below' } : { zh: '高于', en: 'above' };
 }
 
-/** signed percentage of a ratio against 1: 1.56 → "+56%" */
-export function ratioPercent(ratio: number): string {
-  const p = Math.round((ratio - 1) * 100);
-  return `${p >= 0 ? '+' : ''}${p}%`;
+/** signed percentage of a ratio against 1: 1.56 → "+56%" (with `decimals`: 1.3045 → "+30.5%") */
+export function ratioPercent(ratio: number, decimals = 0): string {
+  const p = (ratio - 1) * 100;
+  const text = p.toFixed(decimals);
+  return `${Number(text) >= 0 ? '+' : ''}${text}%`;
 }
 
 export function alertMessage(
@@ -160,28 +218,40 @@ export function alertHeadline(rule: AlertRule, subject: Subject, threshold: numb
   };
 }
 
-/** what crossed which threshold, without severity or place */
+/**
+ * what crossed which threshold, without severity or place. The figures carry as many decimals as
+ * it takes to read on the right side of the threshold; a value no longer past it (an open alert
+ * inside its hysteresis band, refreshed after it was raised) is given beside it, not "below" it.
+ */
 function alertBody(rule: AlertRule, subject: Subject, threshold: number): LocalizedText {
   const v = subject.value;
   if ((rule.metric === 'arrivalsVsBaseline' || rule.metric === 'arrivalsVsForecast') && v !== null) {
     const ref = subject.facts?.reference ?? '—';
     const live = subject.facts?.live ?? '—';
     const isForecast = rule.metric === 'arrivalsVsForecast';
+    const p = precisionAgainst(rule.metric, v, threshold);
+    const [vt, tt] = [v.toFixed(2 + p), threshold.toFixed(2 + p)];
+    const pct = ratioPercent(v, p);
     return {
-      zh: `话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${v.toFixed(2)} 倍（${ratioPercent(v)}，阈值 ${threshold.toFixed(2)} 倍）`,
-      en: `Traffic spike: ${live} arrivals in the last 15 min, ${v.toFixed(2)}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${ratioPercent(v)}, threshold ${threshold.toFixed(2)}×)`,
+      zh: `话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）`,
+      en: `Traffic spike: ${live} arrivals in the last 15 min, ${vt}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${pct}, threshold ${tt}×)`,
     };
   }
+  const [vZh, tZh] = formatAgainst(rule.metric, v, threshold, 'zh');
+  const [vEn, tEn] = formatAgainst(rule.metric, v, threshold, 'en');
   if (rule.metric === 'feedSilenceSec') {
     return {
-      zh: `数据源中断：营业时间内已 ${formatValue('feedSilenceSec', v, 'zh')} 未收到事件（阈值 ${formatValue('feedSilenceSec', threshold, 'zh')}）`,
-      en: `Event feed silent: no events for ${formatValue('feedSilenceSec', v)} during opening hours (threshold ${formatValue('feedSilenceSec', threshold)})`,
+      zh: `数据源中断：营业时间内已 ${vZh} 未收到事件（阈值 ${tZh}）`,
+      en: `Event feed silent: no events for ${vEn} during opening hours (threshold ${tEn})`,
     };
   }
   const name = metricName(rule.metric);
+  if (v !== null && !past(rule.comparator, v, threshold)) {
+    return { zh: `${name.zh} ${vZh}（阈值 ${tZh}）`, en: `${name.en} ${vEn} (threshold ${tEn})` };
+  }
   const dir = direction(rule.comparator);
   return {
-    zh: `${name.zh} ${formatValue(rule.metric, v, 'zh')}，${dir.zh}阈值 ${formatValue(rule.metric, threshold, 'zh')}`,
-    en: `${name.en} ${formatValue(rule.metric, v)}, ${dir.en} threshold ${formatValue(rule.metric, threshold)}`,
+    zh: `${name.zh} ${vZh}，${dir.zh}阈值 ${tZh}`,
+    en: `${name.en} ${vEn}, ${dir.en} threshold ${tEn}`,
   };
 }

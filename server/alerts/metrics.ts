@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { AlertRule, AlertScope, AlertsConfig, ForecastPut } from '../../shared/contract/alerts.ts';
+import { addKnownAlertMetric, knownAlertMetricIds, type AlertRule, type AlertScope, type AlertsConfig, type ForecastPut } from '../../shared/contract/alerts.ts';
 import type { AppConfig } from '../../shared/contract/config.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { intervalMs, localMidnight, localDate, type WindowId } from '../../shared/metrics/windows.ts';
@@ -71,10 +71,11 @@ const resolvers = new Map<string, MetricResolver>();
 
 export function registerAlertMetric(id: string, resolver: MetricResolver): void {
   resolvers.set(id, resolver);
+  addKnownAlertMetric(id); // the config check (shared/contract/alerts.ts) knows it from now on
 }
 
 export function knownAlertMetrics(): string[] {
-  return [...new Set([...engineMetrics, ...pendingMetrics, ...resolvers.keys()])].sort();
+  return [...new Set([...knownAlertMetricIds(), ...engineMetrics, ...pendingMetrics, ...resolvers.keys()])].sort();
 }
 
 export function resolverFor(metric: string): MetricResolver {

@@ -5,6 +5,7 @@ import {
   alertHistoryQuery,
   alertsQuery,
   forecastPut,
+  ruleSetIssues,
   thresholdsPut,
   type AlertRule,
   type AuditRecord,
@@ -141,15 +142,13 @@ export async function alertRoutes(app: FastifyInstance, opts: { service: AlertSe
   });
 }
 
+/** the same checks as the config file's alerts.rules (shared/contract/alerts.ts ruleSetIssues) */
 function checkRules(rules: AlertRule[], app: FastifyInstance, svc: AlertService): void {
-  const metrics = new Set(knownAlertMetrics());
-  const centers = new Set(app.config.centers.map((c) => c.id));
-  const problems: string[] = [];
-  rules.forEach((r, i) => {
-    if (!metrics.has(r.metric)) problems.push(`rules.${i}.metric: unknown metric "${r.metric}" (known: ${[...metrics].join(', ')})`);
-    if (!centers.has(r.scope.center)) problems.push(`rules.${i}.scope.center: unknown center "${r.scope.center}"`);
-    if (!svc.hasPolicy(r.policy)) problems.push(`rules.${i}.policy: unknown escalation policy "${r.policy}"`);
-  });
+  const problems = ruleSetIssues(rules, {
+    policies: svc.policyIds(),
+    metrics: knownAlertMetrics(),
+    centers: app.config.centers.map((c) => c.id),
+  }).map((p) => `rules.${p.path.join('.')}: ${p.message}`);
   if (problems.length > 0) throw new BadRequestError(problems.join('; '));
 }
 

@@ -78,6 +78,7 @@ export class AlertService {
         ...(this.cfg.smtp ? { smtp: this.cfg.smtp } : {}),
         now: () => deps.clock.now(),
         record: (a) => this.store.recordAttempt(a, deps.clock.now()),
+        alertState: async (id) => (await this.store.alert(id))?.state ?? null,
         log: deps.log,
       });
   }
@@ -100,7 +101,8 @@ export class AlertService {
     this.timer = undefined;
     await this.running;
     await this.store.releaseLease(this.holderId).catch(() => {});
-    this.dispatcher.close();
+    // a bounded grace for what is queued or sending; whatever is left is recorded as dropped
+    await this.dispatcher.close();
   }
 
   // --- rules ------------------------------------------------------------------------------------
@@ -115,6 +117,9 @@ export class AlertService {
   }
   hasPolicy(id: string): boolean {
     return this.policies.has(id);
+  }
+  policyIds(): string[] {
+    return [...this.policies.keys()];
   }
 
   timeZone(center: string): string {
@@ -182,7 +187,8 @@ export class AlertService {
         } else if (transition.kind === 'resolve' && openId) {
           if (await this.resolve(key, openId, s.value, nowMs)) result.resolved++;
         } else if (openId && next.phase === 'active' && s.value !== null) {
-          await this.store.merge(openId, { value: s.value });
+          // the figure and the text quoted by escalations and re-notifications stay current
+          await this.store.refresh(openId, s.value, this.texts(rule, s, eff.levels));
         }
       }
       if (exhaustive) {
@@ -235,45 +241,52 @@ export class AlertService {
       message: alertMessage(rule, s, severity, threshold, this.names),
       headline: alertHeadline(rule, s, threshold, this.names),
     };
-    const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs };
+    const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs, announced: false };
     if (!(await this.store.open(key, alert, progress))) return false;
+    // notify first: the history and the pub/sub publish may fail (Redis blip) without anyone
+    // missing the alert; if this process dies before the claim, the next evaluation announces it
+    if (await this.store.claimAnnouncement(alert.id)) this.notify(rule, alert, [0], 'raised');
     await this.changed('raised', 'raised', alert, nowMs);
-    this.notify(rule, alert, 0, 'raised');
     return true;
   }
 
   private async upgrade(id: string, rule: AlertRule, s: Subject, threshold: number, nowMs: number): Promise<void> {
-    // `firing`: an acknowledged warning turning critical asks for attention again (store.ts merge)
-    const alert = await this.store.merge(id, {
-      severity: 'critical',
-      state: 'firing',
-      threshold,
-      value: s.value,
-      message: alertMessage(rule, s, 'critical', threshold, this.names),
-      headline: alertHeadline(rule, s, threshold, this.names),
-      updatedAt: iso(nowMs),
-    });
+    // once only: null when the stored alert is not an open warning any more (an overlapping
+    // evaluation upgraded it already); an acknowledged warning fires again (store.ts upgradeLua),
+    // and the escalation clock starts when the alert became critical
+    const alert = await this.store.upgrade(
+      id,
+      {
+        threshold,
+        value: s.value,
+        message: alertMessage(rule, s, 'critical', threshold, this.names),
+        headline: alertHeadline(rule, s, threshold, this.names),
+        updatedAt: iso(nowMs),
+      },
+      nowMs,
+    );
     if (!alert) return;
-    // the escalation clock starts when the alert became critical
-    const progress: EscalationProgress = { level: alert.escalationLevel, levelSince: nowMs, lastNotifiedAt: nowMs };
-    await this.store.saveEscalation(id, progress);
+    this.notify(rule, alert, [alert.escalationLevel], 'raised');
     await this.changed('updated', 'updated', alert, nowMs);
-    if (alert.state === 'firing') this.notify(rule, alert, alert.escalationLevel, 'raised');
   }
 
   /** false: it was resolved already (by another evaluator whose lease overlapped this one's) */
   private async resolve(key: string, id: string, value: number | null, nowMs: number): Promise<boolean> {
-    const alert = await this.store.merge(id, {
-      state: 'resolved',
+    const done = await this.store.resolve(key, id, {
       resolvedAt: iso(nowMs),
       updatedAt: iso(nowMs),
       ...(value !== null ? { value } : {}),
     });
-    await this.store.close(key, id);
-    if (!alert) return false;
+    if (!done) return false;
+    const { alert, progress } = done;
+    // everyone who was told it is on fire hears it is over: every level up to the one reached
+    // (escalation climbs one level at a time, each told); nobody, if its raise was never announced
+    if (progress?.announced !== false) {
+      const rule = (await this.rules()).rules.find((r) => r.id === alert.rule);
+      const reached = Math.max(alert.escalationLevel, progress?.level ?? 0);
+      this.notify(rule ?? { policy: 'default' }, alert, Array.from({ length: reached + 1 }, (_, i) => i), 'resolved');
+    }
     await this.changed('resolved', 'resolved', alert, nowMs);
-    const rule = (await this.rules()).rules.find((r) => r.id === alert.rule);
-    this.notify(rule ?? { policy: 'default' }, alert, alert.escalationLevel, 'resolved');
     return true;
   }
 
@@ -282,21 +295,25 @@ export class AlertService {
     let escalated = 0;
     for (const [id, p] of progress) {
       const alert = await this.store.alert(id);
-      if (!alert || alert.state !== 'firing') continue;
+      if (!alert || alert.state === 'resolved') continue;
       const rule = rules.find((r) => r.id === alert.rule);
+      if (p.announced === false) {
+        // opened by an evaluation that failed before notifying: announce it now, once
+        if (await this.store.claimAnnouncement(id)) this.notify(rule ?? { policy: 'default' }, alert, [p.level], 'raised');
+        continue;
+      }
       const policy = this.policyFor(rule ?? { policy: 'default' });
       const action = nextEscalation(alert, p, policy, rule?.escalateAfterSec, nowMs);
       if (action.kind === 'none') continue;
       if (action.kind === 'escalate') {
-        const updated = await this.store.merge(id, { escalationLevel: action.level, updatedAt: iso(nowMs) });
-        if (!updated || updated.state !== 'firing') continue;
-        await this.store.saveEscalation(id, { level: action.level, levelSince: nowMs, lastNotifiedAt: nowMs });
+        // compare-and-set in Redis: only the evaluation that moves level N → N+1 notifies
+        const updated = await this.store.escalateStep(id, p.level, action.level, nowMs);
+        if (!updated) continue;
+        this.notify(rule ?? { policy: 'default' }, updated, [action.level], 'escalated');
         await this.changed('updated', 'escalated', updated, nowMs);
-        this.notify(rule ?? { policy: 'default' }, updated, action.level, 'escalated');
         escalated++;
-      } else {
-        await this.store.saveEscalation(id, { ...p, lastNotifiedAt: nowMs });
-        this.notify(rule ?? { policy: 'default' }, alert, action.level, 'renotify');
+      } else if (await this.store.renotifyStep(id, p.level, p.lastNotifiedAt, nowMs)) {
+        this.notify(rule ?? { policy: 'default' }, alert, [action.level], 'renotify');
       }
     }
     return escalated;
@@ -316,14 +333,36 @@ export class AlertService {
     await this.bus.publish({ type, alert });
   }
 
-  private notify(rule: Pick<AlertRule, 'policy'>, alert: Alert, level: number, kind: NotificationKind): void {
+  /**
+   * One message per channel of the given levels; a channel listed by several of them hears once,
+   * as the highest of those levels (a group robot shared by two levels gets one "resolved").
+   */
+  private notify(rule: Pick<AlertRule, 'policy'>, alert: Alert, levels: number[], kind: NotificationKind): void {
     const policy = this.policyFor(rule);
-    const lvl = policy.levels[Math.min(level, policy.levels.length - 1)]!;
-    for (const channelId of lvl.channels) {
+    const timeZone = this.timeZone(alert.scope.center);
+    const byChannel = new Map<string, number>();
+    for (const wanted of levels) {
+      const level = Math.min(wanted, policy.levels.length - 1);
+      for (const channelId of policy.levels[level]!.channels) byChannel.set(channelId, Math.max(byChannel.get(channelId) ?? 0, level));
+    }
+    for (const [channelId, level] of byChannel) {
       const channel = this.cfg.channels.find((c) => c.id === channelId);
       if (!channel) continue;
-      this.dispatcher.enqueue(channel, { kind, alert, level, levelName: lvl.name, recipients: lvl.recipients });
+      const lvl = policy.levels[level]!;
+      this.dispatcher.enqueue(channel, { kind, alert, level, levelName: lvl.name, recipients: lvl.recipients, levelCount: policy.levels.length, timeZone });
     }
+  }
+
+  /** the alert's threshold and texts for the value now, per severity (store.refresh picks one) */
+  private texts(rule: AlertRule, s: Subject, levels: { warning: number | null; critical: number | null }) {
+    const out: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>> = {};
+    const thresholds = { warning: levels.warning ?? levels.critical, critical: levels.critical };
+    for (const sev of ['warning', 'critical'] as const) {
+      const t = thresholds[sev];
+      if (t === null) continue;
+      out[sev] = { threshold: t, message: alertMessage(rule, s, sev, t, this.names), headline: alertHeadline(rule, s, t, this.names) };
+    }
+    return out;
   }
 
   // --- acknowledgement --------------------------------------------------------------------------

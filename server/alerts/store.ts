@@ -6,9 +6,11 @@ import type { EscalationProgress } from './escalation.ts';
 
 /**
  * Alert persistence in Redis (all keys under the `{<prefix>:alerts}` tag, see keys.ts).
- * The few read-modify-write steps that another process may race (acknowledge from any server vs
- * the evaluator updating the same alert, the thresholds version check, the lease) are small Lua
- * scripts; everything else is written by the single lease holder.
+ * Every read-modify-write step that another process may race (acknowledge from any server vs
+ * the evaluator updating the same alert; open, upgrade, escalate, re-notify and resolve, which an
+ * evaluation outliving its lease may repeat; the thresholds version check; the lease) is a small
+ * Lua script, so each step happens once. A resolved alert is final for all of them.
+ * Alert JSON has no arrays, so cjson's re-encoding ({} vs []) cannot change its shape.
  */
 
 /** Holder renews, anybody takes an expired lease. 1 = you hold it. */
@@ -24,32 +26,134 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 /**
- * Merge a patch into a stored alert. A resolved alert is final: the merge changes nothing and
- * answers nil, as for a missing one, so a caller never announces a change twice (an evaluator
- * whose lease ran out mid-evaluation resolving what its successor resolved). An acknowledged alert
- * never goes back to firing (the evaluator may hold a copy read before the acknowledgement), except
- * when a warning turns critical: a new severity needs its own acknowledgement, and escalation
- * starts from it; the earlier acknowledgement is dropped.
- * Alert JSON has no arrays, so cjson's re-encoding ({} vs []) cannot change its shape.
+ * Open an alert: the open slot (HSETNX), the alert and its escalation progress in one step, so a
+ * process dying in between never leaves an open slot without its alert. 1 = opened.
  */
-const mergeLua = `
+const openLua = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+return 1`;
+
+/**
+ * Claim the "raised" announcement of an alert that was opened but not yet announced
+ * (progress.announced == false). Only one caller ever gets 1, so the raise is notified once even
+ * when the process that opened it died before notifying, or two evaluations overlap.
+ */
+const claimAnnouncementLua = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local p = cjson.decode(raw)
+if p.announced ~= false then return 0 end
+p.announced = true
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
+return 1`;
+
+/**
+ * Warning → critical, once: applies only while the stored alert is an open warning, so a second
+ * evaluation holding a stale tracker (overlapping leases) gets nil and announces nothing. An
+ * acknowledged warning fires again (its acknowledgement is dropped); the escalation clock restarts
+ * at the upgrade (level kept) and the upgrade's notification counts as the announcement.
+ */
+const upgradeLua = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return false end
 local a = cjson.decode(raw)
-if a.state == 'resolved' then return false end
+if a.state == 'resolved' or a.severity ~= 'warning' then return false end
 local p = cjson.decode(ARGV[2])
-local rearm = a.state == 'acknowledged' and p.state == 'firing' and a.severity == 'warning' and p.severity == 'critical'
-for k, v in pairs(p) do
-  if not (k == 'state' and a.state == 'acknowledged' and v == 'firing' and not rearm) then a[k] = v end
-end
-if rearm then
-  a.acknowledgedBy = nil
-  a.acknowledgedAt = nil
-  a.note = nil
-end
+for k, v in pairs(p) do a[k] = v end
+a.severity = 'critical'
+a.state = 'firing'
+a.acknowledgedBy = nil
+a.acknowledgedAt = nil
+a.note = nil
 local out = cjson.encode(a)
 redis.call('HSET', KEYS[1], ARGV[1], out)
+local praw = redis.call('HGET', KEYS[2], ARGV[1])
+local level = a.escalationLevel or 0
+if praw then level = cjson.decode(praw).level or level end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({level = level, levelSince = tonumber(ARGV[3]), lastNotifiedAt = tonumber(ARGV[3]), announced = true}))
 return out`;
+
+/**
+ * Escalation compare-and-set: moves level ARGV[2] → ARGV[3] only if the stored progress is still
+ * at ARGV[2] and the alert is firing; only the evaluation that made the move gets the alert back
+ * (and notifies).
+ */
+const escalateLua = `
+local praw = redis.call('HGET', KEYS[2], ARGV[1])
+if not praw then return false end
+local p = cjson.decode(praw)
+if tonumber(p.level) ~= tonumber(ARGV[2]) then return false end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local a = cjson.decode(raw)
+if a.state ~= 'firing' then return false end
+a.escalationLevel = tonumber(ARGV[3])
+a.updatedAt = ARGV[5]
+local out = cjson.encode(a)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+p.level = tonumber(ARGV[3])
+p.levelSince = tonumber(ARGV[4])
+p.lastNotifiedAt = tonumber(ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(p))
+return out`;
+
+/** Re-notify compare-and-set on lastNotifiedAt: 1 = this caller re-notifies. */
+const renotifyLua = `
+local praw = redis.call('HGET', KEYS[1], ARGV[1])
+if not praw then return 0 end
+local p = cjson.decode(praw)
+if tonumber(p.level) ~= tonumber(ARGV[2]) or tonumber(p.lastNotifiedAt) ~= tonumber(ARGV[3]) then return 0 end
+p.lastNotifiedAt = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
+return 1`;
+
+/**
+ * Resolve in one step: mark the alert resolved, free its open slot (only if the slot still names
+ * this alert: a successor may hold it), drop its escalation progress. Answers {alert, progress}
+ * when this call resolved it, {} when it was resolved already (or is missing).
+ */
+const resolveLua = `
+if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+local praw = redis.call('HGET', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {} end
+local a = cjson.decode(raw)
+if a.state == 'resolved' then return {} end
+local p = cjson.decode(ARGV[3])
+for k, v in pairs(p) do a[k] = v end
+a.state = 'resolved'
+local out = cjson.encode(a)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+return {out, praw or ''}`;
+
+/**
+ * Keep an open alert's figure and text current (escalations and re-notifications quote them).
+ * ARGV[2] = value, ARGV[3] = {warning: {threshold, message, headline}, critical: {…}}: the text
+ * for the stored severity is used, so an evaluation holding a stale tracker cannot write a
+ * warning's text onto an alert that turned critical. Nothing is written when nothing changed.
+ */
+const refreshLua = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local a = cjson.decode(raw)
+if a.state == 'resolved' then return 0 end
+local v = tonumber(ARGV[2])
+local texts = cjson.decode(ARGV[3])
+local t = texts[a.severity]
+local changed = a.value ~= v
+a.value = v
+if t then
+  if a.threshold ~= t.threshold or cjson.encode(a.message) ~= cjson.encode(t.message) then changed = true end
+  a.threshold = t.threshold
+  a.message = t.message
+  a.headline = t.headline
+end
+if not changed then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(a))
+return 1`;
 
 /** 0 = no such alert, 1 = not firing (unchanged), 2 = acknowledged now */
 const ackLua = `
@@ -139,24 +243,43 @@ export class AlertStore {
     return new Map(Object.entries(await this.redis.hgetall(this.keys.alertOpen())));
   }
 
-  /** Creates the alert unless one is already open for this key (then returns null). */
+  /** Creates the alert unless one is already open for this key (then returns false). */
   async open(key: string, alert: Alert, progress: EscalationProgress): Promise<boolean> {
-    const won = await this.redis.hsetnx(this.keys.alertOpen(), key, alert.id);
-    if (won !== 1) return false;
-    await this.redis
-      .multi()
-      .hset(this.keys.alertItems(), alert.id, JSON.stringify(alert))
-      .hset(this.keys.alertEscalation(), alert.id, JSON.stringify(progress))
-      .exec();
-    return true;
+    const k = this.keys;
+    const won = await this.redis.eval(openLua, 3, k.alertOpen(), k.alertItems(), k.alertEscalation(), key, alert.id, JSON.stringify(alert), JSON.stringify(progress));
+    return Number(won) === 1;
   }
-  async close(key: string, alertId: string): Promise<void> {
-    await this.redis.multi().hdel(this.keys.alertOpen(), key).hdel(this.keys.alertEscalation(), alertId).exec();
+  /** true for exactly one caller per alert opened with `announced: false` */
+  async claimAnnouncement(alertId: string): Promise<boolean> {
+    return Number(await this.redis.eval(claimAnnouncementLua, 1, this.keys.alertEscalation(), alertId)) === 1;
   }
-
-  async merge(alertId: string, patch: Partial<Alert>): Promise<Alert | null> {
-    const out = (await this.redis.eval(mergeLua, 1, this.keys.alertItems(), alertId, JSON.stringify(patch))) as string | null;
+  /** warning → critical; null when it is not (or no longer) an open warning */
+  async upgrade(alertId: string, patch: Partial<Alert>, nowMs: number): Promise<Alert | null> {
+    const out = (await this.redis.eval(upgradeLua, 2, this.keys.alertItems(), this.keys.alertEscalation(), alertId, JSON.stringify(patch), String(nowMs))) as string | null;
     return out ? (JSON.parse(out) as Alert) : null;
+  }
+  /** level `from` → `to`; null unless this call made the move */
+  async escalateStep(alertId: string, from: number, to: number, nowMs: number): Promise<Alert | null> {
+    const out = (await this.redis.eval(
+      escalateLua, 2, this.keys.alertItems(), this.keys.alertEscalation(),
+      alertId, String(from), String(to), String(nowMs), new Date(nowMs).toISOString(),
+    )) as string | null;
+    return out ? (JSON.parse(out) as Alert) : null;
+  }
+  /** true when this call moved lastNotifiedAt from `prev` to `nowMs` (at `level`) */
+  async renotifyStep(alertId: string, level: number, prev: number, nowMs: number): Promise<boolean> {
+    return Number(await this.redis.eval(renotifyLua, 1, this.keys.alertEscalation(), alertId, String(level), String(prev), String(nowMs))) === 1;
+  }
+  /** resolves and closes; null when it was resolved already (by an overlapping evaluation) */
+  async resolve(key: string, alertId: string, patch: Partial<Alert>): Promise<{ alert: Alert; progress: EscalationProgress | null } | null> {
+    const k = this.keys;
+    const [out, praw] = (await this.redis.eval(resolveLua, 3, k.alertItems(), k.alertOpen(), k.alertEscalation(), alertId, key, JSON.stringify(patch))) as [string?, string?];
+    if (!out) return null;
+    return { alert: JSON.parse(out) as Alert, progress: praw ? (JSON.parse(praw) as EscalationProgress) : null };
+  }
+  /** keeps value, threshold and texts of an open alert current (texts per severity, see refreshLua) */
+  async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<void> {
+    await this.redis.eval(refreshLua, 1, this.keys.alertItems(), alertId, String(value), JSON.stringify(texts));
   }
   async acknowledge(alertId: string, by: string, atIso: string, note: string | undefined) {
     const [code, raw] = (await this.redis.eval(ackLua, 1, this.keys.alertItems(), alertId, by, atIso, note ?? '')) as [

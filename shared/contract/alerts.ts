@@ -267,16 +267,18 @@ export type ForecastPut = z.infer<typeof forecastPut>;
 // ---------------------------------------------------------------------------------------------
 
 const channelBase = { id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) };
+/** robots and webhooks are posted to over HTTP(S) only (no file:, ftp:, …) */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' });
 export const notificationChannel = z.discriminatedUnion('type', [
   /** generic JSON; signed with HMAC-SHA256 when `secret` is set */
-  z.strictObject({ ...channelBase, type: z.literal('webhook'), url: z.url(), secret: z.string().min(8).optional() }),
+  z.strictObject({ ...channelBase, type: z.literal('webhook'), url: httpUrl, secret: z.string().min(8).optional() }),
   /** 企业微信 group robot: url = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=… */
-  z.strictObject({ ...channelBase, type: z.literal('wecom'), url: z.url() }),
+  z.strictObject({ ...channelBase, type: z.literal('wecom'), url: httpUrl }),
   /** 钉钉 custom robot: url = https://oapi.dingtalk.com/robot/send?access_token=…; secret = 加签 SEC… */
   z.strictObject({
     ...channelBase,
     type: z.literal('dingtalk'),
-    url: z.url(),
+    url: httpUrl,
     secret: z.string().min(1).optional(),
     atMobiles: z.array(z.string()).default([]),
   }),
@@ -284,7 +286,7 @@ export const notificationChannel = z.discriminatedUnion('type', [
   z.strictObject({
     ...channelBase,
     type: z.literal('feishu'),
-    url: z.url(),
+    url: httpUrl,
     secret: z.string().min(1).optional(),
     format: z.enum(['interactive', 'text']).default('interactive'),
   }),
@@ -354,9 +356,12 @@ export const alertsConfig = z
         maxAttempts: z.number().int().min(1).max(20).default(6),
         backoffBaseMs: z.number().int().min(1).max(600_000).default(2000),
         backoffMaxMs: z.number().int().min(1).max(3_600_000).default(300_000),
+        /** one send (HTTP request, SMTP step) at most this long */
         timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+        /** on shutdown, queued and in-flight notifications get this long; the rest are recorded as dropped */
+        shutdownGraceMs: z.number().int().min(0).max(30_000).default(5000),
       })
-      .default({ maxQueue: 1000, concurrency: 4, maxAttempts: 6, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 10_000 }),
+      .default({ maxQueue: 1000, concurrency: 4, maxAttempts: 6, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 10_000, shutdownGraceMs: 5000 }),
     spike: z
       .strictObject({
         /** same-weekday weeks looked back for the baseline */
@@ -376,7 +381,25 @@ export const alertsConfig = z
         path: ['spike', 'minWeeks'],
         message: `minWeeks (${c.spike.minWeeks}) exceeds baselineWeeks (${c.spike.baselineWeeks}): the baseline could never be formed`,
       });
-    const ids = new Set(c.channels.map((ch) => ch.id));
+    if (c.notify.backoffMaxMs < c.notify.backoffBaseMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['notify', 'backoffMaxMs'],
+        message: `backoffMaxMs (${c.notify.backoffMaxMs}) is below backoffBaseMs (${c.notify.backoffBaseMs})`,
+      });
+    const ids = new Set<string>();
+    c.channels.forEach((ch, i) => {
+      if (ids.has(ch.id)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'id'], message: `channel id "${ch.id}" is used twice` });
+      ids.add(ch.id);
+      if (ch.type === 'email' && !c.smtp)
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'type'], message: 'an email channel needs alerts.smtp (the SMTP server to send through)' });
+    });
+    const policyIds = new Set<string>();
+    c.escalation.policies.forEach((p, pi) => {
+      if (policyIds.has(p.id)) ctx.addIssue({ code: 'custom', path: ['escalation', 'policies', pi, 'id'], message: `policy id "${p.id}" is used twice` });
+      policyIds.add(p.id);
+    });
+    if (c.rules) for (const issue of ruleSetIssues(c.rules, { policies: [...policyIds] })) ctx.addIssue({ code: 'custom', path: ['rules', ...issue.path], message: issue.message });
     c.escalation.policies.forEach((p, pi) =>
       p.levels.forEach((l, li) =>
         l.channels.forEach((ch, ci) => {
@@ -392,3 +415,51 @@ export const alertsConfig = z
   });
 export type AlertsConfig = z.infer<typeof alertsConfig>;
 export type AlertsConfigInput = z.input<typeof alertsConfig>;
+
+/**
+ * Alert metrics every server knows: the engine's figures, the derived ones
+ * (server/alerts/metrics.ts) and the KPI pack's (server/kpi/alert-metrics.ts). A metric added
+ * with registerAlertMetric() joins through addKnownAlertMetric(); the config file is checked
+ * against this list at start.
+ */
+export const builtInAlertMetrics = [
+  // engine figures
+  'serviceLevel', 'answerRate', 'abandonRate', 'asaSec', 'avgTalkSec', 'ahtSec', 'longestWaitSec', 'waiting',
+  'occupancy', 'utilization', 'offered', 'answered', 'abandoned', 'arrivals', 'transferredOut',
+  // derived (server/alerts/metrics.ts)
+  'waitingPerAvailableAgent', 'notReadySec', 'arrivalsVsBaseline', 'arrivalsVsForecast', 'feedSilenceSec',
+  // KPI pack
+  'csat', 'csatMeanScore', 'botResolutionRate', 'botRecognitionRate', 'botDiversionRate', 'ivrSelfServiceRate',
+  'intelligentShare', 'transferSuccessRate', 'fcr', 'complaintRate',
+] as const;
+const extraAlertMetrics = new Set<string>();
+export function addKnownAlertMetric(id: string): void {
+  extraAlertMetrics.add(id);
+}
+export function knownAlertMetricIds(): string[] {
+  return [...new Set<string>([...builtInAlertMetrics, ...extraAlertMetrics])].sort();
+}
+
+/**
+ * The checks a set of rules must pass beyond its schema, shared by the config file (at start)
+ * and PUT /api/v1/thresholds: unique ids, a known metric, a known escalation policy ("default"
+ * always exists) and, when the centers are given, a known center. Paths are relative to the list.
+ */
+export function ruleSetIssues(
+  rules: readonly Pick<AlertRule, 'id' | 'metric' | 'policy' | 'scope'>[],
+  known: { policies: readonly string[]; metrics?: readonly string[]; centers?: readonly string[] },
+): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const metrics = new Set(known.metrics ?? knownAlertMetricIds());
+  const policies = new Set([...known.policies, 'default']);
+  const centers = known.centers ? new Set(known.centers) : null;
+  const seen = new Set<string>();
+  rules.forEach((r, i) => {
+    if (seen.has(r.id)) out.push({ path: [i, 'id'], message: `rule id "${r.id}" is used twice (rule ids must be unique)` });
+    seen.add(r.id);
+    if (!metrics.has(r.metric)) out.push({ path: [i, 'metric'], message: `unknown metric "${r.metric}" (known: ${[...metrics].sort().join(', ')})` });
+    if (!policies.has(r.policy)) out.push({ path: [i, 'policy'], message: `unknown escalation policy "${r.policy}"` });
+    if (centers && !centers.has(r.scope.center)) out.push({ path: [i, 'scope', 'center'], message: `unknown center "${r.scope.center}"` });
+  });
+  return out;
+}

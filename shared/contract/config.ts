@@ -231,6 +231,13 @@ export const appConfig = z.strictObject({
       coalesceMs: z.int().min(50).max(250).default(defaultCoalesceMs),
     })
     .default({ allowedOrigins: [], coalesceMs: defaultCoalesceMs }),
+}).superRefine((c, ctx) => {
+  // alerts.rules name centers (the rest of alerts.rules is checked in shared/contract/alerts.ts)
+  const centers = new Set(c.centers.map((x) => x.id));
+  c.alerts.rules?.forEach((r, i) => {
+    if (!centers.has(r.scope.center))
+      ctx.addIssue({ code: 'custom', path: ['alerts', 'rules', i, 'scope', 'center'], message: `unknown center "${r.scope.center}"` });
+  });
 });
 export type AppConfig = z.infer<typeof appConfig>;
 

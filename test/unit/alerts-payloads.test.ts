@@ -52,7 +52,9 @@ describe('notification payloads and signatures', () => {
     expect(dingtalkSign('SECxyz', now)).toBe(sign);
     const body = JSON.parse(req.body);
     expect(body.msgtype).toBe('markdown');
-    expect(body.markdown.title).toContain('default.serviceLevel');
+    // the title is what people read first: the alert's text, not the rule's internal id
+    expect(body.markdown.title).toContain('服务水平 62.0%');
+    expect(body.markdown.title).not.toContain('default.serviceLevel');
     expect(body.markdown.text).toContain('62.0%');
   });
 

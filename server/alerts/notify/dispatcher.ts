@@ -1,5 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { AlertsConfig, NotificationAttempt, NotificationChannel } from '../../../shared/contract/alerts.ts';
+import type { AlertState, AlertsConfig, NotificationAttempt, NotificationChannel } from '../../../shared/contract/alerts.ts';
 import { buildRequest, emailContent, responseError, type Notification } from './payloads.ts';
 
 export type AttemptRecord = Omit<NotificationAttempt, 'id'>;
@@ -11,38 +11,60 @@ interface Job {
 }
 
 export interface DispatcherOptions {
-  notify: AlertsConfig['notify'];
+  notify: Omit<AlertsConfig['notify'], 'shutdownGraceMs'> & { shutdownGraceMs?: number };
   smtp?: AlertsConfig['smtp'];
   now(): number;
   record(attempt: AttemptRecord): Promise<void>;
+  /**
+   * The alert's state now (null: gone). Asked before each retry of a raised / escalated /
+   * re-notify message: one whose alert resolved since is dropped (recorded, "superseded"), so a
+   * receiver never ends on "firing" after "resolved". Absent: retries are sent as queued.
+   */
+  alertState?(alertId: string): Promise<AlertState | null>;
   log: { warn(obj: object, msg: string): void };
   /** tests inject a transport (nodemailer JSON transport) */
   mailTransport?: Transporter;
 }
+
+/** grace given on close() to what is queued or sending (notify.shutdownGraceMs overrides) */
+export const defaultShutdownGraceMs = 5000;
 
 /**
  * Sends notifications off the evaluation path: `enqueue` returns at once, a bounded in-memory
  * queue feeds a few concurrent senders, failures retry with exponential backoff (base·2ⁿ, capped).
  * A dead endpoint therefore costs queue slots, never evaluation time; when the queue is full the
  * oldest job is dropped (and recorded as dropped) — recent alerts matter more than stale repeats.
+ * Each channel sends one message at a time, in order (a robot group reads "raised" before
+ * "resolved"), so a stalled channel holds one sender, never the other channels' messages; every
+ * send ends within notify.timeoutMs (fetch abort, SMTP timeouts, and a hard deadline).
+ * close() gives queued and in-flight jobs a bounded grace, then records what is left as dropped.
  * Trade-off: queued jobs live in memory, so a process crash loses pending retries (the attempt
  * stream shows what was sent); the next re-notify round covers an unacknowledged critical.
  */
 export class NotificationDispatcher {
   private readonly queue: Job[] = [];
   private inFlight = 0;
-  private waitingRetry = new Set<NodeJS.Timeout>();
+  private readonly busyChannels = new Set<string>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly waitingRetry = new Map<NodeJS.Timeout, Job>();
   private idleWaiters: (() => void)[] = [];
+  /** close() called: no new retries; `closed`: nothing more is sent */
+  private closing = false;
   private closed = false;
+  private closingDone: Promise<void> | undefined;
   private mail: Transporter | undefined;
 
   constructor(private readonly opts: DispatcherOptions) {
-    this.mail = opts.mailTransport ?? (opts.smtp ? createSmtp(opts.smtp) : undefined);
+    this.mail = opts.mailTransport ?? (opts.smtp ? createSmtp(opts.smtp, opts.notify.timeoutMs) : undefined);
   }
 
   enqueue(channel: NotificationChannel, notification: Notification): void {
-    if (this.closed) return;
-    this.push({ channel, notification, attempt: 1 });
+    const job = { channel, notification, attempt: 1 };
+    if (this.closing) {
+      void this.record(job, 'dropped', null, 'server stopping');
+      return;
+    }
+    this.push(job);
   }
 
   get pending(): number {
@@ -55,11 +77,33 @@ export class NotificationDispatcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  close(): void {
-    this.closed = true;
-    for (const t of this.waitingRetry) clearTimeout(t);
+  /**
+   * Stop: retries waiting for their back-off are cancelled and recorded as dropped; queued and
+   * in-flight jobs get `graceMs` (notify.shutdownGraceMs, default 5 s) to finish; then every job
+   * still queued is recorded as dropped ("server stopping") and sends still running are aborted
+   * (recorded the same way). The next re-notify round covers an unacknowledged critical.
+   */
+  close(graceMs = this.opts.notify.shutdownGraceMs ?? defaultShutdownGraceMs): Promise<void> {
+    this.closingDone ??= this.shutdown(graceMs);
+    return this.closingDone;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    const cancelled = [...this.waitingRetry];
+    for (const [t] of cancelled) clearTimeout(t);
     this.waitingRetry.clear();
-    this.queue.length = 0;
+    const records = cancelled.map(([, job]) => this.record({ ...job, attempt: job.attempt + 1 }, 'dropped', null, 'server stopping (retry not sent)'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.drain(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    this.closed = true;
+    for (const job of this.queue.splice(0)) records.push(this.record(job, 'dropped', null, 'server stopping'));
+    for (const c of this.aborts) c.abort(new Error('server stopping'));
+    // aborted sends settle (and record) at once; do not wait on a send that ignores its abort
+    await Promise.race([this.drain(), new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
+    await Promise.all(records);
     this.settle();
   }
 
@@ -72,12 +116,17 @@ export class NotificationDispatcher {
     this.pump();
   }
 
+  /** the oldest job of a channel that is not sending right now, while senders are free */
   private pump(): void {
-    while (!this.closed && this.inFlight < this.opts.notify.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+    while (!this.closed && this.inFlight < this.opts.notify.concurrency) {
+      const i = this.queue.findIndex((j) => !this.busyChannels.has(j.channel.id));
+      if (i < 0) return;
+      const [job] = this.queue.splice(i, 1) as [Job];
       this.inFlight++;
+      this.busyChannels.add(job.channel.id);
       void this.run(job).finally(() => {
         this.inFlight--;
+        this.busyChannels.delete(job.channel.id);
         this.pump();
         this.settle();
       });
@@ -91,18 +140,25 @@ export class NotificationDispatcher {
   }
 
   private async run(job: Job): Promise<void> {
+    if (job.attempt > 1 && (await this.superseded(job))) return;
     let status: number | null = null;
     let error: string | null = null;
+    const abort = new AbortController();
+    this.aborts.add(abort);
     try {
-      status = await this.send(job);
+      status = await this.send(job, abort.signal);
     } catch (err) {
-      error = (err as Error).message || String(err);
+      error = describeError(err);
       status = (err as { status?: number }).status ?? null;
+    } finally {
+      this.aborts.delete(abort);
     }
     if (error === null) return this.record(job, 'sent', status, null);
+    if (this.closing) return this.record(job, 'dropped', status, `server stopping; not retried after: ${error}`);
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.opts.notify;
-    if (job.attempt >= maxAttempts || this.closed) return this.record(job, 'failed', status, error);
+    if (job.attempt >= maxAttempts) return this.record(job, 'failed', status, error);
     await this.record(job, 'retrying', status, error);
+    if (this.closing) return this.record({ ...job, attempt: job.attempt + 1 }, 'dropped', null, 'server stopping (retry not sent)');
     const delay = Math.min(backoffBaseMs * 2 ** (job.attempt - 1), backoffMaxMs);
     const timer = setTimeout(() => {
       this.waitingRetry.delete(timer);
@@ -110,25 +166,59 @@ export class NotificationDispatcher {
       this.settle();
     }, delay);
     timer.unref?.();
-    this.waitingRetry.add(timer);
+    this.waitingRetry.set(timer, job);
   }
 
-  private async send(job: Job): Promise<number | null> {
+  /**
+   * A retry must not contradict what happened since it was queued: a raised / escalated /
+   * re-notify message of an alert that resolved (or is gone) is dropped, as is a "still
+   * unacknowledged" reminder of an alert acknowledged since. Recorded as dropped, "superseded".
+   */
+  private async superseded(job: Job): Promise<boolean> {
+    const { kind, alert } = job.notification;
+    if (kind === 'resolved' || !this.opts.alertState) return false;
+    let state: AlertState | null;
+    try {
+      state = await this.opts.alertState(alert.id);
+    } catch {
+      return false; // cannot tell: sending a possibly stale message beats losing a live one
+    }
+    const why = state === null || state === 'resolved' ? 'alert resolved' : kind === 'renotify' && state === 'acknowledged' ? 'alert acknowledged' : null;
+    if (!why) return false;
+    await this.record(job, 'dropped', null, `superseded: ${why} since the first attempt`);
+    return true;
+  }
+
+  private async send(job: Job, abort: AbortSignal): Promise<number | null> {
     const { channel, notification } = job;
+    const { timeoutMs } = this.opts.notify;
     if (channel.type === 'email') {
       if (!this.mail) throw new Error('email channel configured but alerts.smtp is not');
       const { subject, text } = emailContent(notification);
-      await this.mail.sendMail({ from: this.opts.smtp?.from ?? 'wallboard@localhost', to: channel.to, subject, text });
+      const sending = this.mail.sendMail({ from: this.opts.smtp?.from ?? 'wallboard@localhost', to: channel.to, subject, text });
+      sending.catch(() => {}); // may settle after the deadline below
+      // nodemailer's connection/greeting/socket timeouts are timeoutMs; this deadline also bounds
+      // a server that keeps the connection alive by trickling bytes
+      await withDeadline(sending, timeoutMs * 2, abort, `email not sent within ${timeoutMs * 2} ms`);
       return null;
     }
     const req = buildRequest(channel, notification, this.opts.now());
-    const res = await fetch(req.url, {
-      method: 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal: AbortSignal.timeout(this.opts.notify.timeoutMs),
-    });
-    const text = await res.text().catch(() => '');
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), abort]);
+    const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal });
+    if (channel.type === 'webhook') {
+      // a generic webhook's status is its answer; its body is not read (nothing to confirm)
+      await res.body?.cancel().catch(() => {});
+      const problem = responseError(channel.type, res.status, '');
+      if (problem) throw Object.assign(new Error(problem), { status: res.status });
+      return res.status;
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // a robot's 200 means nothing until its errcode is read: a reply cut off is a failure
+      throw Object.assign(new Error(`reply not read completely: ${describeError(err)}`), { status: res.status });
+    }
     const problem = responseError(channel.type, res.status, text);
     if (problem) throw Object.assign(new Error(problem), { status: res.status });
     return res.status;
@@ -154,11 +244,70 @@ export class NotificationDispatcher {
   }
 }
 
-function createSmtp(smtp: NonNullable<AlertsConfig['smtp']>): Transporter {
+function withDeadline<T>(p: Promise<T>, ms: number, abort: AbortSignal, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      abort.removeEventListener('abort', onAbort);
+      reject(e);
+    };
+    const onAbort = () => fail(abort.reason instanceof Error ? abort.reason : new Error('aborted'));
+    const timer = setTimeout(() => fail(new Error(message)), ms);
+    abort.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        abort.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+    );
+  });
+}
+
+/**
+ * What went wrong, for the attempts API: the error and its cause (undici's "fetch failed" says
+ * nothing; its cause carries ECONNREFUSED, ENOTFOUND, a TLS error…). Credentials never appear:
+ * URLs are cut to their origin and key/token/sign/secret/password values are masked.
+ */
+export function describeError(err: unknown): string {
+  const e = err as { message?: string; name?: string; code?: string; cause?: unknown };
+  const parts: string[] = [e?.message || e?.name || String(err)];
+  let cause = e?.cause as { message?: string; code?: string; cause?: unknown; errors?: { code?: string; message?: string }[] } | undefined;
+  for (let depth = 0; cause && typeof cause === 'object' && depth < 3; depth++) {
+    const first = cause.errors?.[0];
+    const code = cause.code ?? first?.code;
+    const msg = cause.message || first?.message || '';
+    const text = code && !msg.includes(code) ? `${code} ${msg}`.trim() : msg;
+    if (text && !parts.some((p) => p.includes(text))) parts.push(text);
+    cause = cause.cause as typeof cause;
+  }
+  if (e?.code && !parts.some((p) => p.includes(e.code!))) parts.push(e.code);
+  return redact(parts.join(': ')).slice(0, 500);
+}
+
+export function redact(text: string): string {
+  return text
+    .replace(/\b(https?|smtps?):\/\/[^\s"'<>]+/gi, (url) => {
+      try {
+        return `${new URL(url).origin}/…`;
+      } catch {
+        return '<url>';
+      }
+    })
+    .replace(/\b(key|access_token|token|sign|secret|password|pass|auth)=([^&\s"']+)/gi, '$1=***');
+}
+
+function createSmtp(smtp: NonNullable<AlertsConfig['smtp']>, timeoutMs: number): Transporter {
   return nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    // notify.timeoutMs bounds each step (nodemailer's own defaults: 2 min connect, 30 s greeting, 10 min idle)
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass ?? '' } } : {}),
   });
 }

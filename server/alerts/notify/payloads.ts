@@ -25,6 +25,10 @@ export interface Notification {
   level: number;
   levelName: LocalizedText;
   recipients: string[];
+  /** how many levels the policy has ("Level 2/3" in the texts); absent: not shown */
+  levelCount?: number;
+  /** the center's time zone: times in the texts are its wall-clock time (default Asia/Shanghai) */
+  timeZone?: string;
 }
 
 export interface HttpRequestSpec {
@@ -40,18 +44,54 @@ const kindText: Record<NotificationKind, LocalizedText> = {
   resolved: { zh: '告警已恢复', en: 'Resolved' },
 };
 
+const severityText: Record<Alert['severity'], LocalizedText> = {
+  warning: { zh: '预警', en: 'Warning' },
+  critical: { zh: '严重', en: 'Critical' },
+};
+
+/**
+ * What people read first (robot card title, email subject): the kind, the severity and the
+ * alert's headline as the wall shows it — not the rule's internal id.
+ */
 export function notificationTitle(n: Notification): string {
-  return `${kindText[n.kind].zh} / ${kindText[n.kind].en}: ${n.alert.rule}`;
+  const a = n.alert;
+  // the headline leaves the severity out; an older alert without one has it in its message
+  const sev = a.headline ? (severityText[a.severity] as LocalizedText | undefined) : undefined;
+  const what = a.headline ?? a.message;
+  const [sevZh, sevEn] = sev ? [`【${sev.zh}】`, ` [${sev.en}]:`] : ['：', ':'];
+  return `${kindText[n.kind].zh}${sevZh}${what.zh} / ${kindText[n.kind].en}${sevEn} ${what.en}`;
 }
 
-/** Lines shared by the markdown flavours (zh first, then en). */
+/**
+ * A time as the center's clock reads it, with its offset: "2026-11-23 10:00:05 (GMT+8)".
+ * Anything that is not a valid ISO time is shown as it is.
+ */
+export function localTime(isoTime: string, timeZone = 'Asia/Shanghai'): string {
+  const ms = Date.parse(isoTime);
+  if (!Number.isFinite(ms)) return isoTime;
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-US', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      hourCycle: 'h23', timeZoneName: 'shortOffset',
+    }).formatToParts(new Date(ms));
+  } catch {
+    return isoTime; // unknown zone: the ISO time is still right
+  }
+  const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} (${get('timeZoneName')})`;
+}
+
+/** Lines shared by the markdown flavours (zh first, then en). Levels count from 1 for people. */
 export function notificationLines(n: Notification): string[] {
   const a = n.alert;
+  const at = (t: string) => localTime(t, n.timeZone);
   const lines = [a.message.zh, a.message.en];
-  lines.push(`级别 Level ${n.level}: ${n.levelName.zh} / ${n.levelName.en}${n.recipients.length ? ` — ${n.recipients.join(', ')}` : ''}`);
-  lines.push(`开始 Started: ${a.startedAt}`);
-  if (a.acknowledgedBy) lines.push(`确认 Acknowledged: ${a.acknowledgedBy} ${a.acknowledgedAt ?? ''}`);
-  if (a.resolvedAt) lines.push(`恢复 Resolved: ${a.resolvedAt}`);
+  const of = n.levelCount ? `/${n.levelCount}` : '';
+  lines.push(`第${n.level + 1}级 Level ${n.level + 1}${of}: ${n.levelName.zh} / ${n.levelName.en}${n.recipients.length ? ` — ${n.recipients.join(', ')}` : ''}`);
+  lines.push(`开始 Started: ${at(a.startedAt)}`);
+  if (a.acknowledgedBy) lines.push(`确认 Acknowledged: ${a.acknowledgedBy}${a.acknowledgedAt ? ` ${at(a.acknowledgedAt)}` : ''}`);
+  if (a.resolvedAt) lines.push(`恢复 Resolved: ${at(a.resolvedAt)}`);
   lines.push(`ID: ${a.id}`);
   return lines;
 }
@@ -145,13 +185,16 @@ export function buildRequest(channel: HttpChannel, n: Notification, nowMs: numbe
 export function responseError(channelType: string, status: number, body: string): string | null {
   if (status < 200 || status >= 300) return `HTTP ${status}`;
   if (channelType === 'webhook') return null;
+  let j: { errcode?: number; errmsg?: string; code?: number; msg?: string; StatusCode?: number };
   try {
-    const j = JSON.parse(body) as { errcode?: number; errmsg?: string; code?: number; msg?: string; StatusCode?: number };
-    const code = j.errcode ?? j.code ?? j.StatusCode ?? 0;
-    return code === 0 ? null : `${channelType} error ${code}: ${j.errmsg ?? j.msg ?? ''}`.trim();
+    j = JSON.parse(body) as typeof j;
   } catch {
-    return null;
+    // a robot always answers JSON; anything else (a cut-off reply, a proxy's HTML page) has not
+    // confirmed errcode 0, so it is a failure to retry
+    return `${channelType}: reply is not JSON (${body.length} bytes)`;
   }
+  const code = j?.errcode ?? j?.code ?? j?.StatusCode ?? 0;
+  return code === 0 ? null : `${channelType} error ${code}: ${j.errmsg ?? j.msg ?? ''}`.trim();
 }
 
 export function emailContent(n: Notification): { subject: string; text: string } {

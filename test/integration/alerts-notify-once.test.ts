@@ -1,0 +1,297 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../shared/contract/alerts.ts';
+import type { MetricEngine } from '../../server/metrics/types.ts';
+import { alertsApp, auth, baseConfig, min, receiver, T, waitingRule } from './alerts-helpers.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const events = (rx: { received: { body: string; path: string }[] }) =>
+  rx.received.map((r) => {
+    const b = JSON.parse(r.body) as { event: string; alert: Alert };
+    return `${r.path} ${b.event} ${b.alert.severity}`;
+  });
+
+function slowEngine(h: Awaited<ReturnType<typeof alertsApp>>, ms: number) {
+  const real = h.app.engine;
+  const slow = new Proxy(real, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+      return async (...args: unknown[]) => {
+        await sleep(ms);
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as MetricEngine;
+  (h.app.alerts as unknown as { deps: { engine: () => MetricEngine } }).deps.engine = () => slow;
+}
+
+describe('notification exactly once, to the right people, with the right figures', () => {
+  // README Alerts: "any number of server processes raise each alert once"; "When server
+  // processes' evaluations overlap (one outliving its lease), an alert is still resolved,
+  // recorded and notified once." The warning→critical upgrade ("fires again") has no such guard.
+  it('a warning turning critical while two evaluations overlap is announced once', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const cfg = () =>
+      baseConfig({
+        leaseMs: 2000,
+        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+      });
+    const first = await alertsApp({ config: cfg() });
+    cleanups.push(() => first.app.close());
+    const second = await alertsApp({ config: cfg(), prefix: first.prefix, clock: first.clock });
+    cleanups.push(() => second.app.close());
+
+    await first.queue('q1', 3);
+    expect((await first.app.alerts.evaluateOnce(T)).raised).toBe(1); // warning
+    await first.queue('q1', 3); // 6 waiting: critical
+    first.clock.set(T + min(1));
+    slowEngine(first, 2500);
+    const slowRun = first.app.alerts.evaluateOnce(T + min(1)); // lease taken, trackers read, then slow
+    await sleep(2300); // the 2 s lease ran out meanwhile
+    await second.app.alerts.evaluateOnce(T + min(1) + 5000);
+    await slowRun;
+    await first.app.alerts.dispatcher.drain();
+    await second.app.alerts.dispatcher.drain();
+    const hist = (await first.app.alerts.store.history(0, Number.MAX_SAFE_INTEGER, 100)).map((e) => e.type);
+    expect({ hist, events: events(rx) }).toEqual({
+      hist: ['raised', 'updated'],
+      events: ['/hook alert.raised warning', '/hook alert.raised critical'],
+    });
+  });
+
+  // README Escalation: level 0 is notified when an alert fires, then the floor manager, then the
+  // duty director. When it resolves, only the level reached last is told: the team lead and the
+  // floor manager, who were told it was on fire, never hear it is over.
+  it('a resolved critical is announced to every level that was told about it', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor', 'director'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    const ids = await h.queue('q1', 5);
+    await h.evaluateAt(T);
+    await h.evaluateAt(T + min(5));
+    await h.evaluateAt(T + min(10));
+    await h.abandon(ids); // clears
+    expect((await h.evaluateAt(T + min(11))).resolved).toBe(1);
+    await h.app.alerts.dispatcher.drain();
+    const resolvedTo = rx.received
+      .filter((r) => (JSON.parse(r.body) as { event: string }).event === 'alert.resolved')
+      .map((r) => r.path)
+      .sort();
+    expect({ all: events(rx), resolvedTo }).toMatchObject({ resolvedTo: ['/level0', '/level1', '/level2'] });
+  });
+
+  // README: "Every alert carries message {zh, en} — the whole alert in one line, used by
+  // notifications". The evaluator keeps alert.value current but never the message, so the floor
+  // manager is escalated to with the figure of 5 minutes ago, next to a different alert.value.
+  it('an escalation 5 min later carries the current figure in its text, not the one at raise time', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 5);
+    await h.evaluateAt(T);
+    await h.queue('q1', 15); // 20 waiting now
+    await h.evaluateAt(T + min(1));
+    expect((await h.evaluateAt(T + min(5))).escalated).toBe(1);
+    await h.app.alerts.dispatcher.drain();
+    const esc = rx.received.find((r) => r.path === '/level1')!;
+    const body = JSON.parse(esc.body) as { event: string; alert: Alert };
+    expect({ event: body.event, value: body.alert.value, en: body.alert.message.en }).toEqual({
+      event: 'alert.escalated',
+      value: 20,
+      en: expect.stringContaining('Waiting 20, above threshold 4'),
+    });
+  });
+
+  // README Notification channels: "when the queue is full the oldest job is dropped and recorded
+  // as dropped"; Escalation: "Every attempt is recorded". A graceful stop (deploy, restart)
+  // throws away queued notifications with no record, and the next process does not send them.
+  it('notifications queued when the server stops are neither lost silently nor left unrecorded', async () => {
+    const rx = await receiver(() => ({ status: 200 }), 300);
+    cleanups.push(rx.close);
+    const channels = ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'webhook' as const, url: `${rx.base}/${id}` }));
+    const cfg = () =>
+      baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null })], // a warning: no re-notify round
+        channels,
+        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: channels.map((c) => c.id) }] }] },
+        notify: { concurrency: 1 },
+      });
+    const h = await alertsApp({ config: cfg() });
+    await h.queue('q1', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    await h.app.close(); // graceful stop right after the evaluation
+    await sleep(1500);
+    // restart on the same Redis: the alert is still open
+    const again = await alertsApp({ config: cfg(), prefix: h.prefix, clock: h.clock });
+    cleanups.push(() => again.app.close());
+    for (let m = 1; m <= 10; m++) await again.evaluateAt(T + min(m));
+    await again.app.alerts.dispatcher.drain();
+    const attempts = await again.app.alerts.store.attempts(undefined, 100);
+    const accounted = new Set(attempts.map((a) => a.channel));
+    const reached = new Set(rx.received.map((r) => r.path.slice(1)));
+    expect({
+      reached: [...reached].sort(),
+      recorded: [...accounted].sort(),
+      outcomes: attempts.map((a) => `${a.channel}:${a.outcome}`).sort(),
+    }).toEqual({ reached: ['a', 'b', 'c', 'd'], recorded: ['a', 'b', 'c', 'd'], outcomes: expect.any(Array) });
+  });
+});
+
+describe('retries never contradict a later state', () => {
+  // A failed "raised" is retried with back-off; meanwhile the alert resolves and "resolved" is
+  // sent. The retry then delivers the stale firing snapshot *after* the resolution, so the last
+  // word a receiver (robot group, ops webhook) hears about a resolved alert is "alert.raised".
+  it('a retried notification is not delivered after the alert has resolved (receiver ends on "resolved")', async () => {
+    const rx = await receiver((r, nth) => (nth === 1 ? { status: 500, body: 'busy' } : { status: 200 }));
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+        notify: { backoffBaseMs: 800 },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    const ids = await h.queue('q1', 5);
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    await sleep(200); // first attempt answered 500, retry waits 800 ms
+    await h.abandon(ids);
+    expect((await h.evaluateAt(T + min(1))).resolved).toBe(1);
+    await h.app.alerts.dispatcher.drain();
+    const seq = rx.received.map((r) => {
+      const b = JSON.parse(r.body) as { event: string; alert: Alert };
+      return `${b.event}(${b.alert.state})`;
+    });
+    expect({ last: seq.at(-1), seq }).toEqual({ last: 'alert.resolved(resolved)', seq: expect.any(Array) });
+  });
+});
+
+describe('escalation while two evaluations overlap', () => {
+  // Same overlap as alerts-lease-overrun.test.ts (an evaluation outliving its 2 s lease), here
+  // slow in the escalation step (one slow Redis read of the alert). escalate() decides on the
+  // progress it read before the pause, so the floor manager is told of one escalation twice.
+  it('one escalation is announced once to the next level', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor', 'director'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const cfg = () =>
+      baseConfig({
+        leaseMs: 2000,
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
+      });
+    const first = await alertsApp({ config: cfg() });
+    cleanups.push(() => first.app.close());
+    const second = await alertsApp({ config: cfg(), prefix: first.prefix, clock: first.clock });
+    cleanups.push(() => second.app.close());
+    await first.queue('q1', 5);
+    expect((await first.app.alerts.evaluateOnce(T)).raised).toBe(1); // critical, level 0
+    first.clock.set(T + min(5));
+    const store = first.app.alerts.store;
+    const orig = store.alert.bind(store);
+    store.alert = async (id: string) => {
+      await sleep(2500);
+      return orig(id);
+    };
+    const slowRun = first.app.alerts.evaluateOnce(T + min(5));
+    await sleep(2300);
+    const fast = await second.app.alerts.evaluateOnce(T + min(5) + 5000);
+    const late = await slowRun;
+    await first.app.alerts.dispatcher.drain();
+    await second.app.alerts.dispatcher.drain();
+    const hist = (await store.history(0, Number.MAX_SAFE_INTEGER, 100)).map((e) => e.type);
+    expect({ escalated: [late.escalated, fast.escalated], hist, events: events(rx) }).toEqual({
+      escalated: expect.any(Array),
+      hist: ['raised', 'escalated'],
+      events: ['/level0 alert.raised critical', '/level1 alert.escalated critical'],
+    });
+  });
+});
+
+describe('a transient Redis error between opening an alert and notifying', () => {
+  // raise() = store.open (HSETNX) → history + publish → notify. If the publish fails once (Redis
+  // blip), evaluateOnce throws before notify and before the trackers are saved; the next
+  // evaluation fires again, HSETNX says "already open", and nobody is ever told.
+  it('the raised notification is still sent once Redis answers again', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 3);
+    const bus = h.app.alerts.bus;
+    const publish = bus.publish.bind(bus);
+    let fail = true;
+    bus.publish = async (c) => {
+      if (fail) {
+        fail = false;
+        throw new Error('Connection is closed.');
+      }
+      return publish(c);
+    };
+    await expect(h.evaluateAt(T)).rejects.toThrow('Connection is closed.');
+    for (let m = 1; m <= 10; m++) await h.evaluateAt(T + min(m));
+    await h.app.alerts.dispatcher.drain();
+    const open = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
+    expect({ open: open.length, events: events(rx) }).toEqual({ open: 1, events: ['/hook alert.raised warning'] });
+  });
+});
+
+describe('an alert opened by a process that died before notifying', () => {
+  // store.open writes the alert with announced: false; the notification is claimed right after.
+  // A process dying in between leaves an open alert nobody was told about: the next evaluation
+  // (any process) announces it, once.
+  it('is announced by the next evaluation, exactly once', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 3);
+    const store = h.app.alerts.store;
+    const claim = store.claimAnnouncement.bind(store);
+    store.claimAnnouncement = async () => {
+      throw new Error('process died'); // opened, never announced
+    };
+    await expect(h.evaluateAt(T)).rejects.toThrow('process died');
+    store.claimAnnouncement = claim;
+    for (let m = 1; m <= 5; m++) await h.evaluateAt(T + min(m));
+    await h.app.alerts.dispatcher.drain();
+    expect(events(rx)).toEqual(['/hook alert.raised warning']);
+  });
+});
