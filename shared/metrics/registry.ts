@@ -64,6 +64,17 @@ export const metricRegistry: MetricDefinition[] = [
     source: standard(' §服务效率', ' §service efficiency'),
   },
   {
+    id: 'abandoned',
+    name: { zh: '放弃量', en: 'Abandoned' },
+    formula: {
+      zh: '排队中、人工接通前放弃的联系数（等待短于短放弃阈值的不计入，另列为短放弃量）',
+      en: 'contacts abandoned while waiting, before a human answered (abandons below the short-abandon threshold are excluded and reported as short abandons)',
+    },
+    unit: 'count',
+    window: 'leave',
+    source: standard(' §服务效率', ' §service efficiency'),
+  },
+  {
     id: 'serviceLevel',
     name: { zh: '服务水平', en: 'Service level' },
     formula: {
@@ -258,6 +269,10 @@ metricRegistry.push(
     '(1 − 不满意评价数 ÷ 评价总数) × 100%；1–2分或“不满意”为不满意，3分为一般，4–5分为满意；每个联系只计首次评价',
     '(1 − dissatisfied ratings ÷ ratings) × 100%; 1–2 or "dissatisfied" = dissatisfied, 3 = neutral, 4–5 = satisfied; a contact’s first rating only',
   ], 'ratio', 'rating', standard(' §服务体验：≥ 85%', ' §service experience: ≥ 85%'), true),
+  kpi('ratings', ['评价数', 'Ratings'], [
+    '收到的满意度评价数（含1–5分与“满意/一般/不满意”文字评价）；每个联系只计首次评价',
+    'satisfaction ratings received (1–5 scores and "satisfied/neutral/dissatisfied" labels); a contact’s first rating only',
+  ], 'count', 'rating', standard(' §服务体验', ' §service experience')),
   kpi('csatMeanScore', ['满意度平均分', 'Mean rating (1–5)'], [
     '1–5分评价的平均分（“满意/一般/不满意”文字评价不计入）',
     'mean of the ratings given on the 1–5 scale (label ratings are not scored)',

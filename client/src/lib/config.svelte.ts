@@ -3,17 +3,65 @@ import type { RowKey } from '../../../shared/realtime/events.ts';
 import { getJson, HttpError } from './api.ts';
 import { i18n } from './i18n/index.svelte.ts';
 
-/** The public configuration (centers, queues, boards, thresholds), loaded once per page. */
+/**
+ * The public configuration (centers, queues, boards, thresholds), loaded once per page. A failed
+ * request (a proxy's 502 during a deploy, the server restarting) is retried with back-off — 1 s,
+ * 2 s, 4 s … at most 30 s apart — until it succeeds, so a screen left alone recovers by itself;
+ * meanwhile `error` is 'unavailable' (the page says it is retrying). A refused token (401/403) is
+ * not retried: it needs a new sign-in, which calls `load()` again.
+ */
+const firstRetryMs = 1_000;
+const maxRetryMs = 30_000;
+
 class ConfigStore {
   value = $state.raw<PublicConfig | null>(null);
   error = $state<'unauthorized' | 'unavailable' | null>(null);
+  /** attempts failed in a row (0 once loaded) */
+  failures = $state(0);
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** a newer `load()` supersedes the attempts (and the retry timer) of an older one */
+  private generation = 0;
 
-  async load(): Promise<void> {
+  load(): Promise<void> {
+    this.cancelRetry();
+    this.failures = 0;
+    return this.attempt(++this.generation);
+  }
+
+  /** forget the configuration and stop retrying (sign-out) */
+  clear(): void {
+    this.generation += 1;
+    this.cancelRetry();
+    this.value = null;
+    this.failures = 0;
+    this.error = 'unauthorized';
+  }
+
+  private cancelRetry(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async attempt(generation: number): Promise<void> {
     try {
-      this.value = await getJson<PublicConfig>('/api/v1/config/public');
+      const value = await getJson<PublicConfig>('/api/v1/config/public');
+      if (generation !== this.generation) return;
+      this.value = value;
       this.error = null;
+      this.failures = 0;
     } catch (err) {
-      this.error = err instanceof HttpError && (err.status === 401 || err.status === 403) ? 'unauthorized' : 'unavailable';
+      if (generation !== this.generation) return;
+      if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+        this.error = 'unauthorized';
+        return;
+      }
+      this.error = 'unavailable';
+      this.failures += 1;
+      const delay = Math.min(maxRetryMs, firstRetryMs * 2 ** (this.failures - 1));
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.attempt(generation);
+      }, delay);
     }
   }
 

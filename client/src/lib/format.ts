@@ -29,15 +29,75 @@ export function formatCount(v: number | null | undefined, locale: LocaleId): str
   return cached(`n${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 0 })).format(v);
 }
 
-/** Seconds: "45 s" / "45 秒" under a minute, else "m:ss" (h:mm:ss from an hour). */
-export function formatDuration(sec: number | null | undefined, locale: LocaleId): string {
+/**
+ * Seconds: "45 s" / "45 秒" under a minute, else "m:ss" (h:mm:ss from an hour). `fractionDigits`
+ * adds decimals to the seconds ("19.6 秒", "1:59.6"), for a figure beside a threshold it would
+ * otherwise appear to reach (see `levels.ts`, `extraDigits`).
+ */
+export function formatDuration(sec: number | null | undefined, locale: LocaleId, fractionDigits = 0): string {
   if (sec == null || !Number.isFinite(sec)) return empty;
-  const s = Math.max(0, Math.round(sec));
-  if (s < 60) return locale === 'en' ? `${s} s` : `${s} 秒`;
+  const scale = 10 ** fractionDigits;
+  const units = Math.round(Math.max(0, sec) * scale);
+  const s = Math.floor(units / scale);
+  const frac = fractionDigits > 0 ? `.${String(units % scale).padStart(fractionDigits, '0')}` : '';
+  if (s < 60) return locale === 'en' ? `${s}${frac} s` : `${s}${frac} 秒`;
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
+  const rest = String(s % 60).padStart(2, '0') + frac;
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}
+
+/** A score such as 4.3 (mean rating, calls per agent): one decimal by default. */
+export function formatScore(v: number | null | undefined, locale: LocaleId, digits = 1): string {
+  if (v == null || !Number.isFinite(v)) return empty;
+  return cached(`s${locale}${digits}`, () => new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits })).format(v);
+}
+
+/** How a figure is written: percent "87.5%", count "12", duration "45 秒" / "1:05", score "4.3". */
+export type FigureKind = 'percent' | 'count' | 'duration' | 'score';
+
+/** a figure as the screens write it, with `extra` decimals beyond the usual ones */
+export function formatKind(kind: FigureKind, v: number | null | undefined, locale: LocaleId, extra = 0): string {
+  if (kind === 'percent') return formatPercent(v, locale, 1 + extra);
+  if (kind === 'duration') return formatDuration(v, locale, extra);
+  if (kind === 'score') return formatScore(v, locale, 1 + extra);
+  return formatCount(v, locale);
+}
+
+/**
+ * The number a reader takes from `formatKind(kind, v, …, extra)` (a fraction for percentages), read
+ * back from the same rounding the text uses, so a comparison with a threshold sees what the screen
+ * shows.
+ */
+export function shownValue(kind: FigureKind, v: number, extra = 0): number {
+  if (kind === 'duration') {
+    const scale = 10 ** extra;
+    return Math.round(Math.max(0, v) * scale) / scale;
+  }
+  if (kind === 'count') return Number(plain(`c`, { maximumFractionDigits: 0 }).format(v));
+  if (kind === 'percent') return Number(plain(`p${extra}`, { style: 'percent', minimumFractionDigits: 1 + extra, maximumFractionDigits: 1 + extra }).format(v).replace('%', '')) / 100;
+  return Number(plain(`s${extra}`, { minimumFractionDigits: 1 + extra, maximumFractionDigits: 1 + extra }).format(v));
+}
+
+function plain(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return cached(`plain${key}`, () => new Intl.NumberFormat('en-US', { ...options, useGrouping: false }));
+}
+
+/**
+ * A configured value (a target or a threshold) quoted exactly: "87.5%", "80%" (no needless ".0"),
+ * "20 秒", "20.5 秒".
+ */
+export function formatExact(kind: FigureKind, v: number | null | undefined, locale: LocaleId): string {
+  if (v == null || !Number.isFinite(v)) return empty;
+  if (kind === 'percent') {
+    return cached(`px${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 0, maximumFractionDigits: 6 })).format(v);
+  }
+  if (kind === 'duration') {
+    let digits = 0;
+    while (digits < 3 && Math.abs(Math.round(v * 10 ** digits) / 10 ** digits - v) > 1e-9) digits += 1;
+    return formatDuration(v, locale, digits);
+  }
+  return cached(`nx${locale}`, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 6 })).format(v);
 }
 
 export function formatTime(ms: number, locale: LocaleId, timeZone: string, seconds = true): string {

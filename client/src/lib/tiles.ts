@@ -1,6 +1,7 @@
-import type { TileId, DisplayThresholdKey, Level } from './levels.ts';
+import { extraDigits, levelOf, type TileId, type DisplayThresholdKey, type Level } from './levels.ts';
+import type { DisplayThresholds } from '../../../shared/contract/config.ts';
 import type { MetricsResult } from '../../../shared/contract/metrics-api.ts';
-import { formatCount, formatDuration, formatPercent, type LocaleId } from './format.ts';
+import { formatKind, type LocaleId } from './format.ts';
 
 /**
  * What each wall tile / console column shows: the engine's field, how it is formatted, which
@@ -42,7 +43,7 @@ export const tileDefs: Record<TileId, FigureDef> = {
 export const columnDefs: FigureDef[] = [
   tileDefs.offered,
   tileDefs.answered,
-  { id: 'abandoned', metric: 'abandonRate', name: { zh: '放弃量', en: 'Abandoned' }, kind: 'count', value: (r) => r.abandoned },
+  { id: 'abandoned', metric: 'abandoned', kind: 'count', value: (r) => r.abandoned },
   tileDefs.serviceLevel,
   tileDefs.answerRate,
   tileDefs.abandonRate,
@@ -63,11 +64,15 @@ export const columnDefs: FigureDef[] = [
   tileDefs.arrivals,
 ];
 
-export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId): string {
+/**
+ * A figure's text. Given the display thresholds (wherever the figure is shown beside its level
+ * colour), it gets the extra decimals that keep the rounded text in the level of the exact value
+ * the colour is judged on ("19.6 秒", not "20 秒", in green beside a ≥ 20 s warning; levels.ts).
+ */
+export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId, thresholds?: DisplayThresholds): string {
   const v = def.value(row);
-  if (def.kind === 'percent') return formatPercent(v, locale);
-  if (def.kind === 'duration') return formatDuration(v, locale);
-  return formatCount(v, locale);
+  const extra = thresholds && def.threshold ? extraDigits(def.kind, v, (x) => levelOf(x, def.threshold, def.metric, thresholds)) : 0;
+  return formatKind(def.kind, v, locale, extra);
 }
 
 export type { Level };

@@ -1,6 +1,6 @@
 import { staleAfterMs, type TrendPoint, type ViewPayload, type ViewSpecInput } from '../../../shared/realtime/events.ts';
 import { connection } from './connection.svelte.ts';
-import { now } from './now.svelte.ts';
+import { arrivalNow, elapsedSince, type Arrival } from './now.svelte.ts';
 
 const hourMs = 60 * 60_000;
 
@@ -9,16 +9,19 @@ const hourMs = 60 * 60_000;
  * and whether it is STALE (socket down, or nothing for 10 s: the server recomputes every view at
  * least every 5 s, and sends nothing it could not compute). Payloads are replaced whole
  * (`$state.raw`): the server sends complete figures, so there is nothing to merge but the trend.
- * A payload computed before the one shown (`asOf`) is dropped.
+ * A payload computed before the one shown (`asOf`) is dropped. "Nothing for 10 s" is timed on the
+ * monotonic clock (`elapsedSince`): a device clock stepped back must not keep old figures live. The
+ * as-of time shown stays the server's (`asOf`).
  */
 export class LiveView {
   payload = $state.raw<ViewPayload | null>(null);
   trend = $state.raw<TrendPoint[]>([]);
-  receivedAt = $state(0);
+  /** when the last payload arrived (null before the first) */
+  receivedAt = $state.raw<Arrival | null>(null);
 
-  readonly stale = $derived(!connection.connected || this.payload === null || now.ms - this.receivedAt > staleAfterMs);
   /** ms since the last payload (0 before the first) */
-  readonly ageMs = $derived(this.receivedAt === 0 ? 0 : Math.max(0, now.ms - this.receivedAt));
+  readonly ageMs = $derived(this.receivedAt === null ? 0 : elapsedSince(this.receivedAt));
+  readonly stale = $derived(!connection.connected || this.payload === null || this.ageMs > staleAfterMs);
 
   constructor(readonly spec: ViewSpecInput) {}
 
@@ -32,7 +35,7 @@ export class LiveView {
     if (this.payload !== null && Date.parse(p.asOf) < Date.parse(this.payload.asOf)) return;
     if (p.trend) this.trend = kind === 'snapshot' ? p.trend : mergeTrend(this.trend, p.trend, Date.parse(p.asOf));
     this.payload = p;
-    this.receivedAt = Date.now();
+    this.receivedAt = arrivalNow();
   }
 }
 

@@ -5,6 +5,7 @@ export const en: Record<MessageKey, string> = {
   'app.demo': 'DEMO DATA',
   'app.devMode': 'Development mode (no tokens)',
   'app.loading': 'Connecting…',
+  'app.retrying': 'Configuration unavailable, retrying…',
   'app.tokenMissing': 'An access token is needed: open this page with a #token=… link.',
   'app.unauthorized': 'The access token is invalid or lacks the role.',
   'stale.label': 'STALE',

@@ -4,6 +4,7 @@ export const zhCN = {
   'app.demo': '演示数据',
   'app.devMode': '开发模式（无令牌）',
   'app.loading': '正在连接…',
+  'app.retrying': '暂时无法读取配置，正在自动重试…',
   'app.tokenMissing': '需要访问令牌：请使用带 #token=… 的链接打开本页面。',
   'app.unauthorized': '访问令牌无效或权限不足。',
   'stale.label': '数据已过期',

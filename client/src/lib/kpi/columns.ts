@@ -12,7 +12,7 @@ const col = (id: string, kind: FigureDef['kind'], threshold?: FigureDef['thresho
 
 export const kpiColumns: FigureDef[] = [
   col('csat', 'percent', 'csat'),
-  { id: 'kpi.ratings', metric: 'kpi.csat', name: { zh: '评价数', en: 'Ratings' }, kind: 'count', value: (r) => r.kpi?.ratings ?? null },
+  { id: 'kpi.ratings', metric: 'kpi.ratings', kind: 'count', value: (r) => r.kpi?.ratings ?? null },
   col('ivrSelfServiceRate', 'percent'),
   col('botDiversionRate', 'percent'),
   col('botResolutionRate', 'percent', 'botResolutionRate'),

@@ -1,6 +1,6 @@
 import type { DisplayThresholds } from '../../../../shared/contract/config.ts';
 import type { KpiResult } from '../../../../shared/contract/kpi-api.ts';
-import { formatCount, formatPercent, type LocaleId } from '../format.ts';
+import { formatKind, type LocaleId } from '../format.ts';
 
 /**
  * The KPI pack's figures as the screens show them (issue 6). Values are read from the `kpi` object
@@ -41,9 +41,7 @@ export const wallKpiIds = [
   'transferSuccessRate',
 ] as const;
 
-export function formatKpi(kind: KpiFigureDef['kind'], v: number | null, locale: LocaleId): string {
-  if (kind === 'percent') return formatPercent(v, locale);
-  if (kind === 'count') return formatCount(v, locale);
-  if (v == null || !Number.isFinite(v)) return '—';
-  return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(v);
+/** `extra`: decimals beyond the usual, for a figure beside its level colour (levels.ts, extraDigits) */
+export function formatKpi(kind: KpiFigureDef['kind'], v: number | null, locale: LocaleId, extra = 0): string {
+  return formatKind(kind, v, locale, extra);
 }
