@@ -15,7 +15,8 @@ export interface EscalationProgress {
   /**
    * false from opening until the "raised" notification is claimed (store.claimAnnouncement):
    * an alert opened by a process that failed before notifying is announced by the next
-   * evaluation, once. Absent (older entries) = announced.
+   * evaluation, once — or, if it resolves first, by its resolve step (which drops the progress,
+   * so no claim can follow). Absent (older entries) = announced.
    */
   announced?: boolean;
 }

@@ -59,21 +59,26 @@ function formatDuration(seconds: number, lang: 'zh' | 'en', precision = 0): stri
   return lang === 'zh' ? `${all}秒` : `${all}s`;
 }
 
-/** the number a reader takes from formatValue(metric, v, _, precision) */
+/**
+ * The number a reader takes from formatValue(metric, v, _, precision), in the unit printed (a
+ * ratio as its percentage): the printed digits themselves, rounded by the same toFixed /
+ * Math.round that prints them — deciding with one rounding and printing with another read
+ * 3.05 (3.04999… in binary) as "3.0" beside a threshold of 3.
+ */
 function shownValue(metric: string, v: number, precision: number): number {
-  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
   switch (unitOf(metric)) {
     case 'ratio':
-      return round(v * 100, 1 + precision) / 100;
+      return Number((v * 100).toFixed(1 + precision));
     case 'seconds': {
-      if (precision >= 2) return round(v, precision - 1);
-      const total = Math.round(v);
+      // formatDuration: Math.round in units of 10^-(precision-1) s; hours without seconds at 0
+      const d = Math.max(0, precision - 1);
+      const total = Math.round(v * 10 ** d) / 10 ** d;
       return precision === 0 && total >= 3600 ? Math.floor(total / 60) * 60 : total;
     }
     case 'times':
-      return round(v, 2 + precision);
+      return Number(v.toFixed(2 + precision));
     default:
-      return Number.isInteger(v) ? v : round(v, countDecimals(metric) + precision);
+      return Number(v.toFixed(countDecimals(metric) + precision));
   }
 }
 
@@ -110,9 +115,17 @@ export function precisionAgainst(metric: string, v: number, threshold: number): 
   return 6;
 }
 
-/** value and threshold, formatted alike and never reading equal unless they are */
+/**
+ * value and threshold, formatted alike (the same decimals: "3.05, above threshold 3.00", not
+ * "… 3") and never reading equal unless they are
+ */
 export function formatAgainst(metric: string, v: number | null, threshold: number, lang: 'zh' | 'en' = 'en'): [string, string] {
-  const p = v === null ? 0 : precisionAgainst(metric, v, threshold);
+  if (v === null) return [formatValue(metric, v, lang), formatValue(metric, threshold, lang)];
+  const p = precisionAgainst(metric, v, threshold);
+  if (unitOf(metric) === 'count' && !(Number.isInteger(v) && Number.isInteger(threshold))) {
+    const d = countDecimals(metric) + p;
+    return [v.toFixed(d), threshold.toFixed(d)];
+  }
   return [formatValue(metric, v, lang, p), formatValue(metric, threshold, lang, p)];
 }
 

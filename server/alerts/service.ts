@@ -156,6 +156,7 @@ export class AlertService {
     };
 
     const ruleIds = new Set(doc.rules.map((r) => r.id));
+    const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
     for (const rule of doc.rules) {
       const eff = effectiveRule(rule, nowMs, this.timeZone(rule.scope.center));
       let subjects: Subject[] = [];
@@ -173,43 +174,47 @@ export class AlertService {
       for (const s of subjects) {
         const key = `${rule.id}|${s.key}`;
         seen.add(key);
-        const prev = trackers.get(key) ?? initialTracker;
+        const stored = trackers.get(key);
+        const openId = open.get(key);
+        // an open alert is judged as active whatever its stored tracker says: an evaluation that
+        // failed between opening it and saving the trackers left "ok" behind (see adopt())
+        const prev = (openId && stored?.phase !== 'active' ? await this.adopt(openId) : undefined) ?? stored ?? initialTracker;
         const { next, transition } = step(prev, eff.levels, s.value, nowMs);
         if (next.phase === 'ok') {
-          if (trackers.has(key)) removed.push(key);
-        } else if (JSON.stringify(next) !== JSON.stringify(prev)) changed.set(key, next);
+          if (stored) removed.push(key);
+        } else if (JSON.stringify(next) !== JSON.stringify(stored ?? initialTracker)) changed.set(key, next);
 
-        const openId = open.get(key);
         if (transition.kind === 'fire') {
           if (await this.raise(key, rule, s, transition.severity, transition.threshold, nowMs)) result.raised++;
         } else if (transition.kind === 'upgrade' && openId) {
           await this.upgrade(openId, rule, s, transition.threshold, nowMs);
         } else if (transition.kind === 'resolve' && openId) {
-          if (await this.resolve(key, openId, s.value, nowMs)) result.resolved++;
+          if (await this.resolve(key, openId, rule, s.value, nowMs)) result.resolved++;
         } else if (openId && next.phase === 'active' && s.value !== null) {
           // the figure and the text quoted by escalations and re-notifications stay current
           await this.store.refresh(openId, s.value, this.texts(rule, s, eff.levels));
         }
       }
       if (exhaustive) {
-        // subjects that disappeared (agent left the state, rule disabled): cleared
-        for (const key of trackers.keys()) {
-          if (!key.startsWith(`${rule.id}|`) || seen.has(key)) continue;
-          removed.push(key);
+        // subjects that disappeared (agent left the state, rule disabled): cleared — those with a
+        // tracker and those with an open alert (whose tracker an evaluation failed to save)
+        for (const key of new Set([...trackers.keys(), ...open.keys()])) {
+          if (ruleOf(key) !== rule.id || seen.has(key)) continue;
+          if (trackers.has(key)) removed.push(key);
           const openId = open.get(key);
           if (openId) {
-            if (await this.resolve(key, openId, null, nowMs)) result.resolved++;
+            if (await this.resolve(key, openId, rule, null, nowMs)) result.resolved++;
           }
         }
       }
     }
     // rules deleted by an admin: their alerts resolve, their trackers go
-    for (const key of trackers.keys()) {
-      if (ruleIds.has(key.slice(0, key.indexOf('|')))) continue;
-      removed.push(key);
+    for (const key of new Set([...trackers.keys(), ...open.keys()])) {
+      if (ruleIds.has(ruleOf(key))) continue;
+      if (trackers.has(key)) removed.push(key);
       const openId = open.get(key);
       if (openId) {
-        if (await this.resolve(key, openId, null, nowMs)) result.resolved++;
+        if (await this.resolve(key, openId, undefined, null, nowMs)) result.resolved++;
       }
     }
     await this.store.saveTrackers(changed, removed);
@@ -243,11 +248,27 @@ export class AlertService {
     };
     const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs, announced: false };
     if (!(await this.store.open(key, alert, progress))) return false;
-    // notify first: the history and the pub/sub publish may fail (Redis blip) without anyone
-    // missing the alert; if this process dies before the claim, the next evaluation announces it
-    if (await this.store.claimAnnouncement(alert.id)) this.notify(rule, alert, [0], 'raised');
-    await this.changed('raised', 'raised', alert, nowMs);
+    // the claim writes the "raised" history entry in the same step; notify before publishing, so
+    // a Redis blip there loses no one's notification. If this process fails before the claim,
+    // the next evaluation announces it (or, if it cleared meanwhile, its resolve step does);
+    // whoever claims it notifies, records and publishes it.
+    if (await this.store.claimAnnouncement(alert, nowMs)) {
+      this.notify(rule, alert, [0], 'raised');
+      await this.bus.publish({ type: 'raised', alert }); // its history entry came with the claim
+    }
     return true;
+  }
+
+  /**
+   * The tracker of an open alert whose stored tracker is not active: an evaluation that opened it
+   * and then failed (before saveTrackers) left none, or "ok". Judged as active from the alert
+   * itself, so it resolves when its figure clears (or its subject or rule goes), like any other.
+   */
+  private async adopt(openId: string): Promise<Tracker | undefined> {
+    const alert = await this.store.alert(openId);
+    if (!alert || alert.state === 'resolved') return undefined;
+    const since = Date.parse(alert.startedAt);
+    return { phase: 'active', breachSince: since, ...(alert.severity === 'critical' ? { criticalSince: since } : {}), severity: alert.severity };
   }
 
   private async upgrade(id: string, rule: AlertRule, s: Subject, threshold: number, nowMs: number): Promise<void> {
@@ -270,21 +291,32 @@ export class AlertService {
     await this.changed('updated', 'updated', alert, nowMs);
   }
 
-  /** false: it was resolved already (by another evaluator whose lease overlapped this one's) */
-  private async resolve(key: string, id: string, value: number | null, nowMs: number): Promise<boolean> {
+  /**
+   * false: it was resolved already (by another evaluator whose lease overlapped this one's).
+   * `rule` is the one in hand (undefined: deleted, the default policy); nothing is read from
+   * Redis between the resolve step and the notification, so a Redis blip cannot lose it.
+   */
+  private async resolve(key: string, id: string, rule: AlertRule | undefined, value: number | null, nowMs: number): Promise<boolean> {
     const done = await this.store.resolve(key, id, {
       resolvedAt: iso(nowMs),
       updatedAt: iso(nowMs),
       ...(value !== null ? { value } : {}),
     });
     if (!done) return false;
-    const { alert, progress } = done;
-    // everyone who was told it is on fire hears it is over: every level up to the one reached
-    // (escalation climbs one level at a time, each told); nobody, if its raise was never announced
-    if (progress?.announced !== false) {
-      const rule = (await this.rules()).rules.find((r) => r.id === alert.rule);
-      const reached = Math.max(alert.escalationLevel, progress?.level ?? 0);
-      this.notify(rule ?? { policy: 'default' }, alert, Array.from({ length: reached + 1 }, (_, i) => i), 'resolved');
+    const { alert, before, progress } = done;
+    const policyRule = rule ?? { policy: 'default' };
+    const reached = Math.max(alert.escalationLevel, progress?.level ?? 0);
+    if (progress?.announced === false) {
+      // opened by an evaluation that failed before announcing it, and cleared before the next one
+      // did: the resolve step took the announcement with the progress (no claim can follow), so
+      // this evaluation tells it was raised and that it is over, and records both, once
+      this.notify(policyRule, before, [progress.level], 'raised');
+      this.notify(policyRule, alert, Array.from({ length: reached + 1 }, (_, i) => i), 'resolved');
+      await this.changed('raised', 'raised', before, nowMs);
+    } else {
+      // everyone who was told it is on fire hears it is over: every level up to the one reached
+      // (escalation climbs one level at a time, each told)
+      this.notify(policyRule, alert, Array.from({ length: reached + 1 }, (_, i) => i), 'resolved');
     }
     await this.changed('resolved', 'resolved', alert, nowMs);
     return true;
@@ -298,8 +330,12 @@ export class AlertService {
       if (!alert || alert.state === 'resolved') continue;
       const rule = rules.find((r) => r.id === alert.rule);
       if (p.announced === false) {
-        // opened by an evaluation that failed before notifying: announce it now, once
-        if (await this.store.claimAnnouncement(id)) this.notify(rule ?? { policy: 'default' }, alert, [p.level], 'raised');
+        // opened by an evaluation that failed before notifying (and still open after this
+        // evaluation's rules: not cleared): announce, record and publish it now, once
+        if (await this.store.claimAnnouncement(alert, nowMs)) {
+          this.notify(rule ?? { policy: 'default' }, alert, [p.level], 'raised');
+          await this.bus.publish({ type: 'raised', alert }); // its history entry came with the claim
+        }
         continue;
       }
       const policy = this.policyFor(rule ?? { policy: 'default' });
@@ -312,8 +348,11 @@ export class AlertService {
         this.notify(rule ?? { policy: 'default' }, updated, [action.level], 'escalated');
         await this.changed('updated', 'escalated', updated, nowMs);
         escalated++;
-      } else if (await this.store.renotifyStep(id, p.level, p.lastNotifiedAt, nowMs)) {
-        this.notify(rule ?? { policy: 'default' }, alert, [action.level], 'renotify');
+      } else {
+        // compare-and-set on the progress, and only while the alert is still firing (an
+        // acknowledgement landing after the read above stops it); the alert as it is now
+        const current = await this.store.renotifyStep(id, p.level, p.lastNotifiedAt, nowMs);
+        if (current) this.notify(rule ?? { policy: 'default' }, current, [action.level], 'renotify');
       }
     }
     return escalated;

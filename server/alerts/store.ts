@@ -38,13 +38,21 @@ return 1`;
 /**
  * Claim the "raised" announcement of an alert that was opened but not yet announced
  * (progress.announced == false). Only one caller ever gets 1, so the raise is notified once even
- * when the process that opened it died before notifying, or two evaluations overlap.
+ * when the process that opened it died before notifying, or two evaluations overlap. The claim
+ * writes the "raised" history entry in the same step: a claimer slowed down after it cannot
+ * record "raised" after an overlapping evaluation's "resolved" (which needs the claim done, or
+ * takes the announcement itself). ARGV[2..5] = entry id, at, alert JSON, MAXLEN; an id below
+ * the stream's last (clock skew) falls back to a server-time id, as AlertStore.xadd does.
  */
 const claimAnnouncementLua = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local p = cjson.decode(raw)
 if p.announced ~= false then return 0 end
+local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[2], 'type', 'raised', 'at', ARGV[3], 'alert', ARGV[4])
+if type(added) == 'table' and added.err then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'raised', 'at', ARGV[3], 'alert', ARGV[4])
+end
 p.announced = true
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
 return 1`;
@@ -99,20 +107,29 @@ p.lastNotifiedAt = tonumber(ARGV[4])
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(p))
 return out`;
 
-/** Re-notify compare-and-set on lastNotifiedAt: 1 = this caller re-notifies. */
+/**
+ * Re-notify compare-and-set on the progress (level, lastNotifiedAt) and, like escalateLua, only
+ * while the alert is firing: an acknowledgement (or resolution) landing after the caller read the
+ * alert stops the re-notify. Returns the alert as it is now to the one caller that re-notifies.
+ */
 const renotifyLua = `
-local praw = redis.call('HGET', KEYS[1], ARGV[1])
-if not praw then return 0 end
+local praw = redis.call('HGET', KEYS[2], ARGV[1])
+if not praw then return false end
 local p = cjson.decode(praw)
-if tonumber(p.level) ~= tonumber(ARGV[2]) or tonumber(p.lastNotifiedAt) ~= tonumber(ARGV[3]) then return 0 end
+if tonumber(p.level) ~= tonumber(ARGV[2]) or tonumber(p.lastNotifiedAt) ~= tonumber(ARGV[3]) then return false end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+if cjson.decode(raw).state ~= 'firing' then return false end
 p.lastNotifiedAt = tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
-return 1`;
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(p))
+return raw`;
 
 /**
  * Resolve in one step: mark the alert resolved, free its open slot (only if the slot still names
- * this alert: a successor may hold it), drop its escalation progress. Answers {alert, progress}
- * when this call resolved it, {} when it was resolved already (or is missing).
+ * this alert: a successor may hold it), drop its escalation progress. Answers {alert, progress,
+ * alert before} when this call resolved it, {} when it was resolved already (or is missing).
+ * Dropping the progress also takes an unclaimed "raised" announcement (claimAnnouncementLua finds
+ * no progress afterwards): the caller announces it, once.
  */
 const resolveLua = `
 if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
@@ -127,15 +144,21 @@ for k, v in pairs(p) do a[k] = v end
 a.state = 'resolved'
 local out = cjson.encode(a)
 redis.call('HSET', KEYS[1], ARGV[1], out)
-return {out, praw or ''}`;
+return {out, praw or '', raw}`;
 
 /**
  * Keep an open alert's figure and text current (escalations and re-notifications quote them).
  * ARGV[2] = value, ARGV[3] = {warning: {threshold, message, headline}, critical: {…}}: the text
  * for the stored severity is used, so an evaluation holding a stale tracker cannot write a
- * warning's text onto an alert that turned critical. Nothing is written when nothing changed.
+ * warning's text onto an alert that turned critical. Nothing is written when nothing changed:
+ * numbers are compared with a relative tolerance, because cjson re-encodes them with 14
+ * significant digits (1/3 is stored as 0.33333333333333 and never equals it again).
  */
 const refreshLua = `
+local function same(x, y)
+  if type(x) ~= 'number' or type(y) ~= 'number' then return x == y end
+  return math.abs(x - y) <= 1e-12 * math.max(1, math.abs(x), math.abs(y))
+end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
 local a = cjson.decode(raw)
@@ -143,10 +166,10 @@ if a.state == 'resolved' then return 0 end
 local v = tonumber(ARGV[2])
 local texts = cjson.decode(ARGV[3])
 local t = texts[a.severity]
-local changed = a.value ~= v
+local changed = not same(a.value, v)
 a.value = v
 if t then
-  if a.threshold ~= t.threshold or cjson.encode(a.message) ~= cjson.encode(t.message) then changed = true end
+  if not same(a.threshold, t.threshold) or cjson.encode(a.message) ~= cjson.encode(t.message) then changed = true end
   a.threshold = t.threshold
   a.message = t.message
   a.headline = t.headline
@@ -249,9 +272,20 @@ export class AlertStore {
     const won = await this.redis.eval(openLua, 3, k.alertOpen(), k.alertItems(), k.alertEscalation(), key, alert.id, JSON.stringify(alert), JSON.stringify(progress));
     return Number(won) === 1;
   }
-  /** true for exactly one caller per alert opened with `announced: false` */
-  async claimAnnouncement(alertId: string): Promise<boolean> {
-    return Number(await this.redis.eval(claimAnnouncementLua, 1, this.keys.alertEscalation(), alertId)) === 1;
+  /**
+   * true for exactly one caller per alert opened with `announced: false`; that call also writes
+   * the alert's "raised" history entry (see claimAnnouncementLua)
+   */
+  async claimAnnouncement(alert: Alert, nowMs: number): Promise<boolean> {
+    const k = this.keys;
+    return (
+      Number(
+        await this.redis.eval(
+          claimAnnouncementLua, 2, k.alertEscalation(), k.alertHistory(),
+          alert.id, `${Math.floor(nowMs)}-*`, new Date(nowMs).toISOString(), JSON.stringify(alert), String(this.retention.historyMaxEntries),
+        ),
+      ) === 1
+    );
   }
   /** warning → critical; null when it is not (or no longer) an open warning */
   async upgrade(alertId: string, patch: Partial<Alert>, nowMs: number): Promise<Alert | null> {
@@ -266,20 +300,38 @@ export class AlertStore {
     )) as string | null;
     return out ? (JSON.parse(out) as Alert) : null;
   }
-  /** true when this call moved lastNotifiedAt from `prev` to `nowMs` (at `level`) */
-  async renotifyStep(alertId: string, level: number, prev: number, nowMs: number): Promise<boolean> {
-    return Number(await this.redis.eval(renotifyLua, 1, this.keys.alertEscalation(), alertId, String(level), String(prev), String(nowMs))) === 1;
+  /**
+   * The alert (as stored now) when this call moved lastNotifiedAt from `prev` to `nowMs` (at
+   * `level`) while it is firing; null otherwise (another evaluation did, or it was acknowledged
+   * or resolved since the caller read it)
+   */
+  async renotifyStep(alertId: string, level: number, prev: number, nowMs: number): Promise<Alert | null> {
+    const out = (await this.redis.eval(
+      renotifyLua, 2, this.keys.alertItems(), this.keys.alertEscalation(),
+      alertId, String(level), String(prev), String(nowMs),
+    )) as string | null;
+    return out ? (JSON.parse(out) as Alert) : null;
   }
-  /** resolves and closes; null when it was resolved already (by an overlapping evaluation) */
-  async resolve(key: string, alertId: string, patch: Partial<Alert>): Promise<{ alert: Alert; progress: EscalationProgress | null } | null> {
+  /**
+   * resolves and closes; null when it was resolved already (by an overlapping evaluation).
+   * `before`: the alert as it was open (an unannounced raise is announced with it).
+   */
+  async resolve(
+    key: string,
+    alertId: string,
+    patch: Partial<Alert>,
+  ): Promise<{ alert: Alert; before: Alert; progress: EscalationProgress | null } | null> {
     const k = this.keys;
-    const [out, praw] = (await this.redis.eval(resolveLua, 3, k.alertItems(), k.alertOpen(), k.alertEscalation(), alertId, key, JSON.stringify(patch))) as [string?, string?];
+    const [out, praw, raw] = (await this.redis.eval(resolveLua, 3, k.alertItems(), k.alertOpen(), k.alertEscalation(), alertId, key, JSON.stringify(patch))) as [string?, string?, string?];
     if (!out) return null;
-    return { alert: JSON.parse(out) as Alert, progress: praw ? (JSON.parse(praw) as EscalationProgress) : null };
+    return { alert: JSON.parse(out) as Alert, before: JSON.parse(raw!) as Alert, progress: praw ? (JSON.parse(praw) as EscalationProgress) : null };
   }
-  /** keeps value, threshold and texts of an open alert current (texts per severity, see refreshLua) */
-  async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<void> {
-    await this.redis.eval(refreshLua, 1, this.keys.alertItems(), alertId, String(value), JSON.stringify(texts));
+  /**
+   * keeps value, threshold and texts of an open alert current (texts per severity, see
+   * refreshLua); true when it wrote (something changed)
+   */
+  async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<boolean> {
+    return Number(await this.redis.eval(refreshLua, 1, this.keys.alertItems(), alertId, String(value), JSON.stringify(texts))) === 1;
   }
   async acknowledge(alertId: string, by: string, atIso: string, note: string | undefined) {
     const [code, raw] = (await this.redis.eval(ackLua, 1, this.keys.alertItems(), alertId, by, atIso, note ?? '')) as [

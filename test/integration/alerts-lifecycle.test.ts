@@ -192,3 +192,22 @@ describe('alert lifecycle on the real engine', () => {
     expect(holder).toBe(h.app.alerts.holderId);
   });
 });
+
+describe('an open alert is rewritten only when its figure or text changes', () => {
+  // store.ts refreshLua: "Nothing is written when nothing changed". Every Lua step re-encodes the
+  // alert with cjson's 14 significant digits, so a figure such as 1/3 never compared equal to the
+  // evaluation's full-precision one and the alert was rewritten at every evaluation.
+  it('a figure of 1/3, stored through a Lua step (acknowledge), is not rewritten by a refresh with the same figure', async () => {
+    const h = await setup({ config: baseConfig({ rules: [waitingRule({ sustainedForSec: 0, critical: null })] }) });
+    await h.queue('q1', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    const [alert] = await list(h);
+    const store = h.app.alerts.store;
+    const texts = { warning: { threshold: 2, message: alert!.message, headline: alert!.headline } };
+    expect(await store.refresh(alert!.id, 1 / 3, texts)).toBe(true); // a new figure: written
+    await h.app.inject({ method: 'POST', url: `/api/v1/alerts/${alert!.id}/ack`, headers: auth('lead'), payload: {} }); // re-encoded by Lua
+    expect(await store.refresh(alert!.id, 1 / 3, texts)).toBe(false);
+    expect(await store.refresh(alert!.id, 1 / 3, texts)).toBe(false);
+    expect(await store.refresh(alert!.id, 1 / 3 + 1e-6, texts)).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
 import type { MetricEngine } from '../../server/metrics/types.ts';
-import { alertsApp, auth, baseConfig, min, receiver, T, waitingRule } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, min, receiver, sec, T, waitingRule } from './alerts-helpers.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -13,6 +13,7 @@ const events = (rx: { received: { body: string; path: string }[] }) =>
     const b = JSON.parse(r.body) as { event: string; alert: Alert };
     return `${r.path} ${b.event} ${b.alert.severity}`;
   });
+const oneLevel = { policies: [{ id: 'default', reNotifyEverySec: 60, levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] };
 
 function slowEngine(h: Awaited<ReturnType<typeof alertsApp>>, ms: number) {
   const real = h.app.engine;
@@ -190,6 +191,147 @@ describe('retries never contradict a later state', () => {
   });
 });
 
+describe('per-channel order survives a retry', () => {
+  // README Notification channels: "Each channel sends one message at a time, in order". A failed
+  // message keeps its channel's head while it waits for its back-off, so the message that followed
+  // it is not delivered first: the robot group never reads "critical" and then the stale
+  // "warning" as the latest word on the alert.
+  it('a retried warning is delivered before, not after, the critical that followed it', async () => {
+    const rx = await receiver((_r, nth) => (nth === 1 ? { status: 503, body: 'busy' } : { status: 200 }));
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel,
+        notify: { backoffBaseMs: 600 },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(1); // warning: first attempt gets 503
+    await sleep(150);
+    await h.queue('q1', 3); // 6 waiting: critical
+    await h.evaluateAt(T + sec(5)); // upgrade → "raised critical"
+    await h.app.alerts.dispatcher.drain();
+    const delivered = rx.received.filter((_, i) => i > 0).map((r) => {
+      const b = JSON.parse(r.body) as { event: string; alert: Alert };
+      return `${b.event} ${b.alert.severity}`;
+    });
+    const outcomes = (await h.app.alerts.store.attempts(undefined, 100)).map((a) => `${a.kind} ${a.attempt} ${a.outcome}`).reverse();
+    expect({ delivered, outcomes }).toEqual({
+      delivered: ['alert.raised warning', 'alert.raised critical'],
+      outcomes: ['raised 1 retrying', 'raised 2 sent', 'raised 1 sent'],
+    });
+  });
+});
+
+describe('an acknowledgement racing with a re-notify', () => {
+  // README Escalation: "Until acknowledged, the current level is re-notified every
+  // reNotifyEverySec ... Acknowledging stops both." The re-notify compare-and-set requires the
+  // alert to be still firing (as the escalation step does), not only its progress unchanged.
+  it('an acknowledgement landing between the read and the re-notify compare-and-set stops the re-notify', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel,
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 5); // critical
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    const [alert] = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
+    const store = h.app.alerts.store;
+    const renotifyStep = store.renotifyStep.bind(store);
+    store.renotifyStep = async (...args) => {
+      // the lead acknowledges (another server) just after this evaluation read the alert as firing
+      const ack = await h.app.inject({ method: 'POST', url: `/api/v1/alerts/${alert!.id}/ack`, headers: auth('lead'), payload: {} });
+      expect(ack.statusCode).toBe(200);
+      return renotifyStep(...args);
+    };
+    await h.evaluateAt(T + sec(65));
+    await h.app.alerts.dispatcher.drain();
+    const state = (await store.alert(alert!.id))!.state;
+    expect({ state, events: events(rx) }).toEqual({ state: 'acknowledged', events: ['/hook alert.raised critical'] });
+  });
+});
+
+describe('a re-notify whose alert is resolved before it is sent', () => {
+  // README Notification channels: "a raised / escalated / re-notify message whose alert resolved
+  // since ... is dropped and recorded as superseded". A re-notify queued behind a slow message of
+  // its channel, whose alert another process resolves meanwhile, is checked on its first attempt
+  // too: "still unacknowledged" never reaches anyone after the alert is over.
+  it('is dropped as superseded on its first attempt, not sent', async () => {
+    const rx = await receiver(() => ({ status: 200 }), 500);
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel, // re-notify every 60 s
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 5); // critical
+    expect((await h.evaluateAt(T)).raised).toBe(1); // "raised" in flight for 500 ms
+    await h.evaluateAt(T + sec(65)); // re-notify queued behind it
+    const store = h.app.alerts.store;
+    const [key, id] = [...(await store.openAlerts())][0]!;
+    // another process resolves it (its own "resolved" goes out from its own dispatcher)
+    expect(await store.resolve(key, id, { resolvedAt: new Date(T + sec(66)).toISOString() })).not.toBeNull();
+    await h.app.alerts.dispatcher.drain();
+    const attempts = (await store.attempts(id, 100)).map((a) => `${a.kind} ${a.outcome} ${a.error ?? ''}`.trim()).reverse();
+    expect({ events: events(rx), attempts }).toEqual({
+      events: ['/hook alert.raised critical'],
+      attempts: ['raised sent', 'renotify dropped superseded: alert resolved since it was queued'],
+    });
+  });
+});
+
+describe('history order when a raising process is slow and another resolves', () => {
+  // README Alerts: "an alert is still raised, ..., resolved, recorded ... once". A process paused
+  // right after announcing a raise (before recording and publishing it) while an overlapping
+  // process resolves the alert must not leave "raised" after "resolved" in the history: the
+  // "raised" entry is written with the announcement claim, in one step.
+  it('the history reads raised, then resolved', async () => {
+    const cfg = () => baseConfig({ rules: [waitingRule({ sustainedForSec: 0, critical: null })] });
+    const slow = await alertsApp({ config: cfg() });
+    cleanups.push(() => slow.app.close());
+    const other = await alertsApp({ config: cfg(), prefix: slow.prefix, clock: slow.clock });
+    cleanups.push(() => other.app.close());
+    await slow.queue('q1', 3);
+    let resolvedMeanwhile = false;
+    const resolveMeanwhile = async () => {
+      if (resolvedMeanwhile) return;
+      resolvedMeanwhile = true;
+      // the overlapping process: the figure cleared, it resolves and records "resolved"
+      const [key, id] = [...(await other.app.alerts.store.openAlerts())][0]!;
+      const done = await other.app.alerts.store.resolve(key, id, { resolvedAt: new Date(T + sec(5)).toISOString() });
+      await other.app.alerts.store.appendHistory('resolved', done!.alert, T + sec(5));
+    };
+    // the slow process pauses after announcing: before its next write (history or publish)
+    const store = slow.app.alerts.store;
+    const appendHistory = store.appendHistory.bind(store);
+    store.appendHistory = async (type, alert, nowMs) => {
+      if (type === 'raised') await resolveMeanwhile();
+      return appendHistory(type, alert, nowMs);
+    };
+    const bus = slow.app.alerts.bus;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (c) => {
+      if (c.type === 'raised') await resolveMeanwhile();
+      return publish(c);
+    };
+    expect((await slow.evaluateAt(T)).raised).toBe(1);
+    expect(resolvedMeanwhile).toBe(true);
+    const hist = (await store.history(0, Number.MAX_SAFE_INTEGER, 100)).map((e) => e.type);
+    expect(hist).toEqual(['raised', 'resolved']);
+  });
+});
+
 describe('escalation while two evaluations overlap', () => {
   // Same overlap as alerts-lease-overrun.test.ts (an evaluation outliving its 2 s lease), here
   // slow in the escalation step (one slow Redis read of the alert). escalate() decides on the
@@ -267,6 +409,44 @@ describe('a transient Redis error between opening an alert and notifying', () =>
   });
 });
 
+describe('a transient Redis error between the resolve step and its notification', () => {
+  // README Alerts: "an alert is still ... resolved, recorded and notified once ... An alert is
+  // notified before its history entry and its pub/sub message are written, so a Redis blip there
+  // loses no one's notification". The resolve step frees the open slot: nothing may be read from
+  // Redis between it and the notification (the rule comes from the evaluation's own copy).
+  it('the resolved notification is still sent when one Redis read after the resolve step fails', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel,
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    const ids = await h.queue('q1', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    await h.abandon(ids);
+    const store = h.app.alerts.store;
+    const rulesDocument = store.rulesDocument.bind(store);
+    let calls = 0;
+    store.rulesDocument = async () => {
+      if (++calls === 2) throw new Error('Connection is closed.'); // any second read in this evaluation
+      return rulesDocument();
+    };
+    await h.evaluateAt(T + sec(5)).catch(() => {});
+    store.rulesDocument = rulesDocument;
+    for (let s = 10; s <= 60; s += 5) await h.evaluateAt(T + sec(s));
+    await h.app.alerts.dispatcher.drain();
+    const stored = await h.app.alerts.list({ state: 'resolved' });
+    expect({ resolved: stored.length, events: events(rx) }).toEqual({
+      resolved: 1,
+      events: ['/hook alert.raised warning', '/hook alert.resolved warning'],
+    });
+  });
+});
+
 describe('an alert opened by a process that died before notifying', () => {
   // store.open writes the alert with announced: false; the notification is claimed right after.
   // A process dying in between leaves an open alert nobody was told about: the next evaluation
@@ -293,5 +473,166 @@ describe('an alert opened by a process that died before notifying', () => {
     for (let m = 1; m <= 5; m++) await h.evaluateAt(T + min(m));
     await h.app.alerts.dispatcher.drain();
     expect(events(rx)).toEqual(['/hook alert.raised warning']);
+  });
+
+  // README Alerts: "an alert is still raised, ..., recorded and notified once". The recovered
+  // raise is recorded in the history and published to the screens too, once, like any raise.
+  it('its recovered raise is recorded in the history and published to the screens, once', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel,
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    const changes: string[] = [];
+    h.app.alerts.bus.onChange((c) => changes.push(c.type));
+    await h.queue('q1', 3);
+    const store = h.app.alerts.store;
+    const claim = store.claimAnnouncement.bind(store);
+    store.claimAnnouncement = async () => {
+      throw new Error('process died');
+    };
+    await expect(h.evaluateAt(T)).rejects.toThrow('process died');
+    store.claimAnnouncement = claim;
+    await h.evaluateAt(T + sec(5));
+    await h.evaluateAt(T + sec(10));
+    await h.app.alerts.dispatcher.drain();
+    await sleep(200); // pub/sub round trip
+    const hist = (await store.history(0, Number.MAX_SAFE_INTEGER, 100)).map((e) => e.type);
+    expect({ events: events(rx), hist, changes }).toEqual({ events: ['/hook alert.raised warning'], hist: ['raised'], changes: ['raised'] });
+  });
+
+  // The failed evaluation never saved its trackers: the rule's tracker is still "ok" while the
+  // alert is open. An open alert is judged as active whatever its tracker says, so when its figure
+  // has cleared by the next evaluation it resolves — announced as raised and resolved (README
+  // Alerts), recorded as both — instead of staying open, escalating and re-notifying for ever.
+  it('when its figure cleared before the next evaluation, it is announced as raised and resolved, not escalated for ever', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    const ids = await h.queue('q1', 5); // critical
+    const store = h.app.alerts.store;
+    const claim = store.claimAnnouncement.bind(store);
+    store.claimAnnouncement = async () => {
+      throw new Error('process died');
+    };
+    await expect(h.evaluateAt(T)).rejects.toThrow('process died');
+    store.claimAnnouncement = claim;
+    await h.abandon(ids); // nobody waiting any more
+    for (let s = 5; s <= 16 * 60; s += 5) await h.evaluateAt(T + sec(s));
+    await h.app.alerts.dispatcher.drain();
+    const open = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
+    const hist = (await store.history(0, Number.MAX_SAFE_INTEGER, 100)).map((e) => `${e.type} ${e.alert.state}`);
+    expect({
+      open: open.map((a) => `${a.state} ${a.severity} level ${a.escalationLevel} value ${a.value}`),
+      events: events(rx),
+      hist,
+    }).toEqual({
+      open: [],
+      events: ['/level0 alert.raised critical', '/level0 alert.resolved critical'],
+      hist: ['raised firing', 'resolved resolved'],
+    });
+  });
+
+  // Same failed evaluation, then the admin deletes the rule: the sweep of deleted rules covers open
+  // alerts without a tracker too, so the alert resolves instead of escalating for ever.
+  it('when its rule is deleted before the next evaluation, it is resolved, not escalated for ever', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 5); // critical, and it stays so
+    const store = h.app.alerts.store;
+    const claim = store.claimAnnouncement.bind(store);
+    store.claimAnnouncement = async () => {
+      throw new Error('process died');
+    };
+    await expect(h.evaluateAt(T)).rejects.toThrow('process died');
+    store.claimAnnouncement = claim;
+    const put = await h.app.inject({ method: 'PUT', url: '/api/v1/thresholds', headers: auth('admin'), payload: { rules: [] } });
+    expect(put.statusCode).toBe(200);
+    for (let s = 5; s <= 16 * 60; s += 5) await h.evaluateAt(T + sec(s));
+    await h.app.alerts.dispatcher.drain();
+    const open = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
+    expect({ open: open.length, events: events(rx) }).toEqual({
+      open: 0,
+      events: ['/level0 alert.raised critical', '/level0 alert.resolved critical'],
+    });
+  });
+});
+
+describe('escalation progress stored by the previous version', () => {
+  // progress written by the code before the announcement claim has no `announced`: it must still
+  // escalate and re-notify (README Escalation)
+  it('an alert whose progress has no "announced" field escalates and re-notifies', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0 })],
+        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
+        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
+      }),
+    });
+    cleanups.push(() => h.app.close());
+    await h.queue('q1', 5);
+    await h.evaluateAt(T);
+    const store = h.app.alerts.store;
+    const [id, p] = [...(await store.escalations())][0]!;
+    const { announced: _a, ...old } = p;
+    await store.saveEscalation(id, old); // the previous layout
+    await h.evaluateAt(T + min(5));
+    await h.evaluateAt(T + min(10));
+    await h.app.alerts.dispatcher.drain();
+    expect(events(rx)).toEqual(['/level0 alert.raised critical', '/level1 alert.escalated critical', '/level1 alert.renotify critical']);
+  });
+});
+
+describe('shutdown with a hung endpoint', () => {
+  // README: "On shutdown queued and in-flight notifications get notify.shutdownGraceMs (5 s) to
+  // go out; ... whatever is still queued after that are recorded as dropped"
+  it('app.close() ends after the grace and records each job once, as dropped', async () => {
+    const rx = await receiver(() => ({ status: 200 }), 20_000);
+    cleanups.push(rx.close);
+    const h = await alertsApp({
+      config: baseConfig({
+        rules: [waitingRule({ sustainedForSec: 0, critical: null }), waitingRule({ id: 'wait-q2', scope: { center: 'default', queue: 'q2' }, sustainedForSec: 0, critical: null })],
+        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
+        escalation: oneLevel,
+        notify: { shutdownGraceMs: 1000, timeoutMs: 15_000 },
+      }),
+    });
+    await h.queue('q1', 3);
+    await h.queue('q2', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(2);
+    await sleep(100);
+    const t0 = Date.now();
+    await h.app.close();
+    const took = Date.now() - t0;
+    // read the attempts through a fresh app on the same prefix
+    const h2 = await alertsApp({ prefix: h.prefix, config: baseConfig() });
+    cleanups.push(() => h2.app.close());
+    const attempts = (await h2.app.alerts.store.attempts(undefined, 100)).map((a) => a.outcome);
+    expect({ slow: took > 3000, outcomes: attempts.sort() }).toEqual({ slow: false, outcomes: ['dropped', 'dropped'] });
   });
 });

@@ -17,8 +17,9 @@ export interface DispatcherOptions {
   record(attempt: AttemptRecord): Promise<void>;
   /**
    * The alert's state now (null: gone). Asked before each retry of a raised / escalated /
-   * re-notify message: one whose alert resolved since is dropped (recorded, "superseded"), so a
-   * receiver never ends on "firing" after "resolved". Absent: retries are sent as queued.
+   * re-notify message, and before the first attempt of an escalated / re-notify one: one whose
+   * alert resolved since is dropped (recorded, "superseded"), so a receiver never ends on "firing"
+   * after "resolved". Absent: messages are sent as queued.
    */
   alertState?(alertId: string): Promise<AlertState | null>;
   log: { warn(obj: object, msg: string): void };
@@ -36,7 +37,10 @@ export const defaultShutdownGraceMs = 5000;
  * oldest job is dropped (and recorded as dropped) — recent alerts matter more than stale repeats.
  * Each channel sends one message at a time, in order (a robot group reads "raised" before
  * "resolved"), so a stalled channel holds one sender, never the other channels' messages; every
- * send ends within notify.timeoutMs (fetch abort, SMTP timeouts, and a hard deadline).
+ * send ends within notify.timeoutMs (fetch abort, SMTP timeouts, and a hard deadline). A failed
+ * message keeps its channel's head while it waits for its retry (it frees its sender): later
+ * messages of that channel wait behind it, at most until its attempts run out, so a stale
+ * "warning" never arrives after the "critical" that followed it.
  * close() gives queued and in-flight jobs a bounded grace, then records what is left as dropped.
  * Trade-off: queued jobs live in memory, so a process crash loses pending retries (the attempt
  * stream shows what was sent); the next re-notify round covers an unacknowledged critical.
@@ -46,6 +50,7 @@ export class NotificationDispatcher {
   private inFlight = 0;
   private readonly busyChannels = new Set<string>();
   private readonly aborts = new Set<AbortController>();
+  /** retries waiting for their back-off; each holds its channel (busyChannels) meanwhile */
   private readonly waitingRetry = new Map<NodeJS.Timeout, Job>();
   private idleWaiters: (() => void)[] = [];
   /** close() called: no new retries; `closed`: nothing more is sent */
@@ -91,9 +96,13 @@ export class NotificationDispatcher {
   private async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     const cancelled = [...this.waitingRetry];
-    for (const [t] of cancelled) clearTimeout(t);
+    for (const [t, job] of cancelled) {
+      clearTimeout(t);
+      this.busyChannels.delete(job.channel.id); // what is queued behind it gets the grace
+    }
     this.waitingRetry.clear();
     const records = cancelled.map(([, job]) => this.record({ ...job, attempt: job.attempt + 1 }, 'dropped', null, 'server stopping (retry not sent)'));
+    this.pump();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.drain(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
@@ -116,7 +125,10 @@ export class NotificationDispatcher {
     this.pump();
   }
 
-  /** the oldest job of a channel that is not sending right now, while senders are free */
+  /**
+   * the oldest job of a channel that is neither sending nor holding a retry, while senders are
+   * free (a retry due goes back at the head of the queue, so it is its channel's oldest)
+   */
   private pump(): void {
     while (!this.closed && this.inFlight < this.opts.notify.concurrency) {
       const i = this.queue.findIndex((j) => !this.busyChannels.has(j.channel.id));
@@ -124,12 +136,15 @@ export class NotificationDispatcher {
       const [job] = this.queue.splice(i, 1) as [Job];
       this.inFlight++;
       this.busyChannels.add(job.channel.id);
-      void this.run(job).finally(() => {
-        this.inFlight--;
-        this.busyChannels.delete(job.channel.id);
-        this.pump();
-        this.settle();
-      });
+      let holdsChannel = false;
+      void this.run(job)
+        .then((retrying) => (holdsChannel = retrying))
+        .finally(() => {
+          this.inFlight--;
+          if (!holdsChannel) this.busyChannels.delete(job.channel.id);
+          this.pump();
+          this.settle();
+        });
     }
   }
 
@@ -139,8 +154,12 @@ export class NotificationDispatcher {
     for (const w of waiters) w();
   }
 
-  private async run(job: Job): Promise<void> {
-    if (job.attempt > 1 && (await this.superseded(job))) return;
+  /** true: a retry is scheduled and holds the job's channel until it is due */
+  private async run(job: Job): Promise<boolean> {
+    // retries, and escalations / re-notifies from their first attempt (a reminder queued behind a
+    // slow message, or made just before another process resolved the alert, is stale when due)
+    const recheck = job.attempt > 1 || job.notification.kind === 'escalated' || job.notification.kind === 'renotify';
+    if (recheck && (await this.superseded(job))) return false;
     let status: number | null = null;
     let error: string | null = null;
     const abort = new AbortController();
@@ -153,26 +172,36 @@ export class NotificationDispatcher {
     } finally {
       this.aborts.delete(abort);
     }
-    if (error === null) return this.record(job, 'sent', status, null);
-    if (this.closing) return this.record(job, 'dropped', status, `server stopping; not retried after: ${error}`);
+    if (error === null) return this.record(job, 'sent', status, null).then(() => false);
+    if (this.closing) return this.record(job, 'dropped', status, `server stopping; not retried after: ${error}`).then(() => false);
     const { maxAttempts, backoffBaseMs, backoffMaxMs } = this.opts.notify;
-    if (job.attempt >= maxAttempts) return this.record(job, 'failed', status, error);
+    if (job.attempt >= maxAttempts) return this.record(job, 'failed', status, error).then(() => false);
     await this.record(job, 'retrying', status, error);
-    if (this.closing) return this.record({ ...job, attempt: job.attempt + 1 }, 'dropped', null, 'server stopping (retry not sent)');
+    if (this.closing) return this.record({ ...job, attempt: job.attempt + 1 }, 'dropped', null, 'server stopping (retry not sent)').then(() => false);
     const delay = Math.min(backoffBaseMs * 2 ** (job.attempt - 1), backoffMaxMs);
     const timer = setTimeout(() => {
       this.waitingRetry.delete(timer);
-      this.push({ ...job, attempt: job.attempt + 1 });
+      // back at the head of the queue with its channel free again: it goes before every later
+      // message of its channel (and counts towards maxQueue like any queued job)
+      this.busyChannels.delete(job.channel.id);
+      if (this.queue.length >= this.opts.notify.maxQueue) {
+        const dropped = this.queue.shift()!; // as push(): the oldest queued job makes room
+        void this.record(dropped, 'dropped', null, 'notification queue full');
+      }
+      this.queue.unshift({ ...job, attempt: job.attempt + 1 });
+      this.pump();
       this.settle();
     }, delay);
     timer.unref?.();
     this.waitingRetry.set(timer, job);
+    return true;
   }
 
   /**
-   * A retry must not contradict what happened since it was queued: a raised / escalated /
-   * re-notify message of an alert that resolved (or is gone) is dropped, as is a "still
-   * unacknowledged" reminder of an alert acknowledged since. Recorded as dropped, "superseded".
+   * A retry (or a first escalation / re-notify attempt) must not contradict what happened since
+   * it was queued: a raised / escalated / re-notify message of an alert that resolved (or is gone)
+   * is dropped, as is a "still unacknowledged" reminder of an alert acknowledged since. Recorded
+   * as dropped, "superseded". A first "raised" is always sent: its "resolved" follows it.
    */
   private async superseded(job: Job): Promise<boolean> {
     const { kind, alert } = job.notification;
@@ -185,7 +214,7 @@ export class NotificationDispatcher {
     }
     const why = state === null || state === 'resolved' ? 'alert resolved' : kind === 'renotify' && state === 'acknowledged' ? 'alert acknowledged' : null;
     if (!why) return false;
-    await this.record(job, 'dropped', null, `superseded: ${why} since the first attempt`);
+    await this.record(job, 'dropped', null, `superseded: ${why} since it was ${job.attempt > 1 ? 'first attempted' : 'queued'}`);
     return true;
   }
 
