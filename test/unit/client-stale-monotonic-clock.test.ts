@@ -4,13 +4,18 @@ import type { ViewPayload } from '../../shared/realtime/events.ts';
 /**
  * The STALE rule of client/src/lib/view.svelte.ts ("nothing for 10 s") is timed on the monotonic
  * clock (performance.now): a TV whose clock is stepped back (NTP correction, the README's "a TV's
- * own clock is often wrong") must still turn STALE when no payload arrives.
+ * own clock is often wrong") must still turn STALE when no payload arrives. The wall clock counts
+ * too when it shows more time passed (a laptop that slept: its monotonic clock may stand still
+ * meanwhile). A wall-clock jump looks the same whether the laptop slept or the clock was stepped
+ * forward (after either, the monotonic clock and the 1 s timer tick on normally), so a clock
+ * stepped forward shows STALE, with the step as its age, until the next payload — the documented
+ * trade-off (README, STALE).
  */
 vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date', 'performance'] });
 vi.setSystemTime(Date.parse('2026-03-16T02:30:00Z'));
 
 vi.mock('../../client/src/lib/connection.svelte.ts', () => ({
-  connection: { connected: true, session: null, authError: null, serverOffsetMs: 0, socket: { watch: () => () => {} } },
+  connection: { connected: true, session: null, authError: null, serverClock: null, socket: { watch: () => () => {} } },
 }));
 
 const { LiveView } = await import('../../client/src/lib/view.svelte.ts');
@@ -41,5 +46,31 @@ describe('LiveView STALE detection survives a device clock stepped back', () => 
     expect(now.ms).toBe(Date.now());
     expect({ stale: v.stale, ageMs: v.ageMs }).toEqual({ stale: true, ageMs: expect.any(Number) });
     expect(v.ageMs).toBeGreaterThanOrEqual(30_000);
+  });
+});
+
+describe('LiveView after a wall-clock jump forward (laptop sleep, or a clock stepped forward): STALE at most until the next payload', () => {
+  it('a laptop that slept 10 min (monotonic clock stood still) shows its figures STALE on waking, aged by the sleep', () => {
+    const v = new LiveView({ kind: 'board', board: 'default' });
+    v.apply(payload(Date.now()), 'snapshot');
+    vi.advanceTimersByTime(1_000);
+    // asleep: the wall clock runs on, the monotonic clock and the timers do not
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    vi.advanceTimersByTime(1_000);
+    expect({ stale: v.stale, ageMs: v.ageMs }).toEqual({ stale: true, ageMs: 10 * 60_000 + 2_000 });
+  });
+
+  it('a device clock stepped forward 1 h: STALE with the step as age until the next payload, then live, aged from that payload', () => {
+    const v = new LiveView({ kind: 'board', board: 'default' });
+    v.apply(payload(Date.now()), 'snapshot');
+    // NTP steps the TV's clock forward by one hour; one real second passes
+    vi.setSystemTime(Date.now() + 60 * 60_000);
+    vi.advanceTimersByTime(1_000);
+    expect({ stale: v.stale, ageMs: v.ageMs }).toEqual({ stale: true, ageMs: 60 * 60_000 + 1_000 });
+    // the server's next update (at least every 5 s) arrives: live again, its age runs from its arrival
+    vi.advanceTimersByTime(3_000);
+    v.apply(payload(Date.parse(v.payload!.asOf) + 4_000), 'update');
+    vi.advanceTimersByTime(1_000);
+    expect({ stale: v.stale, ageMs: v.ageMs }).toEqual({ stale: false, ageMs: 1_000 });
   });
 });

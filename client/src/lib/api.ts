@@ -6,17 +6,41 @@ export class HttpError extends Error {
   }
 }
 
-/** GET a JSON API with the bearer token. */
-export async function getJson<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: authHeaders() });
-  if (!res.ok) throw new HttpError(res.status);
-  return (await res.json()) as T;
+/** a JSON request that has not been answered (body included) in this long fails, so its caller's
+ * retry or next refresh takes over instead of waiting forever (a proxy holding a dead upstream) */
+export const requestTimeoutMs = 15_000;
+/** an export may be large and slow: it gets longer */
+const blobTimeoutMs = 60_000;
+
+/** GET a JSON API with the bearer token; rejects after `timeoutMs` without a complete answer. */
+export async function getJson<T>(path: string, timeoutMs = requestTimeoutMs): Promise<T> {
+  return withTimeout(timeoutMs, async (signal) => {
+    const res = await fetch(path, { headers: authHeaders(), signal });
+    if (!res.ok) throw new HttpError(res.status);
+    return (await res.json()) as T;
+  });
 }
 
 export async function getBlob(path: string): Promise<Blob> {
-  const res = await fetch(path, { headers: authHeaders() });
-  if (!res.ok) throw new HttpError(res.status);
-  return res.blob();
+  return withTimeout(blobTimeoutMs, async (signal) => {
+    const res = await fetch(path, { headers: authHeaders(), signal });
+    if (!res.ok) throw new HttpError(res.status);
+    return res.blob();
+  });
+}
+
+/**
+ * Runs `request` with a signal aborted after `ms` (like AbortSignal.timeout, but on the page's own
+ * timer, cleared as soon as the request settles).
+ */
+async function withTimeout<T>(ms: number, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no answer in ${ms} ms`, 'TimeoutError')), ms);
+  try {
+    return await request(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function authHeaders(): Record<string, string> {

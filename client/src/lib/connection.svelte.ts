@@ -1,13 +1,14 @@
 import type { SessionInfo } from '../../../shared/realtime/events.ts';
 import { SocketClient } from './socket.ts';
+import { syncServerClock, type ServerClock } from './now.svelte.ts';
 
 /** Connection state of the page's socket, observed by every view (STALE) and the header. */
 class Connection {
   connected = $state(false);
   session = $state.raw<SessionInfo | null>(null);
-  /** server clock minus this device's clock, from the session's serverTime (a TV's own clock is
-   * often wrong); null before the first session */
-  serverOffsetMs = $state<number | null>(null);
+  /** the server's clock, from the session's serverTime at every (re)connect (a TV's own clock is
+   * often wrong); read it with `serverNow` (now.svelte.ts); null before the first session */
+  serverClock = $state.raw<ServerClock | null>(null);
   authError = $state<string | null>(null);
   private client: SocketClient | null = null;
 
@@ -21,7 +22,7 @@ class Connection {
       onDisconnected: () => (this.connected = false),
       onSession: (info) => {
         this.session = info;
-        this.serverOffsetMs = Date.parse(info.serverTime) - Date.now();
+        this.serverClock = syncServerClock(info.serverTime);
       },
       onAuthError: (code) => (this.authError = code),
     });

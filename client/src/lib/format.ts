@@ -32,7 +32,7 @@ export function formatCount(v: number | null | undefined, locale: LocaleId): str
 /**
  * Seconds: "45 s" / "45 秒" under a minute, else "m:ss" (h:mm:ss from an hour). `fractionDigits`
  * adds decimals to the seconds ("19.6 秒", "1:59.6"), for a figure beside a threshold it would
- * otherwise appear to reach (see `levels.ts`, `extraDigits`).
+ * otherwise appear to reach (see `levels.ts`, `digitsForLevel`).
  */
 export function formatDuration(sec: number | null | undefined, locale: LocaleId, fractionDigits = 0): string {
   if (sec == null || !Number.isFinite(sec)) return empty;
@@ -122,6 +122,11 @@ export function formatDate(ms: number, locale: LocaleId, timeZone: string): stri
 export function formatZone(ms: number, locale: LocaleId, timeZone: string): string {
   const f = cached(`z${locale}${timeZone}`, () => new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }));
   return f.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? timeZone;
+}
+
+/** `--chars` of a `.fit-figure` (app.css): the text's length, as a width in characters */
+export function fitChars(text: string): number {
+  return Math.max(2, text.length);
 }
 
 /** Age of data for the STALE label: "12 s", "3:04". */

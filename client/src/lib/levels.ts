@@ -35,26 +35,60 @@ export function levelOf(value: number | null, key: DisplayThresholdKey | undefin
   return 'normal';
 }
 
-const maxExtraDigits = 6;
+/** decimals a figure may get beyond the usual ones to stay in its level: the text stays short */
+const maxExtraDigits = 2;
+/** only for thresholds configured finer than that (e.g. 87.4444%): more decimals, never a wrong level */
+const lastResortDigits = 6;
+
+/** How a figure is written beside its level colour: `value` (what to format) with `extra` decimals. */
+export interface LevelText {
+  extra: number;
+  value: number | null;
+}
+
+/** one unit of the last decimal `formatKind(kind, …, extra)` writes, as a multiplier (percent: of the fraction) */
+function decimalsScale(kind: FigureKind, extra: number): number {
+  if (kind === 'percent') return 10 ** (3 + extra);
+  if (kind === 'score') return 10 ** (1 + extra);
+  return 10 ** extra;
+}
+
+/** `value` on the grid of `extra` decimals, rounded down (`down`) or up, never past the value */
+function roundToward(kind: FigureKind, value: number, extra: number, down: boolean): number {
+  const scale = decimalsScale(kind, extra);
+  let units = Math.round(value * scale);
+  if (down && units / scale > value) units -= 1;
+  if (!down && units / scale < value) units += 1;
+  return units / scale;
+}
 
 /**
- * How many decimals beyond the usual a figure needs beside its level colour. The colour is judged on
- * the exact value (`levelOf`); the text is rounded. When the rounded text would fall in another
- * level than the exact value — reach a threshold the value has not reached, or the other way (ASA
- * 19.6 s as "20 秒" in green beside a ≥ 20 s warning, 5/101 as "5.0%" beside a ≥ 5% warning, 59.6 s
- * as "1:00" beside a ≥ 60 s warning, 79.96% as "80.0%" in warning beside an 80% target) — decimals
- * are added until text and colour agree ("19.6 秒", "4.95%", "59.6 秒", "79.96%"). A text that
- * reads as the threshold and has its level (20.1 s as "20 秒" beside ≥ 20 s: warning) keeps the
- * usual digits. `judge` is the figure's `levelOf`.
+ * How a figure is written beside its level colour. The colour is judged on the exact value
+ * (`levelOf`); the text is rounded. When the rounded text would fall in another level than the
+ * exact value — reach a threshold the value has not reached, or the other way (ASA 19.6 s as
+ * "20 秒" in green beside a ≥ 20 s warning, 5/101 as "5.0%" beside a ≥ 5% warning, 59.6 s as "1:00"
+ * beside a ≥ 60 s warning, 79.96% as "80.0%" in warning beside an 80% target) — up to two decimals
+ * are added until text and colour agree ("19.6 秒", "4.95%", "59.6 秒", "79.96%"). If two extra
+ * decimals still read as the threshold (or beyond it), the figure is rounded towards its own side
+ * of the threshold at that precision instead of to the nearest: down for a value below it, up for
+ * one above (19.99999975 s → "19.99 秒", 49.99975% → "49.999%"), so text and colour always agree
+ * and the text stays short. A text that reads as the threshold and has its level (20.1 s as
+ * "20 秒" beside ≥ 20 s: warning) keeps the usual digits. `judge` is the figure's `levelOf`.
  */
-export function extraDigits(kind: FigureKind, value: number | null, judge: (v: number) => Level): number {
-  if (value == null || !Number.isFinite(value) || kind === 'count') return 0;
+export function digitsForLevel(kind: FigureKind, value: number | null, judge: (v: number) => Level): LevelText {
+  if (value == null || !Number.isFinite(value) || kind === 'count') return { extra: 0, value };
   const level = judge(value);
-  if (level === 'none') return 0;
-  for (let extra = 0; extra < maxExtraDigits; extra++) {
-    if (judge(shownValue(kind, value, extra)) === level) return extra;
+  if (level === 'none') return { extra: 0, value };
+  for (let extra = 0; extra <= maxExtraDigits; extra++) {
+    if (judge(shownValue(kind, value, extra)) === level) return { extra, value };
   }
-  return maxExtraDigits;
+  for (let extra = maxExtraDigits; extra <= lastResortDigits; extra++) {
+    // the nearest rounding crossed a threshold: round towards the exact value's side of it instead
+    const down = shownValue(kind, value, extra) > value;
+    const toward = roundToward(kind, value, extra, down);
+    if (judge(shownValue(kind, toward, extra)) === level) return { extra, value: toward };
+  }
+  return { extra: lastResortDigits, value };
 }
 
 /** Agent grid: how long is too long in a state ("state:reason" first, then "state"). */

@@ -1,4 +1,4 @@
-import { extraDigits, levelOf, type TileId, type DisplayThresholdKey, type Level } from './levels.ts';
+import { digitsForLevel, levelOf, type TileId, type DisplayThresholdKey, type Level } from './levels.ts';
 import type { DisplayThresholds } from '../../../shared/contract/config.ts';
 import type { MetricsResult } from '../../../shared/contract/metrics-api.ts';
 import { formatKind, type LocaleId } from './format.ts';
@@ -67,12 +67,14 @@ export const columnDefs: FigureDef[] = [
 /**
  * A figure's text. Given the display thresholds (wherever the figure is shown beside its level
  * colour), it gets the extra decimals that keep the rounded text in the level of the exact value
- * the colour is judged on ("19.6 秒", not "20 秒", in green beside a ≥ 20 s warning; levels.ts).
+ * the colour is judged on ("19.6 秒", not "20 秒", in green beside a ≥ 20 s warning; levels.ts,
+ * digitsForLevel).
  */
 export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId, thresholds?: DisplayThresholds): string {
   const v = def.value(row);
-  const extra = thresholds && def.threshold ? extraDigits(def.kind, v, (x) => levelOf(x, def.threshold, def.metric, thresholds)) : 0;
-  return formatKind(def.kind, v, locale, extra);
+  if (!thresholds || !def.threshold) return formatKind(def.kind, v, locale);
+  const shown = digitsForLevel(def.kind, v, (x) => levelOf(x, def.threshold, def.metric, thresholds));
+  return formatKind(def.kind, shown.value, locale, shown.extra);
 }
 
 export type { Level };

@@ -41,7 +41,7 @@ export const wallKpiIds = [
   'transferSuccessRate',
 ] as const;
 
-/** `extra`: decimals beyond the usual, for a figure beside its level colour (levels.ts, extraDigits) */
+/** `extra`: decimals beyond the usual, for a figure beside its level colour (levels.ts, digitsForLevel) */
 export function formatKpi(kind: KpiFigureDef['kind'], v: number | null, locale: LocaleId, extra = 0): string {
   return formatKind(kind, v, locale, extra);
 }
