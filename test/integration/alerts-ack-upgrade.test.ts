@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, min, receiver, T, waitingRule } from './alerts-helpers.ts';
+import { auth, cleanupsAfterEach, levelHooksApp, min, T, waitingRule } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 // Found in review (2026-12-07): a team lead acknowledges a *warning*; the condition then worsens to
 // critical. upgrade() kept the alert acknowledged and notified nobody, and escalate() skips
@@ -13,17 +10,9 @@ afterEach(async () => {
 // The critical now fires again (a new acknowledgement needed) and escalates.
 describe('warning acknowledged, then upgraded to critical', () => {
   it('the critical still reaches the next level after escalateAfterSec', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels }] },
-      }),
+    const { rx, h } = await levelHooksApp(cleanups, ['lead', 'floor'], {
+      rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
     });
-    cleanups.push(() => h.app.close());
     await h.queue('q1', 3);
     await h.evaluateAt(T);
     const [a] = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertRule, AuditRecord } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, sec, T, waitingRule } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, sec, T, waitingRule } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 async function setup(...args: Parameters<typeof alertsApp>) {
   const h = await alertsApp(...args);
   cleanups.push(() => h.app.close());

@@ -1,11 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alertsApp, baseConfig, receiver, T, waitingRule, type Received } from './alerts-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { alertsApp, baseConfig, cleanupsAfterEach, scopedReceiver, T, waitingRule, type Received } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const secrets = { generic: 'generic-secret-1', dingtalk: 'SECdingtalk-secret', feishu: 'feishu-secret' };
 
@@ -30,8 +27,7 @@ function verifyFeishu(body: { timestamp: string; sign: string }): boolean {
 
 describe('notification channels against a local HTTP receiver', () => {
   it('every webhook flavour gets a correctly formed, signed payload; a 500 is retried with backoff', async () => {
-    const rx = await receiver((r, nth) => (r.path === '/generic' && nth === 1 ? { status: 500, body: 'boom' } : { status: 200 }));
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups, (r, nth) => (r.path === '/generic' && nth === 1 ? { status: 500, body: 'boom' } : { status: 200 }));
     const channels = [
       { id: 'generic', type: 'webhook' as const, url: `${rx.base}/generic`, secret: secrets.generic },
       { id: 'wecom', type: 'wecom' as const, url: `${rx.base}/wecom?key=robot-key` },
@@ -90,8 +86,7 @@ describe('notification channels against a local HTTP receiver', () => {
   });
 
   it('a dead endpoint gives up after maxAttempts and never blocks evaluation', async () => {
-    const rx = await receiver(() => ({ status: 503 }), 1500);
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups, () => ({ status: 503 }), 1500);
     const h = await alertsApp({
       config: baseConfig({
         rules: [waitingRule({ sustainedForSec: 0 })],

@@ -1,14 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { NotificationDispatcher, type AttemptRecord } from '../../server/alerts/notify/dispatcher.ts';
+import { describe, expect, it } from 'vitest';
 import { notificationChannel, type Alert } from '../../shared/contract/alerts.ts';
 import type { Notification } from '../../server/alerts/notify/payloads.ts';
+import { cleanupsAfterEach, recordingDispatcher } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const alert: Alert = {
   id: 'a1', rule: 'r', severity: 'critical', state: 'firing', scope: { center: 'default' }, metric: 'waiting',
@@ -39,14 +36,7 @@ describe('dispatcher: a robot reply that cannot be read is a failure', () => {
   // attempt is recorded "sent" and never retried.
   it('a DingTalk robot that times out before its JSON answer is complete is not recorded as sent', async () => {
     const robot = await stallingRobot();
-    const attempts: AttemptRecord[] = [];
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 100, concurrency: 1, maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 300 },
-      now: () => Date.now(),
-      record: async (a) => void attempts.push(a),
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close());
+    const { d, attempts } = recordingDispatcher(cleanups, { maxQueue: 100, concurrency: 1, maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 300 });
     const ch = notificationChannel.parse({ id: 'ding', type: 'dingtalk', url: `${robot.base}/robot/send?access_token=t` });
     d.enqueue(ch, n);
     await d.drain();
@@ -65,15 +55,11 @@ describe('dispatcher: timeoutMs bounds email, and a stalled channel holds no oth
     const smtp = createTcp((s) => { sockets.add(s); s.on('error', () => {}); }); // never says "220"
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => { for (const s of sockets) s.destroy(); smtp.close(() => r()); }));
-    const attempts: AttemptRecord[] = [];
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 100, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 500 },
-      smtp: { host: '127.0.0.1', port: (smtp.address() as AddressInfo).port, secure: false, from: 'wallboard@bank.example' },
-      now: () => Date.now(),
-      record: async (a) => void attempts.push(a),
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close());
+    const { d, attempts } = recordingDispatcher(
+      cleanups,
+      { maxQueue: 100, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 500 },
+      { smtp: { host: '127.0.0.1', port: (smtp.address() as AddressInfo).port, secure: false, from: 'wallboard@bank.example' } },
+    );
     const ch = notificationChannel.parse({ id: 'mail', type: 'email', to: ['duty@bank.example'] });
     const started = Date.now();
     d.enqueue(ch, n);
@@ -95,14 +81,11 @@ describe('dispatcher: timeoutMs bounds email, and a stalled channel holds no oth
     const robot = createServer((req, res) => { req.resume(); req.on('end', () => { wecomAt ??= Date.now(); res.writeHead(200).end('{"errcode":0}'); }); });
     await new Promise<void>((r) => robot.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => { robot.closeAllConnections(); robot.close(() => r()); }));
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 1000, concurrency: 4, maxAttempts: 6, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 500 },
-      smtp: { host: '127.0.0.1', port: (smtp.address() as AddressInfo).port, secure: false, from: 'wallboard@bank.example' },
-      now: () => Date.now(),
-      record: async () => {},
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close());
+    const { d } = recordingDispatcher(
+      cleanups,
+      { maxQueue: 1000, concurrency: 4, maxAttempts: 6, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 500 },
+      { smtp: { host: '127.0.0.1', port: (smtp.address() as AddressInfo).port, secure: false, from: 'wallboard@bank.example' } },
+    );
     const mail = notificationChannel.parse({ id: 'mail', type: 'email', to: ['duty@bank.example'] });
     const wecom = notificationChannel.parse({ id: 'wecom', type: 'wecom', url: `http://127.0.0.1:${(robot.address() as AddressInfo).port}/send?key=k` });
     const started = Date.now();
@@ -124,13 +107,11 @@ describe('dispatcher: a stalled channel holds one sender, not the other channels
       await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
       cleanups.push(() => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }));
     }
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 1000, concurrency: 4, maxAttempts: 1, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 3000 },
-      now: () => Date.now(),
-      record: async () => {},
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close(0));
+    const { d } = recordingDispatcher(
+      cleanups,
+      { maxQueue: 1000, concurrency: 4, maxAttempts: 1, backoffBaseMs: 2000, backoffMaxMs: 300_000, timeoutMs: 3000 },
+      { closeGraceMs: 0 },
+    );
     const hook = notificationChannel.parse({ id: 'hook', type: 'webhook', url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/h` });
     const wecom = notificationChannel.parse({ id: 'wecom', type: 'wecom', url: `http://127.0.0.1:${(robot.address() as AddressInfo).port}/send?key=k` });
     const started = Date.now();
@@ -150,14 +131,7 @@ describe('dispatcher: attempt errors say what went wrong', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const port = (srv.address() as AddressInfo).port;
     await new Promise<void>((r) => srv.close(() => r())); // nothing listens there now
-    const attempts: AttemptRecord[] = [];
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 100, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 2000 },
-      now: () => Date.now(),
-      record: async (a) => void attempts.push(a),
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close());
+    const { d, attempts } = recordingDispatcher(cleanups, { maxQueue: 100, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 2000 });
     d.enqueue(notificationChannel.parse({ id: 'wecom', type: 'wecom', url: `http://127.0.0.1:${port}/cgi-bin/webhook/send?key=k` }) as never, n);
     await d.drain();
     expect(attempts.map((a) => a.error)).toEqual([expect.stringMatching(/ECONNREFUSED|refused/i)]);

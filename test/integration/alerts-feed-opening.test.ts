@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, min, sec, T } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, min, sec, T } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 // Found in review (2026-12-07). README "Feed health: seconds since the center's last accepted event, counted only inside
 // centers[].openingHours" — the overnight closed stretch must not count as silence.

@@ -1,10 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { alertsApp, auth, baseConfig, T } from './alerts-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, T } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 // Found in review (2026-12-07): PUT /api/v1/forecast stored each day with EX 40 days counted from
 // the upload, not from the forecast's own date: a plan uploaded more than 40 days ahead (WFM

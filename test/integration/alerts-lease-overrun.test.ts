@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MetricEngine } from '../../server/metrics/types.ts';
-import { alertsApp, baseConfig, min, receiver, T, waitingRule } from './alerts-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { baseConfig, cleanupsAfterEach, min, oneHook, scopedReceiver, sleep, slowEngine, T, twoProcesses, waitingRule } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cleanups = cleanupsAfterEach();
 
 // Found in review (2026-12-07): the lease is checked once, at the start of evaluateOnce. An
 // evaluation that outlives leaseMs (slow engine/Redis, event-loop stall) keeps writing while the
@@ -15,19 +10,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // resolved alert now changes nothing and says so.
 describe('evaluation outliving its lease', () => {
   it('one condition clearing resolves its alert once (one history entry, one resolved notification)', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups);
     const cfg = () =>
       baseConfig({
         leaseMs: 2000,
         rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+        ...oneHook(rx.base),
       });
-    const first = await alertsApp({ config: cfg() });
-    cleanups.push(() => first.app.close());
-    const second = await alertsApp({ config: cfg(), prefix: first.prefix, clock: first.clock });
-    cleanups.push(() => second.app.close());
+    const [first, second] = await twoProcesses(cleanups, cfg);
 
     const ids = await first.queue('q1', 3);
     expect((await first.app.alerts.evaluateOnce(T)).raised).toBe(1);
@@ -35,18 +25,7 @@ describe('evaluation outliving its lease', () => {
     first.clock.set(T + min(1));
 
     // the first process's engine becomes slow (2.5 s per query) during its next evaluation
-    const real = first.app.engine;
-    const slow = new Proxy(real, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver);
-        if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
-        return async (...args: unknown[]) => {
-          await sleep(2500);
-          return (v as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as MetricEngine;
-    (first.app.alerts as unknown as { deps: { engine: () => MetricEngine } }).deps.engine = () => slow;
+    slowEngine(first, 2500);
 
     const slowRun = first.app.alerts.evaluateOnce(T + min(1)); // takes the lease, reads the open alerts, then waits
     await sleep(2300); // lease (2 s) expired meanwhile

@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, min, receiver, sec, T, waitingRule } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, min, scopedReceiver, sec, T, waitingRule } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 async function setup(...args: Parameters<typeof alertsApp>) {
   const h = await alertsApp(...args);
   cleanups.push(() => h.app.close());
@@ -62,8 +59,7 @@ describe('alert lifecycle on the real engine', () => {
   });
 
   it('acknowledgement (lead/admin only) stops escalation; an unacknowledged critical escalates at 5 min and again at each level', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups);
     const levels = ['lead', 'floor', 'director'].map((name, i) => ({
       name: { zh: `级别${i}`, en: name },
       recipients: [`${name}@bank.example`],

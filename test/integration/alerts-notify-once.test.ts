@@ -1,33 +1,41 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import type { MetricEngine } from '../../server/metrics/types.ts';
-import { alertsApp, auth, baseConfig, min, receiver, sec, T, waitingRule } from './alerts-helpers.ts';
+import {
+  alertsApp,
+  auth,
+  baseConfig,
+  cleanupsAfterEach,
+  levelHooks,
+  levelHooksApp,
+  min,
+  oneHook,
+  oneHookApp,
+  oneLevelEscalation,
+  scopedReceiver,
+  sec,
+  sleep,
+  slowEngine,
+  T,
+  twoProcesses,
+  waitingRule,
+} from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cleanups = cleanupsAfterEach();
 const events = (rx: { received: { body: string; path: string }[] }) =>
   rx.received.map((r) => {
     const b = JSON.parse(r.body) as { event: string; alert: Alert };
     return `${r.path} ${b.event} ${b.alert.severity}`;
   });
-const oneLevel = { policies: [{ id: 'default', reNotifyEverySec: 60, levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] };
-
-function slowEngine(h: Awaited<ReturnType<typeof alertsApp>>, ms: number) {
-  const real = h.app.engine;
-  const slow = new Proxy(real, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (prop !== 'query' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
-      return async (...args: unknown[]) => {
-        await sleep(ms);
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  }) as MetricEngine;
-  (h.app.alerts as unknown as { deps: { engine: () => MetricEngine } }).deps.engine = () => slow;
+const reNotifyEveryMinute = { reNotifyEverySec: 60 };
+/** The process "dies" between opening an alert and claiming its announcement, until the returned function revives it. */
+function dieBeforeAnnouncing(store: Awaited<ReturnType<typeof alertsApp>>['app']['alerts']['store']) {
+  const claim = store.claimAnnouncement.bind(store);
+  store.claimAnnouncement = async () => {
+    throw new Error('process died');
+  };
+  return () => {
+    store.claimAnnouncement = claim;
+  };
 }
 
 describe('notification exactly once, to the right people, with the right figures', () => {
@@ -35,19 +43,14 @@ describe('notification exactly once, to the right people, with the right figures
   // processes' evaluations overlap (one outliving its lease), an alert is still resolved,
   // recorded and notified once." The warning→critical upgrade ("fires again") has no such guard.
   it('a warning turning critical while two evaluations overlap is announced once', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups);
     const cfg = () =>
       baseConfig({
         leaseMs: 2000,
         rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
+        ...oneHook(rx.base),
       });
-    const first = await alertsApp({ config: cfg() });
-    cleanups.push(() => first.app.close());
-    const second = await alertsApp({ config: cfg(), prefix: first.prefix, clock: first.clock });
-    cleanups.push(() => second.app.close());
+    const [first, second] = await twoProcesses(cleanups, cfg);
 
     await first.queue('q1', 3);
     expect((await first.app.alerts.evaluateOnce(T)).raised).toBe(1); // warning
@@ -71,17 +74,7 @@ describe('notification exactly once, to the right people, with the right figures
   // duty director. When it resolves, only the level reached last is told: the team lead and the
   // floor manager, who were told it was on fire, never hear it is over.
   it('a resolved critical is announced to every level that was told about it', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor', 'director'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await levelHooksApp(cleanups, ['lead', 'floor', 'director'], { rules: [waitingRule({ sustainedForSec: 0 })] }, { policy: { reNotifyEverySec: 3600 } });
     const ids = await h.queue('q1', 5);
     await h.evaluateAt(T);
     await h.evaluateAt(T + min(5));
@@ -100,17 +93,7 @@ describe('notification exactly once, to the right people, with the right figures
   // notifications". The evaluator keeps alert.value current but never the message, so the floor
   // manager is escalated to with the figure of 5 minutes ago, next to a different alert.value.
   it('an escalation 5 min later carries the current figure in its text, not the one at raise time', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await levelHooksApp(cleanups, ['lead', 'floor'], { rules: [waitingRule({ sustainedForSec: 0 })] }, { policy: { reNotifyEverySec: 3600 } });
     await h.queue('q1', 5);
     await h.evaluateAt(T);
     await h.queue('q1', 15); // 20 waiting now
@@ -130,14 +113,13 @@ describe('notification exactly once, to the right people, with the right figures
   // as dropped"; Escalation: "Every attempt is recorded". A graceful stop (deploy, restart)
   // throws away queued notifications with no record, and the next process does not send them.
   it('notifications queued when the server stops are neither lost silently nor left unrecorded', async () => {
-    const rx = await receiver(() => ({ status: 200 }), 300);
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups, () => ({ status: 200 }), 300);
     const channels = ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'webhook' as const, url: `${rx.base}/${id}` }));
     const cfg = () =>
       baseConfig({
         rules: [waitingRule({ sustainedForSec: 0, critical: null })], // a warning: no re-notify round
         channels,
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: channels.map((c) => c.id) }] }] },
+        escalation: oneLevelEscalation(channels.map((c) => c.id)),
         notify: { concurrency: 1 },
       });
     const h = await alertsApp({ config: cfg() });
@@ -166,17 +148,11 @@ describe('retries never contradict a later state', () => {
   // sent. The retry then delivers the stale firing snapshot *after* the resolution, so the last
   // word a receiver (robot group, ops webhook) hears about a resolved alert is "alert.raised".
   it('a retried notification is not delivered after the alert has resolved (receiver ends on "resolved")', async () => {
-    const rx = await receiver((r, nth) => (nth === 1 ? { status: 500, body: 'busy' } : { status: 200 }));
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
-        notify: { backoffBaseMs: 800 },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(
+      cleanups,
+      { rules: [waitingRule({ sustainedForSec: 0 })], notify: { backoffBaseMs: 800 } },
+      { respond: (r, nth) => (nth === 1 ? { status: 500, body: 'busy' } : { status: 200 }) },
+    );
     const ids = await h.queue('q1', 5);
     expect((await h.evaluateAt(T)).raised).toBe(1);
     await sleep(200); // first attempt answered 500, retry waits 800 ms
@@ -197,17 +173,11 @@ describe('per-channel order survives a retry', () => {
   // it is not delivered first: the robot group never reads "critical" and then the stale
   // "warning" as the latest word on the alert.
   it('a retried warning is delivered before, not after, the critical that followed it', async () => {
-    const rx = await receiver((_r, nth) => (nth === 1 ? { status: 503, body: 'busy' } : { status: 200 }));
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel,
-        notify: { backoffBaseMs: 600 },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(
+      cleanups,
+      { rules: [waitingRule({ sustainedForSec: 0 })], notify: { backoffBaseMs: 600 } }, // warning > 2, critical > 4
+      { policy: reNotifyEveryMinute, respond: (_r, nth) => (nth === 1 ? { status: 503, body: 'busy' } : { status: 200 }) },
+    );
     await h.queue('q1', 3);
     expect((await h.evaluateAt(T)).raised).toBe(1); // warning: first attempt gets 503
     await sleep(150);
@@ -231,16 +201,7 @@ describe('an acknowledgement racing with a re-notify', () => {
   // reNotifyEverySec ... Acknowledging stops both." The re-notify compare-and-set requires the
   // alert to be still firing (as the escalation step does), not only its progress unchanged.
   it('an acknowledgement landing between the read and the re-notify compare-and-set stops the re-notify', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel,
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0 })] }, { policy: reNotifyEveryMinute });
     await h.queue('q1', 5); // critical
     expect((await h.evaluateAt(T)).raised).toBe(1);
     const [alert] = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
@@ -265,16 +226,11 @@ describe('a re-notify whose alert is resolved before it is sent', () => {
   // its channel, whose alert another process resolves meanwhile, is checked on its first attempt
   // too: "still unacknowledged" never reaches anyone after the alert is over.
   it('is dropped as superseded on its first attempt, not sent', async () => {
-    const rx = await receiver(() => ({ status: 200 }), 500);
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel, // re-notify every 60 s
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(
+      cleanups,
+      { rules: [waitingRule({ sustainedForSec: 0 })] },
+      { policy: reNotifyEveryMinute, respond: () => ({ status: 200 }), delayMs: 500 },
+    );
     await h.queue('q1', 5); // critical
     expect((await h.evaluateAt(T)).raised).toBe(1); // "raised" in flight for 500 ms
     await h.evaluateAt(T + sec(65)); // re-notify queued behind it
@@ -298,10 +254,7 @@ describe('history order when a raising process is slow and another resolves', ()
   // "raised" entry is written with the announcement claim, in one step.
   it('the history reads raised, then resolved', async () => {
     const cfg = () => baseConfig({ rules: [waitingRule({ sustainedForSec: 0, critical: null })] });
-    const slow = await alertsApp({ config: cfg() });
-    cleanups.push(() => slow.app.close());
-    const other = await alertsApp({ config: cfg(), prefix: slow.prefix, clock: slow.clock });
-    cleanups.push(() => other.app.close());
+    const [slow, other] = await twoProcesses(cleanups, cfg);
     await slow.queue('q1', 3);
     let resolvedMeanwhile = false;
     const resolveMeanwhile = async () => {
@@ -337,20 +290,14 @@ describe('escalation while two evaluations overlap', () => {
   // slow in the escalation step (one slow Redis read of the alert). escalate() decides on the
   // progress it read before the pause, so the floor manager is told of one escalation twice.
   it('one escalation is announced once to the next level', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor', 'director'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const rx = await scopedReceiver(cleanups);
     const cfg = () =>
       baseConfig({
         leaseMs: 2000,
         rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
+        ...levelHooks(rx.base, ['lead', 'floor', 'director'], { reNotifyEverySec: 3600 }),
       });
-    const first = await alertsApp({ config: cfg() });
-    cleanups.push(() => first.app.close());
-    const second = await alertsApp({ config: cfg(), prefix: first.prefix, clock: first.clock });
-    cleanups.push(() => second.app.close());
+    const [first, second] = await twoProcesses(cleanups, cfg);
     await first.queue('q1', 5);
     expect((await first.app.alerts.evaluateOnce(T)).raised).toBe(1); // critical, level 0
     first.clock.set(T + min(5));
@@ -380,16 +327,7 @@ describe('a transient Redis error between opening an alert and notifying', () =>
   // blip), evaluateOnce throws before notify and before the trackers are saved; the next
   // evaluation fires again, HSETNX says "already open", and nobody is ever told.
   it('the raised notification is still sent once Redis answers again', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0, critical: null })] });
     await h.queue('q1', 3);
     const bus = h.app.alerts.bus;
     const publish = bus.publish.bind(bus);
@@ -415,16 +353,7 @@ describe('a transient Redis error between the resolve step and its notification'
   // loses no one's notification". The resolve step frees the open slot: nothing may be read from
   // Redis between it and the notification (the rule comes from the evaluation's own copy).
   it('the resolved notification is still sent when one Redis read after the resolve step fails', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel,
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0, critical: null })] }, { policy: reNotifyEveryMinute });
     const ids = await h.queue('q1', 3);
     expect((await h.evaluateAt(T)).raised).toBe(1);
     await h.abandon(ids);
@@ -452,24 +381,12 @@ describe('an alert opened by a process that died before notifying', () => {
   // A process dying in between leaves an open alert nobody was told about: the next evaluation
   // (any process) announces it, once.
   it('is announced by the next evaluation, exactly once', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: { policies: [{ id: 'default', levels: [{ name: { zh: '班组长', en: 'Team lead' }, channels: ['hook'] }] }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0, critical: null })] });
     await h.queue('q1', 3);
     const store = h.app.alerts.store;
-    const claim = store.claimAnnouncement.bind(store);
-    store.claimAnnouncement = async () => {
-      throw new Error('process died'); // opened, never announced
-    };
+    const revive = dieBeforeAnnouncing(store); // opened, never announced
     await expect(h.evaluateAt(T)).rejects.toThrow('process died');
-    store.claimAnnouncement = claim;
+    revive();
     for (let m = 1; m <= 5; m++) await h.evaluateAt(T + min(m));
     await h.app.alerts.dispatcher.drain();
     expect(events(rx)).toEqual(['/hook alert.raised warning']);
@@ -478,26 +395,14 @@ describe('an alert opened by a process that died before notifying', () => {
   // README Alerts: "an alert is still raised, ..., recorded and notified once". The recovered
   // raise is recorded in the history and published to the screens too, once, like any raise.
   it('its recovered raise is recorded in the history and published to the screens, once', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0, critical: null })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel,
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0, critical: null })] }, { policy: reNotifyEveryMinute });
     const changes: string[] = [];
     h.app.alerts.bus.onChange((c) => changes.push(c.type));
     await h.queue('q1', 3);
     const store = h.app.alerts.store;
-    const claim = store.claimAnnouncement.bind(store);
-    store.claimAnnouncement = async () => {
-      throw new Error('process died');
-    };
+    const revive = dieBeforeAnnouncing(store);
     await expect(h.evaluateAt(T)).rejects.toThrow('process died');
-    store.claimAnnouncement = claim;
+    revive();
     await h.evaluateAt(T + sec(5));
     await h.evaluateAt(T + sec(10));
     await h.app.alerts.dispatcher.drain();
@@ -511,25 +416,17 @@ describe('an alert opened by a process that died before notifying', () => {
   // has cleared by the next evaluation it resolves — announced as raised and resolved (README
   // Alerts), recorded as both — instead of staying open, escalating and re-notifying for ever.
   it('when its figure cleared before the next evaluation, it is announced as raised and resolved, not escalated for ever', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })], // warning > 2, critical > 4
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await levelHooksApp(
+      cleanups,
+      ['lead', 'floor'],
+      { rules: [waitingRule({ sustainedForSec: 0 })] }, // warning > 2, critical > 4
+      { policy: { reNotifyEverySec: 300 } },
+    );
     const ids = await h.queue('q1', 5); // critical
     const store = h.app.alerts.store;
-    const claim = store.claimAnnouncement.bind(store);
-    store.claimAnnouncement = async () => {
-      throw new Error('process died');
-    };
+    const revive = dieBeforeAnnouncing(store);
     await expect(h.evaluateAt(T)).rejects.toThrow('process died');
-    store.claimAnnouncement = claim;
+    revive();
     await h.abandon(ids); // nobody waiting any more
     for (let s = 5; s <= 16 * 60; s += 5) await h.evaluateAt(T + sec(s));
     await h.app.alerts.dispatcher.drain();
@@ -549,25 +446,12 @@ describe('an alert opened by a process that died before notifying', () => {
   // Same failed evaluation, then the admin deletes the rule: the sweep of deleted rules covers open
   // alerts without a tracker too, so the alert resolves instead of escalating for ever.
   it('when its rule is deleted before the next evaluation, it is resolved, not escalated for ever', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await levelHooksApp(cleanups, ['lead', 'floor'], { rules: [waitingRule({ sustainedForSec: 0 })] }, { policy: { reNotifyEverySec: 300 } });
     await h.queue('q1', 5); // critical, and it stays so
     const store = h.app.alerts.store;
-    const claim = store.claimAnnouncement.bind(store);
-    store.claimAnnouncement = async () => {
-      throw new Error('process died');
-    };
+    const revive = dieBeforeAnnouncing(store);
     await expect(h.evaluateAt(T)).rejects.toThrow('process died');
-    store.claimAnnouncement = claim;
+    revive();
     const put = await h.app.inject({ method: 'PUT', url: '/api/v1/thresholds', headers: auth('admin'), payload: { rules: [] } });
     expect(put.statusCode).toBe(200);
     for (let s = 5; s <= 16 * 60; s += 5) await h.evaluateAt(T + sec(s));
@@ -584,17 +468,7 @@ describe('escalation progress stored by the previous version', () => {
   // progress written by the code before the announcement claim has no `announced`: it must still
   // escalate and re-notify (README Escalation)
   it('an alert whose progress has no "announced" field escalates and re-notifies', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
-    const h = await alertsApp({
-      config: baseConfig({
-        rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 300 }] },
-      }),
-    });
-    cleanups.push(() => h.app.close());
+    const { rx, h } = await levelHooksApp(cleanups, ['lead', 'floor'], { rules: [waitingRule({ sustainedForSec: 0 })] }, { policy: { reNotifyEverySec: 300 } });
     await h.queue('q1', 5);
     await h.evaluateAt(T);
     const store = h.app.alerts.store;
@@ -612,13 +486,11 @@ describe('shutdown with a hung endpoint', () => {
   // README: "On shutdown queued and in-flight notifications get notify.shutdownGraceMs (5 s) to
   // go out; ... whatever is still queued after that are recorded as dropped"
   it('app.close() ends after the grace and records each job once, as dropped', async () => {
-    const rx = await receiver(() => ({ status: 200 }), 20_000);
-    cleanups.push(rx.close);
+    const rx = await scopedReceiver(cleanups, () => ({ status: 200 }), 20_000);
     const h = await alertsApp({
       config: baseConfig({
         rules: [waitingRule({ sustainedForSec: 0, critical: null }), waitingRule({ id: 'wait-q2', scope: { center: 'default', queue: 'q2' }, sustainedForSec: 0, critical: null })],
-        channels: [{ id: 'hook', type: 'webhook', url: `${rx.base}/hook` }],
-        escalation: oneLevel,
+        ...oneHook(rx.base, reNotifyEveryMinute),
         notify: { shutdownGraceMs: 1000, timeoutMs: 15_000 },
       }),
     });

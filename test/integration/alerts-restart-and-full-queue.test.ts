@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NotificationDispatcher, type AttemptRecord } from '../../server/alerts/notify/dispatcher.ts';
+import { describe, expect, it } from 'vitest';
 import { notificationChannel, type Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, baseConfig, min, receiver, T, waitingRule } from './alerts-helpers.ts';
+import { alertsApp, baseConfig, cleanupsAfterEach, levelHooks, min, recordingDispatcher, scopedReceiver, T, waitingRule } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('escalation after a restart; a full notification queue', () => {
   it('escalation resumes on schedule after a restart (progress lives in Redis)', async () => {
-    const rx = await receiver();
-    cleanups.push(rx.close);
-    const levels = ['lead', 'floor'].map((name, i) => ({ name: { zh: name, en: name }, channels: [`hook${i}`] }));
+    const rx = await scopedReceiver(cleanups);
     const cfg = () =>
       baseConfig({
         rules: [waitingRule({ sustainedForSec: 0 })],
-        channels: levels.map((_, i) => ({ id: `hook${i}`, type: 'webhook' as const, url: `${rx.base}/level${i}` })),
-        escalation: { policies: [{ id: 'default', levels, reNotifyEverySec: 3600 }] },
+        ...levelHooks(rx.base, ['lead', 'floor'], { reNotifyEverySec: 3600 }),
       });
     const a = await alertsApp({ config: cfg() });
     await a.queue('q1', 5);
@@ -33,16 +26,8 @@ describe('escalation after a restart; a full notification queue', () => {
   });
 
   it('a full queue drops the oldest job and records it as dropped', async () => {
-    const rx = await receiver(() => ({ status: 200 }), 200);
-    cleanups.push(rx.close);
-    const attempts: AttemptRecord[] = [];
-    const d = new NotificationDispatcher({
-      notify: { maxQueue: 10, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 5000 },
-      now: () => Date.now(),
-      record: async (x) => void attempts.push(x),
-      log: { warn: () => {} },
-    });
-    cleanups.push(() => d.close());
+    const rx = await scopedReceiver(cleanups, () => ({ status: 200 }), 200);
+    const { d, attempts } = recordingDispatcher(cleanups, { maxQueue: 10, concurrency: 1, maxAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 10, timeoutMs: 5000 });
     const ch = notificationChannel.parse({ id: 'hook', type: 'webhook', url: `${rx.base}/hook` });
     for (let i = 0; i < 15; i++) {
       const alert = { id: `a${i}`, message: { zh: '', en: '' }, scope: { center: 'default' } } as unknown as Alert;

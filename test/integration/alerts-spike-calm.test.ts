@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, min, T } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, min, spreadArrivals, T, week } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-const week = 7 * 86_400_000;
+const cleanups = cleanupsAfterEach();
 
 // Found in review (2026-12-07): a spike alert whose reference later dropped below
 // minBaselineArrivals got a null value for ever after; null "changes nothing for an active alert",
@@ -21,17 +17,7 @@ describe('traffic-spike alert once the baseline becomes too small', () => {
       }),
     });
     cleanups.push(() => h.app.close());
-    let n = 0;
-    const arrivals = async (from: number, count: number) => {
-      h.clock.set(from + min(15));
-      if (count === 0) return;
-      await h.ingest(
-        Array.from({ length: count }, (_, i) => {
-          n++;
-          return { id: `s${n}`, type: 'contact.queued' as const, ts: from + Math.floor((i * min(15)) / count), contactId: `s${n}`, queue: 'q1', channel: 'voice' as const };
-        }),
-      );
-    };
+    const arrivals = spreadArrivals(h);
     // each of the last 3 Mondays: 100 arrivals per interval 09:45 and 10:00, then 6 per interval (quiet late morning)
     for (let k = 1; k <= 3; k++) {
       const base = T - k * week; // Monday 10:00 local, k weeks ago

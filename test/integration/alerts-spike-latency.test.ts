@@ -1,13 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultRules } from '../../server/alerts/defaults.ts';
 import { appConfig } from '../../shared/contract/config.ts';
-import { alertsApp, baseConfig, min, sec, T } from './alerts-helpers.ts';
+import { alertsApp, baseConfig, cleanupsAfterEach, min, sec, T, week } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-const week = 7 * 86_400_000;
+const cleanups = cleanupsAfterEach();
 
 // ../shared/standards.md §6: "alert response ≤ 5 minutes (an alert must reach a person who acts
 // within 5 minutes)". The default spike rule (README Defaults: > 1.3×, sustained 15 s, evaluated

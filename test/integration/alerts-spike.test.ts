@@ -1,12 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../shared/contract/alerts.ts';
-import { alertsApp, auth, baseConfig, min, T } from './alerts-helpers.ts';
+import { alertsApp, auth, baseConfig, cleanupsAfterEach, min, spreadArrivals, T, week } from './alerts-helpers.ts';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-const week = 7 * 86_400_000;
+const cleanups = cleanupsAfterEach();
 
 describe('traffic spike', () => {
   it('fires against the same-weekday baseline (median of weeks, overlap-weighted) and against an uploaded forecast, with the ratio in the message', async () => {
@@ -21,16 +17,8 @@ describe('traffic spike', () => {
     });
     cleanups.push(() => h.app.close());
     const now = T + min(5); // Monday 10:05 Shanghai: the live window 09:50–10:05 straddles two intervals
-    let n = 0;
     /** `count` arrivals spread evenly over [from, from + 15 min), ingested with the clock at that time */
-    const arrivals = async (from: number, count: number) => {
-      h.clock.set(from + min(15));
-      const events = Array.from({ length: count }, (_, i) => {
-        n++;
-        return { id: `s${n}`, type: 'contact.queued' as const, ts: from + Math.floor((i * min(15)) / count), contactId: `s${n}`, queue: 'q1', channel: 'voice' as const };
-      });
-      await h.ingest(events);
-    };
+    const arrivals = spreadArrivals(h);
     // per week: (09:45 interval, 10:00 interval) → baseline share 2/3·a + 1/3·b
     const weeks: [number, number][] = [
       [90, 30], // 70
