@@ -14,14 +14,16 @@ export class BadRequestError extends Error {
 }
 
 /**
- * Redis refusing to serve for now, by the code its reply starts with (inside a script's error text
- * too): LOADING (a restarted Redis reading its AOF), BUSY (a script over its time limit), OOM
+ * Redis refusing to serve for now, by the code its reply starts with: LOADING (a restarted Redis reading its AOF), BUSY (a script over its time limit), OOM
  * (maxmemory reached), READONLY (a write reached a master that a Sentinel failover turned into a
  * replica; the client reconnects to the new one), MASTERDOWN (a replica that lost its master),
  * NOREPLICAS (`min-replicas-to-write` not met), MISCONF (a failed save stops writes), TRYAGAIN /
  * CLUSTERDOWN (a cluster moving or missing slots). All pass, so the producer is told to re-send.
  */
-const redisRefusal = /\b(?:LOADING|BUSY|OOM|READONLY|MASTERDOWN|NOREPLICAS|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
+// at the start of the reply (Redis 7 passes a refusal inside a script through as it is) or after
+// ": -" (older servers wrap it in the script's ERR); not anywhere, or an agent called "OOM" inside
+// some other error's text would turn a bug into an endless 503 / re-send loop
+const redisRefusal = /(?:^|: -)(?:LOADING|BUSY|OOM|READONLY|MASTERDOWN|NOREPLICAS|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /** No usable Redis right now (unreachable, or refusing as above): answered 503 + Retry-After. */
 export function isRedisUnavailableError(err: unknown): boolean {

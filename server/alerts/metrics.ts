@@ -158,7 +158,7 @@ async function scopeQueues(ctx: ResolveContext, rule: AlertRule): Promise<Readon
   const { center, queue, channel, group } = rule.scope;
   if (queue || (!channel && !group)) return undefined;
   if (group) return new Set(ctx.config.groups.find((g) => g.id === group && g.center === center)?.queues ?? []);
-  const known = await ctx.memo(`queues|${center}`, () => knownQueues(ctx, center));
+  const known = await ctx.memo(`queues|${center}`, () => knownQueues(ctx, center, { strict: true }));
   return new Set(known.filter((q) => q.channel === channel).map((q) => q.id));
 }
 

@@ -430,7 +430,7 @@ export class RedisMetricEngine implements MetricEngine {
       const [channel = '', sl = '', , groups = ''] = q[i + 1]!.split(US);
       parsed.set(q[i]!, {
         channel,
-        slMs: sl !== '' ? Number(sl) : channel !== '' ? this.config.defaults.serviceLevelThresholdSec[channel as Channel] * 1000 : undefined,
+        slMs: sl !== '' ? Number(sl) : defaultThresholdMs(this.config, channel),
         groups: groups === '' ? [] : groups.split(RS),
       });
     }
@@ -624,4 +624,11 @@ export function contactDim(scope: Scope): string {
     case 'group':
       return dimOf.group(scope.group);
   }
+}
+
+/** the configured default threshold of a queue-map channel; undefined for '' (not known yet) or a
+ * channel this build does not know (written by another build, or by hand) */
+function defaultThresholdMs(config: AppConfig, channel: string): number | undefined {
+  const sec = (config.defaults.serviceLevelThresholdSec as Partial<Record<string, number>>)[channel];
+  return sec === undefined ? undefined : sec * 1000;
 }

@@ -13,8 +13,14 @@ export interface KnownQueue {
  * The queues of a center: the configured ones plus those the engine has seen in events (its queue
  * map in Redis), so a center that sends events before anyone writes a config still gets a queue
  * table. Read from Redis each time: another server process may have learnt a queue.
+ * `strict`: a failed read throws instead of falling back to the configured queues (an alert rule
+ * must not read "nobody" from a partial list: it would resolve that list's missing agents' alerts).
  */
-export async function knownQueues(app: Pick<FastifyInstance, 'config' | 'redis' | 'keys'>, center: string): Promise<KnownQueue[]> {
+export async function knownQueues(
+  app: Pick<FastifyInstance, 'config' | 'redis' | 'keys'>,
+  center: string,
+  { strict = false }: { strict?: boolean } = {},
+): Promise<KnownQueue[]> {
   const out = new Map<string, KnownQueue>();
   for (const q of app.config.queues) {
     if (q.center === center) out.set(q.id, { id: q.id, channel: q.channel, configured: true });
@@ -22,7 +28,8 @@ export async function knownQueues(app: Pick<FastifyInstance, 'config' | 'redis' 
   let discovered: Record<string, string> = {};
   try {
     discovered = await app.redis.hgetall(app.keys.queueMap(center));
-  } catch {
+  } catch (err) {
+    if (strict) throw err;
     // the figures themselves will fail loudly; the catalogue falls back to the config
   }
   for (const [id, value] of Object.entries(discovered)) {

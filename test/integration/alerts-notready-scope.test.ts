@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { alertRule } from '../../shared/contract/alerts.ts';
@@ -20,6 +21,28 @@ const config: AppConfigInput = {
   groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards'] }],
 };
 
+/** what an evaluation hands a resolver, on the app's own Redis or another client */
+function ctxOf(h: Awaited<ReturnType<typeof engineApp>>, redis: Redis = h.app.redis): ResolveContext {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    engine: h.engine,
+    redis,
+    keys: h.app.keys,
+    config: h.app.config,
+    alerts: h.app.config.alerts,
+    nowMs: T0,
+    timeZone: () => 'Asia/Shanghai',
+    memo: <T,>(k: string, f: () => Promise<T>) => {
+      if (!memo.has(k)) memo.set(k, f());
+      return memo.get(k) as Promise<T>;
+    },
+    rules: [],
+  } as unknown as ResolveContext;
+}
+
+const breakRule = (id: string, scope: Record<string, string>) =>
+  alertRule.parse({ id, metric: 'notReadySec', reason: 'break', scope, comparator: 'gt', warning: 900 });
+
 describe('notReadySec scope', () => {
   it('a rule scoped to a channel or a group reports only the not-ready agents serving it', async () => {
     const h = await engineApp({ now: T0, config });
@@ -28,27 +51,35 @@ describe('notReadySec scope', () => {
       { id: '1', type: 'agent.state', ts: T0 - min(30), agentId: 'voiceAgent', state: 'not_ready', reason: 'break', team: 'A', queues: ['cards'] },
       { id: '2', type: 'agent.state', ts: T0 - min(30), agentId: 'chatAgent', state: 'not_ready', reason: 'break', team: 'A', queues: ['chat'] },
     ]);
-    const memo = new Map<string, Promise<unknown>>();
-    const ctx = {
-      engine: h.engine,
-      redis: h.app.redis,
-      config: h.app.config,
-      nowMs: T0,
-      timeZone: () => 'Asia/Shanghai',
-      memo: <T,>(k: string, f: () => Promise<T>) => {
-        if (!memo.has(k)) memo.set(k, f());
-        return memo.get(k) as Promise<T>;
-      },
-      rules: [],
-    } as unknown as ResolveContext;
     const resolve = resolverFor('notReadySec');
-    const byChannel = alertRule.parse({ id: 'nr-text', metric: 'notReadySec', reason: 'break', scope: { channel: 'text' }, comparator: 'gt', warning: 900 });
-    const r1 = await resolve(ctx, byChannel);
-    const byGroup = alertRule.parse({ id: 'nr-retail', metric: 'notReadySec', reason: 'break', scope: { group: 'retail' }, comparator: 'gt', warning: 900 });
-    const r2 = await resolve(ctx, byGroup);
+    const r1 = await resolve(ctxOf(h), breakRule('nr-text', { channel: 'text' }));
+    const r2 = await resolve(ctxOf(h), breakRule('nr-retail', { group: 'retail' }));
     expect({
       channelText: r1.subjects.map((s) => [s.scope.agent, s.scope.channel]),
       groupRetail: r2.subjects.map((s) => [s.scope.agent, s.scope.group]),
     }).toEqual({ channelText: [['chatAgent', 'text']], groupRetail: [['voiceAgent', 'retail']] });
+  });
+
+  it("covers a queue known only from events, and fails (rather than report nobody) when the queue map can't be read", async () => {
+    const h = await engineApp({ now: T0, config });
+    cleanup = () => h.app.close();
+    await h.ingest([
+      { id: 'q1', type: 'contact.queued', ts: T0 - min(40), contactId: 'c1', queue: 'loans', channel: 'voice' },
+      { id: 's1', type: 'agent.state', ts: T0 - min(30), agentId: 'loanAgent', state: 'not_ready', reason: 'break', team: 'A', queues: ['loans'] },
+    ]);
+    const rule = breakRule('nr-voice', { channel: 'voice' });
+    const resolve = resolverFor('notReadySec');
+    expect((await resolve(ctxOf(h), rule)).subjects.map((s) => s.scope.agent)).toEqual(['loanAgent']);
+
+    // the queue-map read fails after the agents read succeeded: an exhaustive answer without
+    // loanAgent would resolve its open alert (and raise it again at the next good evaluation)
+    const failing = new Proxy(h.app.redis, {
+      get(target, prop, receiver) {
+        if (prop === 'hgetall') return async () => Promise.reject(new Error('Connection is closed.'));
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as Redis;
+    await expect(resolve(ctxOf(h, failing), rule)).rejects.toThrow('Connection is closed.');
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { testRedisClient } from '../support/redis.ts';
 import { engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** `thresholdSec` in a metrics answer: the threshold every queue in scope shares, else null. */
@@ -34,5 +35,24 @@ describe('thresholdSec', () => {
       retail: 20,
       mixed: null,
     });
+  });
+
+  it('reads a queue-map channel this build does not know (another build, a hand edit) as no channel, not NaN', async () => {
+    const h = await engineApp({ now: T0, config: { queues: [{ id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' }] } });
+    const redis = testRedisClient();
+    close = async () => {
+      redis.disconnect();
+      await h.app.close();
+    };
+    await h.ingest([
+      { id: 'q1', type: 'contact.queued', ts: T0 - min(1), contactId: 'c1', queue: 'cards', channel: 'voice' },
+      { id: 'a1', type: 'contact.answered', ts: T0 - sec(30), contactId: 'c1', agentId: 'ag1' },
+    ]);
+    await redis.hset(`{${h.prefix}:default}:qmap`, 'faxq', 'fax\x1f\x1f\x1f');
+    const read = async (query: string) => {
+      const res = await h.app.inject({ url: `/api/v1/metrics?window=15m${query}` });
+      return res.statusCode === 200 ? res.json().thresholdSec : `HTTP ${res.statusCode} ${res.body}`;
+    };
+    expect({ center: await read(''), faxq: await read('&queue=faxq'), cards: await read('&queue=cards') }).toEqual({ center: 20, faxq: null, cards: 20 });
   });
 });

@@ -1,20 +1,32 @@
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { parseEnv } from '../../server/config/env.ts';
 import { externalRedisConnection } from '../../server/config/redis-connection.ts';
 import { appConfig } from '../../shared/contract/config.ts';
+import type { AlertChange } from '../../shared/contract/alerts.ts';
+import type { ClientToServerEvents, ServerToClientEvents, ViewPayload } from '../../shared/realtime/events.ts';
+import { alertFixture } from '../support/alert-fixture.ts';
 import { uniquePrefix } from '../support/redis.ts';
 import { startRedisSentinel, type TestRedisSentinel } from '../support/redis-sentinel.ts';
 
 /**
- * The product on a Redis found through Sentinel (REDIS_SENTINELS), across a real failover: events
- * stored before it stay counted once, events after it reach the promoted replica, and /readyz
- * turns green again once the scripts are loaded there.
+ * The product on a Redis found through Sentinel (REDIS_SENTINELS), across real failovers: events
+ * stored before one stay counted once, events after it reach the promoted replica, /readyz turns
+ * green again once the scripts are loaded there, and the pub/sub subscribers (screens' updates,
+ * alert changes) follow the master too. `background: false`: a view is recomputed only on the
+ * engine's pub/sub notice, so an update proves the subscriber is connected.
  */
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+const displayToken = 'display-token-0123456789';
+const ingestToken = 'ingest-token-0123456789';
 let setup: TestRedisSentinel;
 let app: FastifyInstance;
+let url: string;
+const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   setup = await startRedisSentinel();
@@ -26,10 +38,25 @@ beforeAll(async () => {
   });
   const connection = externalRedisConnection(env);
   if (!connection) throw new Error('REDIS_SENTINELS gave no connection');
-  app = await buildApp({ env, config: appConfig.parse({}), redis: connection, keyPrefix: uniquePrefix('sentinel'), logger: false, background: false });
+  app = await buildApp({
+    env,
+    config: appConfig.parse({
+      tokens: [
+        { token: displayToken, role: 'display', name: 'tv' },
+        { token: ingestToken, role: 'ingest', name: 'acd' },
+      ],
+    }),
+    redis: connection,
+    keyPrefix: uniquePrefix('sentinel'),
+    logger: false,
+    background: false,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }, 60_000);
 
 afterAll(async () => {
+  for (const s of sockets) s.disconnect();
   await app?.close();
   await setup?.stop();
 });
@@ -43,9 +70,9 @@ function answeredContacts(tag: string, n: number) {
   ]).flat();
 }
 
-async function post(events: unknown[]) {
-  return app.inject({ method: 'POST', url: '/api/v1/events', payload: events });
-}
+const post = (events: unknown[]) =>
+  app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization: `Bearer ${ingestToken}` }, payload: events });
+const get = (path: string) => app.inject({ url: path, headers: { authorization: `Bearer ${displayToken}` } });
 
 /** what an at-least-once producer does: re-send on 503 until stored */
 async function postUntilStored(events: unknown[]): Promise<{ statuses: number[]; body: { accepted: number; duplicate: number } }> {
@@ -60,6 +87,16 @@ async function postUntilStored(events: unknown[]): Promise<{ statuses: number[];
     if (Date.now() > deadline) throw new Error(`still ${res.statusCode} after 30 s: ${statuses.join(',')}`);
     await sleep(200);
   }
+}
+
+function nextUpdate(s: ClientSocket, timeoutMs: number): Promise<ViewPayload | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    s.once('view:updated', (p) => {
+      clearTimeout(timer);
+      resolve(p);
+    });
+  });
 }
 
 describe('Redis Sentinel', () => {
@@ -88,7 +125,7 @@ describe('Redis Sentinel', () => {
     const resent = await postUntilStored(before);
     expect(resent.body).toMatchObject({ accepted: 0, duplicate: 40 });
 
-    const metrics = await app.inject({ method: 'GET', url: '/api/v1/metrics?window=15m' });
+    const metrics = await get('/api/v1/metrics?window=15m');
     expect(metrics.statusCode, metrics.body).toBe(200);
     expect(metrics.json()).toMatchObject({ offered: 35, answered: 35, answeredInThreshold: 35, abandoned: 0 });
 
@@ -100,4 +137,36 @@ describe('Redis Sentinel', () => {
     }
     expect(ready.statusCode, ready.body).toBe(200);
   });
+
+  it('keeps screens updated and alert changes flowing across a failover (the pub/sub subscribers follow)', async () => {
+    const tv: ClientSocket = connect(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: displayToken } });
+    sockets.push(tv);
+    expect(await tv.emitWithAck('view:subscribe', { kind: 'board', board: 'default' })).toMatchObject({ ok: true });
+    await sleep(500);
+    const changes: AlertChange[] = [];
+    app.alerts.bus.onChange((c) => changes.push(c));
+
+    // before the failover an ingest reaches the screen, an alert change every process
+    let update = nextUpdate(tv, 5000);
+    await postUntilStored(answeredContacts('pubsub-before', 3));
+    expect(await update, 'update before failover').not.toBeNull();
+    await app.alerts.bus.publish({ type: 'raised', alert: alertFixture('before-failover') });
+    await sleep(500);
+    expect(changes.map((c) => c.alert.id)).toEqual(['before-failover']);
+
+    expect(await app.redis.call('WAIT', '1', '5000')).toBe(1);
+    const oldMaster = await setup.masterPort();
+    expect(await setup.failover()).not.toBe(oldMaster);
+
+    // the first write after the failover may find the subscriber still reconnecting
+    await postUntilStored(answeredContacts('pubsub-after-1', 3));
+    await sleep(3000);
+    update = nextUpdate(tv, 5000);
+    await postUntilStored(answeredContacts('pubsub-after-2', 3));
+    expect(await update, 'update after failover').not.toBeNull();
+
+    await app.alerts.bus.publish({ type: 'raised', alert: alertFixture('after-failover') });
+    await sleep(1000);
+    expect(changes.map((c) => c.alert.id)).toEqual(['before-failover', 'after-failover']);
+  }, 120_000);
 });

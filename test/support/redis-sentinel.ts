@@ -76,11 +76,12 @@ export async function startRedisSentinel(): Promise<TestRedisSentinel> {
     sentinel = new Redis({ host: '127.0.0.1', port: sentinelPort, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
     sentinel.on('error', () => {}); // refused while the sentinel starts; the waits below report what matters
     const plain = sentinel;
-    const replicaPort = replica.port;
-    await until('the sentinel to see the replica in sync', async () => {
-      const replicas = (await plain.call('SENTINEL', 'REPLICAS', masterName)) as string[][];
-      return replicas.some((r) => field(r, 'port') === String(replicaPort) && field(r, 'master-link-status') === 'ok' && !/_down/.test(field(r, 'flags') ?? ''));
-    });
+    const replicaInSync = () =>
+      until('the sentinel to see a replica in sync', async () => {
+        const replicas = (await plain.call('SENTINEL', 'REPLICAS', masterName)) as string[][];
+        return replicas.some((r) => field(r, 'master-link-status') === 'ok' && !/_down|disconnected/.test(field(r, 'flags') ?? ''));
+      });
+    await replicaInSync();
     const masterPort = async () => {
       const addr = (await plain.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string];
       return Number(addr[1]);
@@ -88,10 +89,12 @@ export async function startRedisSentinel(): Promise<TestRedisSentinel> {
     return {
       masterName,
       sentinelPort,
-      ports: [master.port, replicaPort],
+      ports: [master.port, replica.port],
       sentinel: plain,
       masterPort,
       failover: async () => {
+        // a second failover (back) needs the demoted master to have caught up as a replica first
+        await replicaInSync();
         const before = await masterPort();
         await plain.call('SENTINEL', 'FAILOVER', masterName);
         let after = before;

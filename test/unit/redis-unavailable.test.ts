@@ -13,7 +13,8 @@ describe('isRedisUnavailableError', () => {
     ['MISCONF Redis is configured to save RDB snapshots, but it is currently not able to persist on disk.'],
     ['TRYAGAIN Multiple keys request during rehashing of slot'],
     ['CLUSTERDOWN The cluster is down'],
-    // a refusal raised inside a script keeps its code in the script error's text
+    // Redis 7 passes a refusal inside a script through as it is; older servers wrap it in ERR
+    ["READONLY You can't write against a read only replica. script: 0123abcd, on @user_script:12."],
     ["ERR Error running script (call to f_0123): @user_script:12: -READONLY You can't write against a read only replica."],
     ['Connection is closed.'],
     ['connect ECONNREFUSED 127.0.0.1:6379'],
@@ -26,6 +27,9 @@ describe('isRedisUnavailableError', () => {
     expect(isRedisUnavailableError(new Error('WRONGTYPE Operation against a key holding the wrong kind of value'))).toBe(false);
     expect(isRedisUnavailableError(new Error('NOSCRIPT No matching script. Please use EVAL.'))).toBe(false);
     expect(isRedisUnavailableError(undefined)).toBe(false);
+    // a refusal word inside another error's text (an agent called OOM) is no refusal
+    expect(isRedisUnavailableError(new Error('agent OOM was not loaded'))).toBe(false);
+    expect(isRedisUnavailableError(new Error('ERR queue "BUSY lines" unknown'))).toBe(false);
   });
 
   it('knows a lost connection by its code', () => {
