@@ -12,6 +12,8 @@ import {
   type ThresholdsDocument,
 } from '../../shared/contract/alerts.ts';
 import { centerId } from '../../shared/contract/events.ts';
+import { centerTimeZone } from '../../shared/contract/config.ts';
+import { localDayIntervals } from '../../shared/metrics/windows.ts';
 import { BadRequestError } from '../errors.ts';
 import { knownAlertMetrics } from './metrics.ts';
 import type { AlertService } from './service.ts';
@@ -112,6 +114,14 @@ export async function alertRoutes(app: FastifyInstance, opts: { service: AlertSe
   app.put('/forecast', { preHandler: app.requireRole('admin') }, async (req) => {
     const fc = forecastPut.parse(req.body);
     if (!app.config.centers.some((c) => c.id === fc.center)) throw new BadRequestError(`unknown center "${fc.center}"`);
+    // one volume per 15-minute interval of that local day: 96, or 92 / 100 where the clock changes
+    const intervals = localDayIntervals(fc.date, centerTimeZone(app.config, fc.center));
+    const wrong = fc.series.findIndex((s) => s.volumes.length !== intervals);
+    if (wrong >= 0) {
+      throw new BadRequestError(
+        `series.${wrong}.volumes: ${fc.date} has ${intervals} 15-minute intervals in ${centerTimeZone(app.config, fc.center)}, got ${fc.series[wrong]!.volumes.length} volumes`,
+      );
+    }
     const now = app.clock.now();
     const before = await svc.store.forecast(fc.center, fc.date);
     await svc.store.putForecast(fc, now);

@@ -84,9 +84,22 @@ export class AlertService {
   }
 
   // --- loop ------------------------------------------------------------------------------------
+  /**
+   * Evaluations skipped until resumeEvaluation (the demo posts hours of history first: an agent's
+   * state of two hours ago is "now" until the rest arrives, and would raise not-ready alerts that
+   * resolve a few seconds later). The timer keeps running; a paused tick does nothing.
+   */
+  pauseEvaluation(): void {
+    this.paused = true;
+  }
+  resumeEvaluation(): void {
+    this.paused = false;
+  }
+  private paused = false;
+
   start(): void {
     const tick = () => {
-      if (this.running) return;
+      if (this.running || this.paused) return;
       this.running = this.evaluateOnce(this.deps.clock.now())
         .catch((err) => this.deps.log.warn({ err: (err as Error).message }, 'alert evaluation failed'))
         .finally(() => (this.running = undefined));

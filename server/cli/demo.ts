@@ -161,7 +161,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('Ctrl-C'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  if (args.prefill > 0) say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
+  if (args.prefill > 0) {
+    say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
+    // alerts judge "now": half-posted history would raise (and at once resolve) alerts of the past
+    app.alerts.pauseEvaluation();
+  }
   const ingestToken = token('ingest');
   const live = runLive({
     params,
@@ -171,6 +175,7 @@ async function main(): Promise<void> {
     signal: abort.signal,
     log: (m) => say(`simulator: ${m}`),
     onLive: ({ prefilledEvents }) => {
+      app.alerts.resumeEvaluation();
       const wall = `${base}/wall${token('display') ? `#token=${token('display')}` : ''}`;
       const lead = `${base}/lead${token('lead') ? `#token=${token('lead')}` : ''}`;
       const secs = ((Date.now() - started) / 1000).toFixed(1);

@@ -3,6 +3,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { Keys } from './keys.ts';
 import { defineScripts, loadScripts, preloadScripts, scriptsLoaded, type LuaScript } from './scripts.ts';
 
+/** how long /readyz waits for Redis's answers before it reads "not ready" */
+export const readyCheckMs = 2000;
+
 export interface RedisPluginOptions {
   connection: RedisOptions;
   keyPrefix: string;
@@ -45,13 +48,18 @@ export const redisPlugin = fp<RedisPluginOptions>(
     });
     app.decorate('redis', redis);
     app.decorate('keys', new Keys(opts.keyPrefix));
+    // A Redis that is up but does not answer (stopped, swapping, a script stuck) must read as not
+    // ready within a probe's patience, not hang the probe: the check gets readyCheckMs.
     app.decorate('redisReady', async () => {
+      if (redis.status !== 'ready') return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), readyCheckMs)));
       try {
-        if (redis.status !== 'ready') return false;
-        await redis.ping();
-        return await scriptsLoaded(redis, scripts);
+        return await Promise.race([redis.ping().then(() => scriptsLoaded(redis, scripts)), timedOut]);
       } catch {
         return false;
+      } finally {
+        clearTimeout(timer);
       }
     });
     app.addHook('onClose', async () => {

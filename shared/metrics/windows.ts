@@ -110,6 +110,21 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * How many 15-minute intervals the local date `date` (YYYY-MM-DD) has in `timeZone`: 96, or 92 / 100
+ * on a day whose clock changes by an hour (other zones' changes give other counts).
+ */
+export function localDayIntervals(date: string, timeZone: string): number {
+  const noonUtc = Date.parse(`${date}T12:00:00Z`);
+  // some instant of that local date: UTC noon is on it from UTC−12 to UTC+11, else half a day off
+  const inside = [noonUtc, noonUtc - 12 * 3_600_000, noonUtc + 12 * 3_600_000].find((t) => localDate(t, timeZone) === date);
+  if (inside === undefined) throw new RangeError(`${date} does not exist in ${timeZone}`);
+  const start = localMidnight(inside, timeZone);
+  // a local day lasts 23–25 h (22–26 with a two-hour change): 27 h on is inside the next one
+  const end = localMidnight(start + 27 * 3_600_000, timeZone);
+  return Math.round((end - start) / intervalMs);
+}
+
 export function localParts(ms: number, timeZone: string) {
   const out: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {

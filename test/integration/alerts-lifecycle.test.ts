@@ -207,3 +207,22 @@ describe('an open alert is rewritten only when its figure or text changes', () =
     expect(await store.refresh(alert!.id, 1 / 3 + 1e-6, texts)).toBe(true);
   });
 });
+
+describe('paused evaluation (the demo while it posts its history)', () => {
+  it('skips every tick until resumed, then evaluates again', async () => {
+    const h = await alertsApp({ config: baseConfig({ evaluateEverySec: 0.5 }) });
+    cleanups.push(() => h.app.close());
+    let evaluations = 0;
+    h.app.alerts.evaluateOnce = async () => {
+      evaluations++;
+      return { raised: 0, resolved: 0, escalated: 0 } as Awaited<ReturnType<typeof h.app.alerts.evaluateOnce>>;
+    };
+    h.app.alerts.pauseEvaluation();
+    h.app.alerts.start();
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(evaluations).toBe(0);
+    h.app.alerts.resumeEvaluation();
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(evaluations).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDate, localMidnight } from '../../shared/metrics/windows.ts';
+import { localDate, localDayIntervals, localMidnight } from '../../shared/metrics/windows.ts';
 
 describe('local day arithmetic (memoised per UTC minute)', () => {
   it('finds midnight and the date in Asia/Shanghai', () => {
@@ -43,5 +43,19 @@ describe('local day arithmetic (memoised per UTC minute)', () => {
         expect(localDate(m - 1000, tz), `${tz} ${new Date(ms).toISOString()}: the second before is the day before`).not.toBe(localDate(ms, tz));
       }
     }
+  });
+});
+
+describe('localDayIntervals', () => {
+  it.each([
+    ['Asia/Shanghai', '2026-03-03', 96],
+    ['America/New_York', '2026-03-08', 92], // springs forward at 02:00
+    ['America/New_York', '2026-11-01', 100], // falls back at 02:00
+    ['America/Santiago', '2026-09-06', 92], // springs forward at 00:00: the day starts at 01:00
+    ['Australia/Lord_Howe', '2026-04-05', 98], // a half-hour change
+    ['Pacific/Kiritimati', '2026-03-03', 96], // UTC+14
+    ['Pacific/Pago_Pago', '2026-03-03', 96], // UTC−11
+  ])('%s %s has %i intervals', (timeZone, date, n) => {
+    expect(localDayIntervals(date, timeZone)).toBe(n);
   });
 });
