@@ -87,10 +87,13 @@ export class AlertService {
   /**
    * Evaluations skipped until resumeEvaluation (the demo posts hours of history first: an agent's
    * state of two hours ago is "now" until the rest arrives, and would raise not-ready alerts that
-   * resolve a few seconds later). The timer keeps running; a paused tick does nothing.
+   * resolve a few seconds later). The timer keeps running; a paused tick does nothing. Resolves once
+   * an evaluation already running has finished (the first starts when the server is ready and may
+   * still be reading when the history begins).
    */
-  pauseEvaluation(): void {
+  async pauseEvaluation(): Promise<void> {
     this.paused = true;
+    await this.running;
   }
   resumeEvaluation(): void {
     this.paused = false;

@@ -164,7 +164,7 @@ async function main(): Promise<void> {
   if (args.prefill > 0) {
     say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
     // alerts judge "now": half-posted history would raise (and at once resolve) alerts of the past
-    app.alerts.pauseEvaluation();
+    await app.alerts.pauseEvaluation();
   }
   const ingestToken = token('ingest');
   const live = runLive({
