@@ -192,9 +192,14 @@ export class AlertService {
         seen.add(key);
         const stored = trackers.get(key);
         const openId = open.get(key);
-        // an open alert is judged as active whatever its stored tracker says: an evaluation that
-        // failed between opening it and saving the trackers left "ok" behind (see adopt())
-        const prev = (openId && stored?.phase !== 'active' ? await this.adopt(openId) : undefined) ?? stored ?? initialTracker;
+        // The trackers are saved at the end of an evaluation, so one that failed midway leaves them
+        // out of step with the open alerts, either way round: an open alert is judged as active
+        // whatever its stored tracker says (it was opened, the tracker not saved: see adopt()), and
+        // an "active" tracker without an open alert starts afresh (its alert was resolved, the
+        // tracker not saved), or a new breach of that subject would never fire.
+        const orphaned = !openId && stored?.phase === 'active';
+        const prev =
+          (openId && stored?.phase !== 'active' ? await this.adopt(openId) : undefined) ?? (orphaned ? undefined : stored) ?? initialTracker;
         const { next, transition } = step(prev, eff.levels, s.value, nowMs);
         if (next.phase === 'ok') {
           if (stored) removed.push(key);

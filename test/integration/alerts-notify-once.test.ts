@@ -508,3 +508,36 @@ describe('shutdown with a hung endpoint', () => {
     expect({ slow: took > 3000, outcomes: attempts.sort() }).toEqual({ slow: false, outcomes: ['dropped', 'dropped'] });
   });
 });
+
+describe('a Redis blip after the resolve step', () => {
+  // The resolve step ran, its publish failed, so the trackers were not saved: the stored tracker
+  // stayed "active" with no open alert, and a new breach of the same subject never fired (found in
+  // review). Such a tracker now starts afresh.
+  it('a new breach after a failed resolve evaluation is raised again', async () => {
+    const { rx, h } = await oneHookApp(cleanups, { rules: [waitingRule({ sustainedForSec: 0, critical: null })] });
+    const ids = await h.queue('q1', 3);
+    expect((await h.evaluateAt(T)).raised).toBe(1);
+    await h.abandon(ids); // cleared
+    const bus = h.app.alerts.bus;
+    const publish = bus.publish.bind(bus);
+    let fail = true;
+    bus.publish = async (c) => {
+      if (fail && c.type === 'resolved') {
+        fail = false;
+        throw new Error('Connection is closed.');
+      }
+      return publish(c);
+    };
+    await expect(h.evaluateAt(T + sec(5))).rejects.toThrow('Connection is closed.');
+    await h.queue('q1', 3); // breaching again
+    for (let s = 10; s <= 300; s += 5) await h.evaluateAt(T + sec(s));
+    await h.app.alerts.dispatcher.drain();
+    const open = (await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[];
+    const tracks = await h.app.alerts.store.trackers();
+    expect({ open: open.length, events: events(rx), trackers: [...tracks.values()].map((t) => t.phase) }).toEqual({
+      open: 1,
+      events: ['/hook alert.raised warning', '/hook alert.resolved warning', '/hook alert.raised warning'],
+      trackers: ['active'],
+    });
+  });
+});
