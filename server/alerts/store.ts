@@ -9,199 +9,25 @@ import type { EscalationProgress } from './escalation.ts';
  * Every read-modify-write step that another process may race (acknowledge from any server vs
  * the evaluator updating the same alert; open, upgrade, escalate, re-notify and resolve, which an
  * evaluation outliving its lease may repeat; the thresholds version check; the lease) is a small
- * Lua script, so each step happens once. A resolved alert is final for all of them.
+ * Lua script (server/redis/lua/alert*.lua, whose headers give each one's semantics), so each step
+ * happens once. A resolved alert is final for all of them. Time is always an argument.
  * Alert JSON has no arrays, so cjson's re-encoding ({} vs []) cannot change its shape.
  */
 
-/** Holder renews, anybody takes an expired lease. 1 = you hold it. */
-const leaseLua = `
-local cur = redis.call('GET', KEYS[1])
-if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if cur then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
-
-const releaseLua = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-/**
- * Open an alert: the open slot (HSETNX), the alert and its escalation progress in one step, so a
- * process dying in between never leaves an open slot without its alert. 1 = opened.
- */
-const openLua = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
-return 1`;
-
-/**
- * Claim the "raised" announcement of an alert that was opened but not yet announced
- * (progress.announced == false). Only one caller ever gets 1, so the raise is notified once even
- * when the process that opened it died before notifying, or two evaluations overlap. The claim
- * writes the "raised" history entry in the same step: a claimer slowed down after it cannot
- * record "raised" after an overlapping evaluation's "resolved" (which needs the claim done, or
- * takes the announcement itself). ARGV[2..5] = entry id, at, alert JSON, MAXLEN; an id below
- * the stream's last (clock skew) falls back to a server-time id, as AlertStore.xadd does.
- */
-const claimAnnouncementLua = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local p = cjson.decode(raw)
-if p.announced ~= false then return 0 end
-local added = redis.pcall('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ARGV[2], 'type', 'raised', 'at', ARGV[3], 'alert', ARGV[4])
-if type(added) == 'table' and added.err then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'raised', 'at', ARGV[3], 'alert', ARGV[4])
-end
-p.announced = true
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
-return 1`;
-
-/**
- * Warning → critical, once: applies only while the stored alert is an open warning, so a second
- * evaluation holding a stale tracker (overlapping leases) gets nil and announces nothing. An
- * acknowledged warning fires again (its acknowledgement is dropped); the escalation clock restarts
- * at the upgrade (level kept) and the upgrade's notification counts as the announcement.
- */
-const upgradeLua = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-local a = cjson.decode(raw)
-if a.state == 'resolved' or a.severity ~= 'warning' then return false end
-local p = cjson.decode(ARGV[2])
-for k, v in pairs(p) do a[k] = v end
-a.severity = 'critical'
-a.state = 'firing'
-a.acknowledgedBy = nil
-a.acknowledgedAt = nil
-a.note = nil
-local out = cjson.encode(a)
-redis.call('HSET', KEYS[1], ARGV[1], out)
-local praw = redis.call('HGET', KEYS[2], ARGV[1])
-local level = a.escalationLevel or 0
-if praw then level = cjson.decode(praw).level or level end
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({level = level, levelSince = tonumber(ARGV[3]), lastNotifiedAt = tonumber(ARGV[3]), announced = true}))
-return out`;
-
-/**
- * Escalation compare-and-set: moves level ARGV[2] → ARGV[3] only if the stored progress is still
- * at ARGV[2] and the alert is firing; only the evaluation that made the move gets the alert back
- * (and notifies).
- */
-const escalateLua = `
-local praw = redis.call('HGET', KEYS[2], ARGV[1])
-if not praw then return false end
-local p = cjson.decode(praw)
-if tonumber(p.level) ~= tonumber(ARGV[2]) then return false end
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-local a = cjson.decode(raw)
-if a.state ~= 'firing' then return false end
-a.escalationLevel = tonumber(ARGV[3])
-a.updatedAt = ARGV[5]
-local out = cjson.encode(a)
-redis.call('HSET', KEYS[1], ARGV[1], out)
-p.level = tonumber(ARGV[3])
-p.levelSince = tonumber(ARGV[4])
-p.lastNotifiedAt = tonumber(ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(p))
-return out`;
-
-/**
- * Re-notify compare-and-set on the progress (level, lastNotifiedAt) and, like escalateLua, only
- * while the alert is firing: an acknowledgement (or resolution) landing after the caller read the
- * alert stops the re-notify. Returns the alert as it is now to the one caller that re-notifies.
- */
-const renotifyLua = `
-local praw = redis.call('HGET', KEYS[2], ARGV[1])
-if not praw then return false end
-local p = cjson.decode(praw)
-if tonumber(p.level) ~= tonumber(ARGV[2]) or tonumber(p.lastNotifiedAt) ~= tonumber(ARGV[3]) then return false end
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-if cjson.decode(raw).state ~= 'firing' then return false end
-p.lastNotifiedAt = tonumber(ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(p))
-return raw`;
-
-/**
- * Resolve in one step: mark the alert resolved, free its open slot (only if the slot still names
- * this alert: a successor may hold it), drop its escalation progress. Answers {alert, progress,
- * alert before} when this call resolved it, {} when it was resolved already (or is missing).
- * Dropping the progress also takes an unclaimed "raised" announcement (claimAnnouncementLua finds
- * no progress afterwards): the caller announces it, once.
- */
-const resolveLua = `
-if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
-local praw = redis.call('HGET', KEYS[3], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return {} end
-local a = cjson.decode(raw)
-if a.state == 'resolved' then return {} end
-local p = cjson.decode(ARGV[3])
-for k, v in pairs(p) do a[k] = v end
-a.state = 'resolved'
-local out = cjson.encode(a)
-redis.call('HSET', KEYS[1], ARGV[1], out)
-return {out, praw or '', raw}`;
-
-/**
- * Keep an open alert's figure and text current (escalations and re-notifications quote them).
- * ARGV[2] = value, ARGV[3] = {warning: {threshold, message, headline}, critical: {…}}: the text
- * for the stored severity is used, so an evaluation holding a stale tracker cannot write a
- * warning's text onto an alert that turned critical. Nothing is written when nothing changed:
- * numbers are compared with a relative tolerance, because cjson re-encodes them with 14
- * significant digits (1/3 is stored as 0.33333333333333 and never equals it again).
- */
-const refreshLua = `
-local function same(x, y)
-  if type(x) ~= 'number' or type(y) ~= 'number' then return x == y end
-  return math.abs(x - y) <= 1e-12 * math.max(1, math.abs(x), math.abs(y))
-end
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local a = cjson.decode(raw)
-if a.state == 'resolved' then return 0 end
-local v = tonumber(ARGV[2])
-local texts = cjson.decode(ARGV[3])
-local t = texts[a.severity]
-local changed = not same(a.value, v)
-a.value = v
-if t then
-  if not same(a.threshold, t.threshold) or cjson.encode(a.message) ~= cjson.encode(t.message) then changed = true end
-  a.threshold = t.threshold
-  a.message = t.message
-  a.headline = t.headline
-end
-if not changed then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(a))
-return 1`;
-
-/** 0 = no such alert, 1 = not firing (unchanged), 2 = acknowledged now */
-const ackLua = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return {0, ''} end
-local a = cjson.decode(raw)
-if a.state ~= 'firing' then return {1, raw} end
-a.state = 'acknowledged'
-a.acknowledgedBy = ARGV[2]
-a.acknowledgedAt = ARGV[3]
-a.updatedAt = ARGV[3]
-if ARGV[4] ~= '' then a.note = ARGV[4] end
-local out = cjson.encode(a)
-redis.call('HSET', KEYS[1], ARGV[1], out)
-return {2, out}`;
-
-/** Thresholds compare-and-set: node builds the new document, Lua checks nobody saved in between. */
-const putRulesLua = `
-local cur = redis.call('GET', KEYS[1])
-local v = 0
-if cur then v = tonumber(cjson.decode(cur).version) end
-if v ~= tonumber(ARGV[1]) then return {0, v} end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', '100000', ARGV[3], 'json', ARGV[4])
-return {1, v}`;
+/** The alert store's Lua scripts (server/redis/lua/alert*.lua, defined on the client by server/redis/scripts.ts). */
+interface AlertScripts {
+  alertLease(lease: string, holder: string, ms: string): Promise<number>;
+  alertRelease(lease: string, holder: string): Promise<number>;
+  alertOpen(open: string, items: string, esc: string, key: string, alertId: string, alert: string, progress: string): Promise<number>;
+  alertClaimAnnouncement(esc: string, history: string, alertId: string, entryId: string, atIso: string, alert: string, maxLen: string): Promise<number>;
+  alertUpgrade(items: string, esc: string, alertId: string, patch: string, nowMs: string): Promise<string | null>;
+  alertEscalate(items: string, esc: string, alertId: string, from: string, to: string, nowMs: string, nowIso: string): Promise<string | null>;
+  alertRenotify(items: string, esc: string, alertId: string, level: string, prev: string, nowMs: string): Promise<string | null>;
+  alertResolve(items: string, open: string, esc: string, alertId: string, key: string, patch: string): Promise<[string?, string?, string?]>;
+  alertRefresh(items: string, alertId: string, value: string, texts: string): Promise<number>;
+  alertAck(items: string, alertId: string, by: string, atIso: string, note: string): Promise<[number, string]>;
+  alertPutRules(rules: string, auditStream: string, basedOnVersion: string, doc: string, entryId: string, audit: string): Promise<[number, number]>;
+}
 
 export type HistoryType = 'raised' | 'updated' | 'escalated' | 'acknowledged' | 'resolved';
 export interface HistoryEntry {
@@ -211,17 +37,22 @@ export interface HistoryEntry {
 }
 
 export class AlertStore {
+  private readonly redis: Redis & AlertScripts;
+
+  /** `redis` has the scripts defined (server/redis/plugin.ts: defineScripts) */
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: Keys,
     private readonly retention: { historyDays: number; historyMaxEntries: number },
-  ) {}
+  ) {
+    this.redis = redis as Redis & AlertScripts;
+  }
 
   async acquireLease(holder: string, ms: number): Promise<boolean> {
-    return Number(await this.redis.eval(leaseLua, 1, this.keys.alertLease(), holder, String(ms))) === 1;
+    return Number(await this.redis.alertLease(this.keys.alertLease(), holder, String(ms))) === 1;
   }
   async releaseLease(holder: string): Promise<void> {
-    await this.redis.eval(releaseLua, 1, this.keys.alertLease(), holder);
+    await this.redis.alertRelease(this.keys.alertLease(), holder);
   }
 
   // --- thresholds ----------------------------------------------------------------------------
@@ -231,16 +62,14 @@ export class AlertStore {
   }
   /** false when the stored version is no longer `basedOnVersion` */
   async putRules(doc: ThresholdsDocument, basedOnVersion: number, audit: AuditRecord, nowMs: number): Promise<boolean> {
-    const [ok] = (await this.redis.eval(
-      putRulesLua,
-      2,
+    const [ok] = await this.redis.alertPutRules(
       this.keys.alertRules(),
       this.keys.alertAudit(),
       String(basedOnVersion),
       JSON.stringify(doc),
       `${nowMs}-*`,
       JSON.stringify(audit),
-    )) as [number, number];
+    );
     return Number(ok) === 1;
   }
   async appendAudit(audit: AuditRecord, nowMs: number): Promise<void> {
@@ -269,19 +98,19 @@ export class AlertStore {
   /** Creates the alert unless one is already open for this key (then returns false). */
   async open(key: string, alert: Alert, progress: EscalationProgress): Promise<boolean> {
     const k = this.keys;
-    const won = await this.redis.eval(openLua, 3, k.alertOpen(), k.alertItems(), k.alertEscalation(), key, alert.id, JSON.stringify(alert), JSON.stringify(progress));
+    const won = await this.redis.alertOpen(k.alertOpen(), k.alertItems(), k.alertEscalation(), key, alert.id, JSON.stringify(alert), JSON.stringify(progress));
     return Number(won) === 1;
   }
   /**
    * true for exactly one caller per alert opened with `announced: false`; that call also writes
-   * the alert's "raised" history entry (see claimAnnouncementLua)
+   * the alert's "raised" history entry (see alertClaimAnnouncement.lua)
    */
   async claimAnnouncement(alert: Alert, nowMs: number): Promise<boolean> {
     const k = this.keys;
     return (
       Number(
-        await this.redis.eval(
-          claimAnnouncementLua, 2, k.alertEscalation(), k.alertHistory(),
+        await this.redis.alertClaimAnnouncement(
+          k.alertEscalation(), k.alertHistory(),
           alert.id, `${Math.floor(nowMs)}-*`, new Date(nowMs).toISOString(), JSON.stringify(alert), String(this.retention.historyMaxEntries),
         ),
       ) === 1
@@ -289,15 +118,15 @@ export class AlertStore {
   }
   /** warning → critical; null when it is not (or no longer) an open warning */
   async upgrade(alertId: string, patch: Partial<Alert>, nowMs: number): Promise<Alert | null> {
-    const out = (await this.redis.eval(upgradeLua, 2, this.keys.alertItems(), this.keys.alertEscalation(), alertId, JSON.stringify(patch), String(nowMs))) as string | null;
+    const out = await this.redis.alertUpgrade(this.keys.alertItems(), this.keys.alertEscalation(), alertId, JSON.stringify(patch), String(nowMs));
     return out ? (JSON.parse(out) as Alert) : null;
   }
   /** level `from` → `to`; null unless this call made the move */
   async escalateStep(alertId: string, from: number, to: number, nowMs: number): Promise<Alert | null> {
-    const out = (await this.redis.eval(
-      escalateLua, 2, this.keys.alertItems(), this.keys.alertEscalation(),
+    const out = await this.redis.alertEscalate(
+      this.keys.alertItems(), this.keys.alertEscalation(),
       alertId, String(from), String(to), String(nowMs), new Date(nowMs).toISOString(),
-    )) as string | null;
+    );
     return out ? (JSON.parse(out) as Alert) : null;
   }
   /**
@@ -306,10 +135,10 @@ export class AlertStore {
    * or resolved since the caller read it)
    */
   async renotifyStep(alertId: string, level: number, prev: number, nowMs: number): Promise<Alert | null> {
-    const out = (await this.redis.eval(
-      renotifyLua, 2, this.keys.alertItems(), this.keys.alertEscalation(),
+    const out = await this.redis.alertRenotify(
+      this.keys.alertItems(), this.keys.alertEscalation(),
       alertId, String(level), String(prev), String(nowMs),
-    )) as string | null;
+    );
     return out ? (JSON.parse(out) as Alert) : null;
   }
   /**
@@ -322,22 +151,19 @@ export class AlertStore {
     patch: Partial<Alert>,
   ): Promise<{ alert: Alert; before: Alert; progress: EscalationProgress | null } | null> {
     const k = this.keys;
-    const [out, praw, raw] = (await this.redis.eval(resolveLua, 3, k.alertItems(), k.alertOpen(), k.alertEscalation(), alertId, key, JSON.stringify(patch))) as [string?, string?, string?];
+    const [out, praw, raw] = await this.redis.alertResolve(k.alertItems(), k.alertOpen(), k.alertEscalation(), alertId, key, JSON.stringify(patch));
     if (!out) return null;
     return { alert: JSON.parse(out) as Alert, before: JSON.parse(raw!) as Alert, progress: praw ? (JSON.parse(praw) as EscalationProgress) : null };
   }
   /**
    * keeps value, threshold and texts of an open alert current (texts per severity, see
-   * refreshLua); true when it wrote (something changed)
+   * alertRefresh.lua); true when it wrote (something changed)
    */
   async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<boolean> {
-    return Number(await this.redis.eval(refreshLua, 1, this.keys.alertItems(), alertId, String(value), JSON.stringify(texts))) === 1;
+    return Number(await this.redis.alertRefresh(this.keys.alertItems(), alertId, String(value), JSON.stringify(texts))) === 1;
   }
   async acknowledge(alertId: string, by: string, atIso: string, note: string | undefined) {
-    const [code, raw] = (await this.redis.eval(ackLua, 1, this.keys.alertItems(), alertId, by, atIso, note ?? '')) as [
-      number,
-      string,
-    ];
+    const [code, raw] = await this.redis.alertAck(this.keys.alertItems(), alertId, by, atIso, note ?? '');
     return { code: Number(code) as 0 | 1 | 2, alert: raw ? (JSON.parse(raw) as Alert) : null };
   }
 

@@ -190,7 +190,7 @@ describe('alert lifecycle on the real engine', () => {
 });
 
 describe('an open alert is rewritten only when its figure or text changes', () => {
-  // store.ts refreshLua: "Nothing is written when nothing changed". Every Lua step re-encodes the
+  // alertRefresh.lua (server/redis/lua): "Nothing is written when nothing changed". Every Lua step re-encodes the
   // alert with cjson's 14 significant digits, so a figure such as 1/3 never compared equal to the
   // evaluation's full-precision one and the alert was rewritten at every evaluation.
   it('a figure of 1/3, stored through a Lua step (acknowledge), is not rewritten by a refresh with the same figure', async () => {
