@@ -1,4 +1,5 @@
 import type { AlertRule, AlertScope, Comparator, LocalizedText, Severity } from '../../shared/contract/alerts.ts';
+import { fewestExtraDigits, shownByMathRound, shownByToFixed } from '../../shared/format/shown-digits.ts';
 import { metricDefinition } from '../../shared/metrics/registry.ts';
 import type { Subject } from './metrics.ts';
 import { reasonNames } from '../../shared/contract/config.ts';
@@ -63,22 +64,22 @@ function formatDuration(seconds: number, lang: 'zh' | 'en', precision = 0): stri
  * The number a reader takes from formatValue(metric, v, _, precision), in the unit printed (a
  * ratio as its percentage): the printed digits themselves, rounded by the same toFixed /
  * Math.round that prints them — deciding with one rounding and printing with another read
- * 3.05 (3.04999… in binary) as "3.0" beside a threshold of 3.
+ * 3.05 (3.04999… in binary) as "3.0" beside a threshold of 3. (The screens print with Intl,
+ * which reads such a half the other way, "3.1": see shared/format/shown-digits.ts.)
  */
 function shownValue(metric: string, v: number, precision: number): number {
   switch (unitOf(metric)) {
     case 'ratio':
-      return Number((v * 100).toFixed(1 + precision));
+      return shownByToFixed(v * 100, 1 + precision);
     case 'seconds': {
       // formatDuration: Math.round in units of 10^-(precision-1) s; hours without seconds at 0
-      const d = Math.max(0, precision - 1);
-      const total = Math.round(v * 10 ** d) / 10 ** d;
+      const total = shownByMathRound(v, Math.max(0, precision - 1));
       return precision === 0 && total >= 3600 ? Math.floor(total / 60) * 60 : total;
     }
     case 'times':
-      return Number(v.toFixed(2 + precision));
+      return shownByToFixed(v, 2 + precision);
     default:
-      return Number(v.toFixed(countDecimals(metric) + precision));
+      return shownByToFixed(v, countDecimals(metric) + precision);
   }
 }
 
@@ -102,6 +103,9 @@ export function formatValue(metric: string, v: number | null, lang: 'zh' | 'en' 
   }
 }
 
+/** the most extra digits an alert text prints: value and threshold closer than that read alike */
+const maxPrecision = 6;
+
 /**
  * The fewest extra digits with which a value reads on its own side of a threshold: 79.96% is
  * "79.96%" beside "80.00%", never "80.0%, below threshold 80.0%"; 3603 s is "1h00m03s" beside
@@ -109,10 +113,8 @@ export function formatValue(metric: string, v: number | null, lang: 'zh' | 'en' 
  */
 export function precisionAgainst(metric: string, v: number, threshold: number): number {
   const side = Math.sign(v - threshold);
-  for (let p = 0; p < 6; p++) {
-    if (Math.sign(shownValue(metric, v, p) - shownValue(metric, threshold, p)) === side) return p;
-  }
-  return 6;
+  const readsRight = (p: number) => Math.sign(shownValue(metric, v, p) - shownValue(metric, threshold, p)) === side;
+  return fewestExtraDigits(0, maxPrecision - 1, readsRight) ?? maxPrecision;
 }
 
 /**

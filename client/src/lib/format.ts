@@ -3,6 +3,8 @@
  * them to format the API's numbers and compare with the screen). Formatters are cached: the wall
  * formats ~50 figures per update and Intl constructors are the expensive part.
  */
+import { shownByIntl, shownByMathRound } from '../../../shared/format/shown-digits.ts';
+
 export type LocaleId = 'zh-CN' | 'en';
 
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
@@ -67,20 +69,15 @@ export function formatKind(kind: FigureKind, v: number | null | undefined, local
 /**
  * The number a reader takes from `formatKind(kind, v, …, extra)` (a fraction for percentages), read
  * back from the same rounding the text uses, so a comparison with a threshold sees what the screen
- * shows.
+ * shows. Durations are printed with Math.round (`formatDuration`), the other kinds with Intl; the
+ * two disagree at some halves (1.005 with two decimals: Intl "1.01", Math.round "1.00"), so each
+ * kind is read back with its own (shared/format/shown-digits.ts).
  */
 export function shownValue(kind: FigureKind, v: number, extra = 0): number {
-  if (kind === 'duration') {
-    const scale = 10 ** extra;
-    return Math.round(Math.max(0, v) * scale) / scale;
-  }
-  if (kind === 'count') return Number(plain(`c`, { maximumFractionDigits: 0 }).format(v));
-  if (kind === 'percent') return Number(plain(`p${extra}`, { style: 'percent', minimumFractionDigits: 1 + extra, maximumFractionDigits: 1 + extra }).format(v).replace('%', '')) / 100;
-  return Number(plain(`s${extra}`, { minimumFractionDigits: 1 + extra, maximumFractionDigits: 1 + extra }).format(v));
-}
-
-function plain(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  return cached(`plain${key}`, () => new Intl.NumberFormat('en-US', { ...options, useGrouping: false }));
+  if (kind === 'duration') return shownByMathRound(Math.max(0, v), extra);
+  if (kind === 'count') return shownByIntl(v, 0);
+  if (kind === 'percent') return shownByIntl(v, 1 + extra, 'percent');
+  return shownByIntl(v, 1 + extra);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { DisplayThresholds } from '../../../shared/contract/config.ts';
 import { tileIds } from '../../../shared/contract/config.ts';
 import { metricDefinition } from '../../../shared/metrics/registry.ts';
+import { fewestExtraDigits } from '../../../shared/format/shown-digits.ts';
 import { shownValue, type FigureKind } from './format.ts';
 
 export type TileId = (typeof tileIds)[number];
@@ -79,15 +80,13 @@ export function digitsForLevel(kind: FigureKind, value: number | null, judge: (v
   if (value == null || !Number.isFinite(value) || kind === 'count') return { extra: 0, value };
   const level = judge(value);
   if (level === 'none') return { extra: 0, value };
-  for (let extra = 0; extra <= maxExtraDigits; extra++) {
-    if (judge(shownValue(kind, value, extra)) === level) return { extra, value };
-  }
-  for (let extra = maxExtraDigits; extra <= lastResortDigits; extra++) {
-    // the nearest rounding crossed a threshold: round towards the exact value's side of it instead
-    const down = shownValue(kind, value, extra) > value;
-    const toward = roundToward(kind, value, extra, down);
-    if (judge(shownValue(kind, toward, extra)) === level) return { extra, value: toward };
-  }
+  // the text is judged as it reads (shownValue rounds as formatKind prints), not the exact value
+  const nearest = fewestExtraDigits(0, maxExtraDigits, (extra) => judge(shownValue(kind, value, extra)) === level);
+  if (nearest !== undefined) return { extra: nearest, value };
+  // the nearest rounding crossed a threshold: round towards the exact value's side of it instead
+  const toward = (extra: number) => roundToward(kind, value, extra, shownValue(kind, value, extra) > value);
+  const directed = fewestExtraDigits(maxExtraDigits, lastResortDigits, (extra) => judge(shownValue(kind, toward(extra), extra)) === level);
+  if (directed !== undefined) return { extra: directed, value: toward(directed) };
   return { extra: lastResortDigits, value };
 }
 
