@@ -15,6 +15,7 @@ import { centerId } from '../../shared/contract/events.ts';
 import { centerTimeZone } from '../../shared/contract/config.ts';
 import { localDayIntervals } from '../../shared/metrics/windows.ts';
 import { BadRequestError } from '../errors.ts';
+import { sendCsv } from '../csv.ts';
 import { knownAlertMetrics } from './metrics.ts';
 import type { AlertService } from './service.ts';
 import type { HistoryEntry } from './store.ts';
@@ -44,10 +45,7 @@ export async function alertRoutes(app: FastifyInstance, opts: { service: AlertSe
     const entries = await svc.store.history(from, to, q.limit);
     if (q.format === 'csv') {
       const stamp = new Date(from).toISOString().slice(0, 10);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="alerts-${stamp}.csv"`)
-        .send(historyCsv(entries));
+      return sendCsv(reply, `alerts-${stamp}.csv`, historyCsv(entries));
     }
     return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), entries };
   });
@@ -200,6 +198,5 @@ export function historyCsv(entries: HistoryEntry[]): string {
     };
     lines.push(csvColumns.map((c) => csvCell(row[c])).join(','));
   }
-  // BOM so Excel opens the Chinese text as UTF-8
-  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+  return lines.join('\r\n') + '\r\n';
 }

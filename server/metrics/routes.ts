@@ -8,6 +8,7 @@ import { localParts } from '../../shared/metrics/windows.ts';
 import { centerTimeZone } from '../../shared/contract/config.ts';
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { BadRequestError } from '../errors.ts';
+import { sendCsv } from '../csv.ts';
 import type { Scope, ScopeQuery } from './types.ts';
 
 const agentsQuery = z.strictObject({
@@ -128,10 +129,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     const { from, to } = range(q);
     const rows = await app.engine.intervals(scopeQuery(q), from, to, app.clock.now());
     if (format === 'csv') {
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="intervals-${q.center}.csv"`)
-        .send(toCsv(rows, centerTimeZone(app.config, q.center)));
+      return sendCsv(reply, `intervals-${q.center}.csv`, toCsv(rows, centerTimeZone(app.config, q.center)));
     }
     return { rows: rows.map((r) => metricsResult.parse(r)) };
   });

@@ -37,6 +37,24 @@ export function checkSpec(app: FastifyInstance, spec: ViewSpec): 'unknown_center
 }
 
 /**
+ * A lead view's team and queue must be ones the center has: configured, or seen in its events (a
+ * queue in the engine's queue map, a team on an agent's current row). An unknown one would show an
+ * empty view, indistinguishable from a quiet team or queue. One that is not configured is unknown
+ * until its first event: configure it to watch it before then. Throws when Redis cannot be read
+ * (the caller decides; see plugin.ts).
+ */
+export async function checkLeadScope(app: FastifyInstance, spec: LeadViewSpec): Promise<'unknown_team' | 'unknown_queue' | null> {
+  const { center, team, queue } = spec;
+  if (queue !== undefined && !app.config.queues.some((q) => q.center === center && q.id === queue)) {
+    if (!(await knownQueues(app, center, { strict: true })).some((q) => q.id === queue)) return 'unknown_queue';
+  }
+  if (team !== undefined && !app.config.teams.some((t) => t.center === center && t.id === team)) {
+    if ((await engineOf(app).agents(center, { team }, app.clock.now())).length === 0) return 'unknown_team';
+  }
+  return null;
+}
+
+/**
  * Computes a view's full payload (trend: the whole last hour). The sequence is read *before* the
  * figures, so every event up to `seq` is guaranteed to be inside them.
  */

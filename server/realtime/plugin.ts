@@ -11,11 +11,12 @@ import {
   type AckErrorCode,
   type ClientToServerEvents,
   type InterServerEvents,
+  type LeadViewSpec,
   type ServerToClientEvents,
   type SocketData,
 } from '../../shared/realtime/events.ts';
 import { roleSatisfies } from '../auth/tokens.ts';
-import { checkSpec } from './compute.ts';
+import { checkLeadScope, checkSpec } from './compute.ts';
 import { AlertRelay } from './alert-relay.ts';
 import { ViewHub, type IO } from './hub.ts';
 import { connectedScreensGauge } from './gauge.ts';
@@ -77,6 +78,17 @@ export const realtimePlugin = fp(
       next();
     });
 
+    /** a lead view's unknown team or queue; none when Redis cannot tell now: the view is then
+     * joined and shows STALE until its figures can be read, as any view in an outage */
+    const leadScopeProblem = async (spec: LeadViewSpec) => {
+      try {
+        return await checkLeadScope(app, spec);
+      } catch (err) {
+        app.log.warn({ err: (err as Error).message }, 'lead view team/queue check failed');
+        return null;
+      }
+    };
+
     io.on('connection', (socket: AppSocket) => {
       socket.emit('session:established', { ...socket.data, serverTime: new Date(app.clock.now()).toISOString() });
       const allow = rateLimiter();
@@ -88,7 +100,7 @@ export const realtimePlugin = fp(
         if (!parsed.success) return reply({ ok: false, error: 'invalid_message' });
         const spec = parsed.data;
         if (spec.kind === 'lead' && !roleSatisfies(socket.data.role, 'lead')) return reply({ ok: false, error: 'forbidden' });
-        const problem = checkSpec(app, spec);
+        const problem = checkSpec(app, spec) ?? (spec.kind === 'lead' ? await leadScopeProblem(spec) : null);
         if (problem) return reply({ ok: false, error: problem });
         const viewId = viewIdOf(spec);
         const joined = [...socket.rooms].filter((r) => hub.has(r));

@@ -64,6 +64,9 @@ export const ackErrorCodes = [
   'forbidden',
   'unknown_board',
   'unknown_center',
+  /** a lead view's team / queue: not configured for the center and not seen in its events */
+  'unknown_team',
+  'unknown_queue',
   'unknown_view',
   'unknown_alert',
   'not_available',

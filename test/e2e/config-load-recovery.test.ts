@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../server/clock.ts';
 import { openPage, screenshot } from '../support/browser.ts';
-import { displayToken, leadToken, startScenario, stopScenario } from './scenario.ts';
+import { displayToken, leadToken, useScenario } from './scenario.ts';
 
 /**
  * A screen must recover by itself ("runs for weeks", "It reconnects by itself"): one transient
@@ -12,13 +11,7 @@ import { displayToken, leadToken, startScenario, stopScenario } from './scenario
  */
 const t0 = Date.parse('2026-03-16T02:30:00Z');
 const clock = new FakeClock(t0);
-let server: Awaited<ReturnType<typeof startScenario>>['server'];
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, browser } = await startScenario(t0, clock));
-});
-afterAll(() => stopScenario(server, browser));
+const scenario = useScenario(t0, clock);
 
 describe('wall and console recover from a failed config request', () => {
   for (const [path, token] of [
@@ -27,7 +20,7 @@ describe('wall and console recover from a failed config request', () => {
   ] as const) {
     it(`${path} shows figures once the server answers again`, async () => {
       let calls = 0;
-      const { page, context } = await openPage(browser, server, path, {
+      const { page, context } = await openPage(scenario.browser, scenario.server, path, {
         token,
         beforeGoto: async (p) => {
           await p.route(/\/api\/v1\/config\/public/, (route) => {

@@ -1,28 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { FakeClock } from '../../server/clock.ts';
 import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { columnDefs, formatFigure } from '../../client/src/lib/tiles.ts';
-import { TestServer, openPage, screenshot } from '../support/browser.ts';
-import { displayToken, ingestToken, leadToken, startScenario, stopScenario } from './scenario.ts';
+import { openPage, screenshot } from '../support/browser.ts';
+import { displayToken, ingestToken, leadToken, useScenario } from './scenario.ts';
 import { kpiColumns } from '../../client/src/lib/kpi/columns.ts';
 
 const t0 = Date.parse('2026-03-16T02:30:00Z');
 const clock = new FakeClock(t0);
-let server: TestServer;
-let browser: Browser;
+const scenario = useScenario(t0, clock);
 
-beforeAll(async () => {
-  ({ server, browser } = await startScenario(t0, clock));
-});
-
-afterAll(() => stopScenario(server, browser));
-
-const metrics = (q: string) => server.getJson<MetricsResult>(`/api/v1/metrics?${q}`, leadToken);
+const metrics = (q: string) => scenario.server.getJson<MetricsResult>(`/api/v1/metrics?${q}`, leadToken);
 
 async function openLead(opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number } = {}) {
-  const opened = await openPage(browser, server, '/lead', { token: leadToken, ...opts });
+  const opened = await openPage(scenario.browser, scenario.server, '/lead', { token: leadToken, ...opts });
   await opened.page.waitForSelector('section.queues[data-stale="false"] [data-queue-table]', { timeout: 15_000 });
   return opened;
 }
@@ -69,14 +62,14 @@ describe('/lead', () => {
     const api = await metrics('queue=retail&window=30m');
     expect(await page.textContent('[data-drilldown="retail"] dd[data-col="serviceLevel"]')).toBe(formatFigure(columnDefs.find((c) => c.id === 'serviceLevel')!, api, 'zh-CN'));
     // only agents serving the queue
-    const agents = await server.getJson<AgentRow[]>('/api/v1/agents?queue=retail', leadToken);
+    const agents = await scenario.server.getJson<AgentRow[]>('/api/v1/agents?queue=retail', leadToken);
     const inGrid = await page.$$eval('[data-drilldown] [data-agent]', (els) => els.map((e) => e.getAttribute('data-agent')).sort());
     expect(inGrid).toEqual(agents.filter((a) => a.state !== 'logged_out').map((a) => a.agentId).sort());
     await page.waitForSelector('[data-drilldown] [data-intervals]:not([data-intervals="0"])', { timeout: 5000 });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-drilldown] [data-export-csv]')]);
     const csv = readFileSync((await download.path())!, 'utf8');
-    expect(csv.split('\n')[0]).toMatch(/^from,to,fromLocal,arrivals,offered,answered/);
+    expect(csv.split('\n')[0]).toMatch(/^\uFEFFfrom,to,fromLocal,arrivals,offered,answered/);
     expect(csv.trim().split('\n').length).toBeGreaterThan(1);
     await screenshot(page, 'lead-drilldown-1920x1080.png');
     await context.close();
@@ -95,9 +88,27 @@ describe('/lead', () => {
     await context.close();
   });
 
+  it('watches one team from the link (?team=), and says so when the server does not know the team, in both languages', async () => {
+    const known = await openPage(scenario.browser, scenario.server, '/lead?team=red', { token: leadToken });
+    await known.page.waitForSelector('section.queues[data-stale="false"] [data-queue-table]', { timeout: 15_000 });
+    expect(await known.page.textContent('[data-watching-team]')).toBe('班组：一组');
+    const red = (await scenario.server.getJson<AgentRow[]>('/api/v1/agents?team=red', leadToken)).filter((a) => a.state !== 'logged_out');
+    expect(await known.page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(red.length);
+    expect(await known.page.$('[data-view-refused]')).toBeNull();
+    await known.context.close();
+
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/lead?team=ghost', { token: leadToken });
+    await page.waitForSelector('[data-view-refused="unknown_team"]', { timeout: 15_000 });
+    expect(await page.textContent('[data-view-refused]')).toContain('未知班组“ghost”');
+    await page.click('[data-locale="en"]');
+    await page.waitForFunction(() => document.querySelector('[data-view-refused]')?.textContent?.includes('Unknown team "ghost"'));
+    await screenshot(page, 'lead-unknown-team.png');
+    await context.close();
+  });
+
   it('shows the agent grid with filters, and re-renders 200 agents in ≤ 16 ms', async () => {
     const { page, context } = await openLead();
-    const agents = (await server.getJson<AgentRow[]>('/api/v1/agents', leadToken)).filter((a) => a.state !== 'logged_out');
+    const agents = (await scenario.server.getJson<AgentRow[]>('/api/v1/agents', leadToken)).filter((a) => a.state !== 'logged_out');
     expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.length);
     await page.selectOption('.lower [data-filter="team"]', 'red');
     expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.filter((a) => a.team === 'red').length);
@@ -138,13 +149,13 @@ describe('/lead', () => {
 
   it('turns STALE within 10 s when the connection drops and resyncs after', async () => {
     const { page, context } = await openLead();
-    await server.stop();
+    await scenario.server.stop();
     const dropped = Date.now();
     await page.waitForSelector('section.queues[data-stale="true"]', { timeout: 10_000 });
     expect(Date.now() - dropped).toBeLessThan(10_000);
     expect(await page.textContent('[data-stale-banner]')).toContain('数据已过期');
-    await server.resume();
-    await server.postEvents([{ id: 'lead-after-restart', type: 'contact.queued', ts: t0 - 200, contactId: 'lead-after-restart', queue: 'retail', channel: 'voice' }], ingestToken);
+    await scenario.server.resume();
+    await scenario.server.postEvents([{ id: 'lead-after-restart', type: 'contact.queued', ts: t0 - 200, contactId: 'lead-after-restart', queue: 'retail', channel: 'voice' }], ingestToken);
     await page.waitForSelector('section.queues[data-stale="false"]', { timeout: 15_000 });
     const want = expected(await metrics('queue=retail&window=30m'), 'zh-CN');
     await page.waitForFunction(
@@ -157,7 +168,7 @@ describe('/lead', () => {
   }, 40_000);
 
   it('asks for a token, refuses a display token, and signs in with a lead token', async () => {
-    const { page, context } = await openPage(browser, server, '/lead');
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/lead');
     await page.waitForSelector('[data-token-input]');
     await page.fill('[data-token-input]', displayToken);
     await page.click('form.signin button[type="submit"]');

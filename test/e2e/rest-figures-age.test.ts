@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../server/clock.ts';
 import { formatTime } from '../../client/src/lib/format.ts';
 import type { ScorecardResult } from '../../shared/contract/kpi-api.ts';
 import { openPage, screenshot } from '../support/browser.ts';
-import { displayToken, leadToken, startScenario, stopScenario } from './scenario.ts';
+import { displayToken, leadToken, useScenario } from './scenario.ts';
 
 /**
  * The REST-fed parts of the screens (the wall's 智能服务 row, the console's agent scorecard):
@@ -12,13 +11,7 @@ import { displayToken, leadToken, startScenario, stopScenario } from './scenario
  */
 const t0 = Date.parse('2026-03-16T02:30:00Z');
 const clock = new FakeClock(t0);
-let server: Awaited<ReturnType<typeof startScenario>>['server'];
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, browser } = await startScenario(t0, clock));
-});
-afterAll(() => stopScenario(server, browser));
+const scenario = useScenario(t0, clock);
 
 describe('wall 智能服务 row keeps the newest REST answer (client/src/lib/kpi/WallKpiRow.svelte)', () => {
   it('a late answer to an older refresh does not replace newer figures', async () => {
@@ -27,7 +20,7 @@ describe('wall 智能服务 row keeps the newest REST answer (client/src/lib/kpi
     let firstFetched!: () => void;
     const fetchedFirst = new Promise<void>((r) => (firstFetched = r));
     let calls = 0;
-    const { page, context } = await openPage(browser, server, '/wall', {
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', {
       token: displayToken,
       beforeGoto: async (p) => {
         await p.route(/\/api\/v1\/metrics\?.*window=today/, async (route) => {
@@ -61,9 +54,9 @@ describe('wall 智能服务 row keeps the newest REST answer (client/src/lib/kpi
 
 describe('agent scorecard shows the age of its figures (client/src/lib/kpi/AgentScorecard.svelte)', () => {
   it('states the age (as-of time) of its figures', async () => {
-    const api = await server.getJson<ScorecardResult>('/api/v1/agents/scorecard?center=default', leadToken);
+    const api = await scenario.server.getJson<ScorecardResult>('/api/v1/agents/scorecard?center=default', leadToken);
     const asOfText = formatTime(Date.parse(api.asOf), 'zh-CN', 'Asia/Shanghai');
-    const { page, context } = await openPage(browser, server, '/lead', { token: leadToken });
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/lead', { token: leadToken });
     await page.waitForSelector('[data-scorecard] table', { timeout: 10_000 });
     const text = (await page.textContent('[data-scorecard]'))!;
     await context.close();

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { Browser } from 'playwright-core';
@@ -131,3 +132,27 @@ export async function stopScenario(server: TestServer | undefined, browser: Brow
   await server?.stop().catch(() => undefined);
 }
 
+/**
+ * The scenario for one test file: registers the beforeAll / afterAll hooks that start it (at `t0`
+ * on `clock`) and stop it. The returned accessor's `server` and `browser` are there from the
+ * file's first test on (reading them earlier throws).
+ */
+export function useScenario(t0: number, clock: FakeClock): { readonly server: TestServer; readonly browser: Browser } {
+  let started: { server: TestServer; browser: Browser } | undefined;
+  beforeAll(async () => {
+    started = await startScenario(t0, clock);
+  });
+  afterAll(() => stopScenario(started?.server, started?.browser));
+  const get = () => {
+    if (!started) throw new Error('the scenario starts in beforeAll: read it inside a test');
+    return started;
+  };
+  return {
+    get server() {
+      return get().server;
+    },
+    get browser() {
+      return get().browser;
+    },
+  };
+}

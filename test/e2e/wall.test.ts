@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { FakeClock } from '../../server/clock.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { defaultTiles } from '../../shared/contract/config.ts';
@@ -7,23 +7,16 @@ import { staleAfterMs } from '../../shared/realtime/events.ts';
 import { tileDefs, formatFigure } from '../../client/src/lib/tiles.ts';
 import { Keys } from '../../server/redis/keys.ts';
 import { testRedisClient } from '../support/redis.ts';
-import { TestServer, openPage, screenshot } from '../support/browser.ts';
-import { displayToken, ingestToken, startScenario, stopScenario } from './scenario.ts';
+import { openPage, screenshot } from '../support/browser.ts';
+import { displayToken, ingestToken, useScenario } from './scenario.ts';
 
 // A fixed instant (10:30 Shanghai) so every figure on screen is deterministic.
 const t0 = Date.parse('2026-03-16T02:30:00Z');
 const clock = new FakeClock(t0);
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, browser } = await startScenario(t0, clock));
-});
-
-afterAll(() => stopScenario(server, browser));
+const scenario = useScenario(t0, clock);
 
 async function metrics(query: string): Promise<MetricsResult> {
-  return server.getJson<MetricsResult>(`/api/v1/metrics?${query}`, displayToken);
+  return scenario.server.getJson<MetricsResult>(`/api/v1/metrics?${query}`, displayToken);
 }
 
 /**
@@ -33,7 +26,7 @@ async function metrics(query: string): Promise<MetricsResult> {
  */
 async function seedTrendHistory(): Promise<void> {
   const redis = testRedisClient();
-  const key = new Keys(server.keyPrefix).trend('default', 'board:default:default');
+  const key = new Keys(scenario.server.keyPrefix).trend('default', 'board:default:default');
   const now = await Promise.all(['voice', 'text', 'video'].map((c) => metrics(`channel=${c}&window=30m`)));
   for (let m = 45; m >= 1; m--) {
     const minute = Math.floor((t0 - m * 60_000) / 60_000) * 60_000;
@@ -65,7 +58,7 @@ function expected(result: MetricsResult, locale: 'zh-CN' | 'en'): Record<string,
 
 describe('/wall', () => {
   it('shows exactly the figures of the metrics API, per channel row', async () => {
-    const { page, context } = await openPage(browser, server, '/wall', { token: displayToken });
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', { token: displayToken });
     await waitLive(page);
     // the token moved from the fragment to storage
     expect(page.url()).not.toContain('token=');
@@ -86,10 +79,10 @@ describe('/wall', () => {
   });
 
   it('updates the board after an ingest', async () => {
-    const { page, context } = await openPage(browser, server, '/wall', { token: displayToken });
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', { token: displayToken });
     await waitLive(page);
     const before = (await metrics('channel=video&window=30m')).waiting!;
-    await server.postEvents([{ id: 'late-video-1', type: 'contact.queued', ts: t0 - 1000, contactId: 'late-video-1', queue: 'vtm', channel: 'video' }], ingestToken);
+    await scenario.server.postEvents([{ id: 'late-video-1', type: 'contact.queued', ts: t0 - 1000, contactId: 'late-video-1', queue: 'vtm', channel: 'video' }], ingestToken);
     const api = await metrics('channel=video&window=30m');
     expect(api.waiting).toBe(before + 1);
     await page.waitForFunction(
@@ -101,9 +94,9 @@ describe('/wall', () => {
   });
 
   it('turns every figure STALE within 10 s when the server goes away, and resyncs when it is back', async () => {
-    const { page, context } = await openPage(browser, server, '/wall', { token: displayToken });
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', { token: displayToken });
     await waitLive(page);
-    await server.stop();
+    await scenario.server.stop();
     const dropped = Date.now();
     await page.waitForSelector('section.board[data-stale="true"]', { timeout: 10_000 });
     expect(Date.now() - dropped).toBeLessThan(10_000);
@@ -118,8 +111,8 @@ describe('/wall', () => {
     expect(await page.textContent('[data-stale-banner]')).toContain('STALE');
     await screenshot(page, 'wall-stale-1920x1080.png');
 
-    await server.resume();
-    await server.postEvents([{ id: 'after-restart-1', type: 'contact.queued', ts: t0 - 500, contactId: 'after-restart-1', queue: 'chat', channel: 'text' }], ingestToken);
+    await scenario.server.resume();
+    await scenario.server.postEvents([{ id: 'after-restart-1', type: 'contact.queued', ts: t0 - 500, contactId: 'after-restart-1', queue: 'chat', channel: 'text' }], ingestToken);
     await page.waitForSelector('section.board[data-stale="false"]', { timeout: 15_000 });
     const api = await metrics('channel=text&window=30m');
     await page.waitForFunction(
@@ -134,7 +127,7 @@ describe('/wall', () => {
   it('turns STALE when updates stop arriving on an open connection, and recovers with the next one', async () => {
     // frames from the server are held back while the socket itself stays open
     let forward = true;
-    const { page, context } = await openPage(browser, server, '/wall', {
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', {
       token: displayToken,
       beforeGoto: (p) =>
         p.routeWebSocket(/\/socket\.io\//, (ws) => {
@@ -156,7 +149,7 @@ describe('/wall', () => {
   }, 40_000);
 
   it('rotates through the configured boards and the legend page', async () => {
-    const { page, context } = await openPage(browser, server, '/wall/voice?lang=en', { token: displayToken });
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall/voice?lang=en', { token: displayToken });
     await page.waitForSelector('section.board[data-board="voice"][data-stale="false"]', { timeout: 10_000 });
     const retail = await metrics('queue=retail&window=30m');
     expect(await rowTexts(page, 'queue:retail')).toEqual(expected(retail, 'en'));
@@ -181,7 +174,7 @@ describe('/wall', () => {
       [3840, 2160],
       [3840, 1080],
     ] as const) {
-      const { page, context } = await openPage(browser, server, '/wall', { token: displayToken, viewport: { width: w, height: h } });
+      const { page, context } = await openPage(scenario.browser, scenario.server, '/wall', { token: displayToken, viewport: { width: w, height: h } });
       await waitLive(page);
       await page.waitForTimeout(300);
       // nothing spills out of the screen and no tile clips its figure
@@ -199,7 +192,7 @@ describe('/wall', () => {
   }, 120_000);
 
   it('refuses to show anything without a token', async () => {
-    const { page, context } = await openPage(browser, server, '/wall');
+    const { page, context } = await openPage(scenario.browser, scenario.server, '/wall');
     await page.waitForSelector('.message', { timeout: 5000 });
     expect(await page.textContent('.message')).toContain('#token=');
     expect(await page.$('[data-tile]')).toBeNull();

@@ -28,7 +28,7 @@ function entry(over: { note?: string; agent?: string }): HistoryEntry {
 
 /** the cells of the first data row, unquoted (no commas inside the values used here) */
 function noteCell(csv: string): string {
-  const lines = csv.replace(/^\uFEFF/, '').split('\r\n');
+  const lines = csv.split('\r\n');
   const header = lines[0]!.split(',');
   const cells = lines[1]!.split(',');
   return cells[header.indexOf('note')]!;

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { alertRule } from '../../shared/contract/alerts.ts';
 import { resolverFor, type ResolveContext } from '../../server/alerts/metrics.ts';
-import { engineApp, T0, min } from './engine-helpers.ts';
+import { cardsAndChatConfig, engineApp, T0, min } from './engine-helpers.ts';
 
 /** The not-ready alert figure (notReadySec): a rule scoped to a channel or a group covers the agents serving it. */
 
@@ -12,14 +11,6 @@ afterEach(async () => {
   await cleanup?.();
   cleanup = undefined;
 });
-
-const config: AppConfigInput = {
-  queues: [
-    { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' },
-    { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' },
-  ],
-  groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards'] }],
-};
 
 /** what an evaluation hands a resolver, on the app's own Redis or another client */
 function ctxOf(h: Awaited<ReturnType<typeof engineApp>>, redis: Redis = h.app.redis): ResolveContext {
@@ -45,7 +36,7 @@ const breakRule = (id: string, scope: Record<string, string>) =>
 
 describe('notReadySec scope', () => {
   it('a rule scoped to a channel or a group reports only the not-ready agents serving it', async () => {
-    const h = await engineApp({ now: T0, config });
+    const h = await engineApp({ now: T0, config: cardsAndChatConfig });
     cleanup = () => h.app.close();
     await h.ingest([
       { id: '1', type: 'agent.state', ts: T0 - min(30), agentId: 'voiceAgent', state: 'not_ready', reason: 'break', team: 'A', queues: ['cards'] },
@@ -61,7 +52,7 @@ describe('notReadySec scope', () => {
   });
 
   it("covers a queue known only from events, and fails (rather than report nobody) when the queue map can't be read", async () => {
-    const h = await engineApp({ now: T0, config });
+    const h = await engineApp({ now: T0, config: cardsAndChatConfig });
     cleanup = () => h.app.close();
     await h.ingest([
       { id: 'q1', type: 'contact.queued', ts: T0 - min(40), contactId: 'c1', queue: 'loans', channel: 'voice' },

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
-import { engineApp, T0, sec, min } from './engine-helpers.ts';
+import { cardsAndChatConfig, engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** Agent figures in situations the property tests rarely reach, hand-computed from the README's definitions. */
 
@@ -11,15 +11,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const config: AppConfigInput = {
-  queues: [
-    { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' },
-    { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' },
-  ],
-  groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards'] }],
-};
-
-async function setup(now = T0, cfg: AppConfigInput = config) {
+async function setup(now = T0, cfg: AppConfigInput = cardsAndChatConfig) {
   const h = await engineApp({ now, config: cfg });
   cleanups.push(() => h.app.close());
   return h;

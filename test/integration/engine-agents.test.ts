@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import { agentPackBase } from '../../server/metrics/codec.ts';
-import { engineApp, T0, sec, min } from './engine-helpers.ts';
+import { cardsAndChatConfig, engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** Agent figures, hand-computed. T0 = 2026-03-02 10:00:00 Asia/Shanghai. */
 
@@ -12,16 +11,8 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-const config: AppConfigInput = {
-  queues: [
-    { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' },
-    { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' },
-  ],
-  groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards'] }],
-};
-
 async function setup() {
-  const h = await engineApp({ now: T0, config });
+  const h = await engineApp({ now: T0, config: cardsAndChatConfig });
   cleanup = () => h.app.close();
   return h;
 }
@@ -272,7 +263,7 @@ describe('engine: agent figures (hand-computed)', () => {
     }
     expect(rewritten).toBeGreaterThan(10);
     // a second process (nothing cached) reads the rewritten hashes
-    const other = await engineApp({ now: T0, config, prefix: h.prefix });
+    const other = await engineApp({ now: T0, config: cardsAndChatConfig, prefix: h.prefix });
     try {
       expect(await read(other.engine)).toEqual(packed);
     } finally {

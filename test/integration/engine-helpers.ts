@@ -49,6 +49,16 @@ export async function snapshot(redis: Redis, prefix: string): Promise<Map<string
   return out;
 }
 
+/** Two queues on two channels (cards: voice, chat: text) and a group of one of them (retail =
+ * cards): enough to tell a queue, a channel and a group apart in the agent figures. */
+export const cardsAndChatConfig: AppConfigInput = {
+  queues: [
+    { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice' },
+    { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' },
+  ],
+  groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards'] }],
+};
+
 export const T0 = Date.parse('2026-03-02T02:00:00.000Z'); // 10:00 Asia/Shanghai, a Monday
 export const sec = (s: number) => s * 1000;
 export const min = (m: number) => m * 60_000;

@@ -92,7 +92,9 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     const csv = await h.app.inject({ url: `/api/v1/intervals?queue=cards&from=${from}&to=${to}&format=csv` });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    const lines = csv.body.trim().split('\n');
+    // UTF-8 with a byte-order mark, or Excel on a Chinese Windows reads it as GBK
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.body.slice(1).trim().split('\n');
     expect(lines).toHaveLength(5);
     const header = lines[0]!.split(',');
     expect(header.slice(0, 5)).toEqual(['from', 'to', 'fromLocal', 'arrivals', 'offered']);

@@ -23,6 +23,8 @@ const config = {
     // only the trend-history test posts to it
     { id: 'history-q', name: { zh: '历史', en: 'History' }, channel: 'voice' as const },
   ],
+  // the lead-scope tests watch it before any event names it
+  teams: [{ id: 'blue', name: { zh: '二组', en: 'Team 2' } }],
   boards: [{ id: 'history', rows: [{ kind: 'queue' as const, queue: 'history-q' }], window: '15m' as const }],
   tokens: [
     { token: displayToken, role: 'display' as const, name: 'tv-1' },
@@ -267,6 +269,36 @@ describe('client messages are validated', () => {
     await server.postEvents([queued('retail', 'voice')], ingestToken);
     await new Promise((r) => setTimeout(r, 600));
     expect(got).toBe(0);
+  });
+});
+
+describe('a lead view names a team and a queue the center has', () => {
+  it('refuses an unknown team or queue with its own code; accepts configured ones and ones seen in events', async () => {
+    const s = open({ token: leadToken });
+    await connected(s);
+    const sub = (spec: { team?: string; queue?: string }) => s.emitWithAck('view:subscribe', { kind: 'lead', window: '15m', ...spec });
+    // configured, no event yet
+    expect(await sub({ team: 'blue' })).toMatchObject({ ok: true });
+    expect(await sub({ queue: 'chat' })).toMatchObject({ ok: true });
+    // neither configured nor seen: a clear code, not an empty view
+    expect(await sub({ team: 'ghost-team' })).toEqual({ ok: false, error: 'unknown_team' });
+    expect(await sub({ queue: 'ghost-queue' })).toEqual({ ok: false, error: 'unknown_queue' });
+    expect(await sub({ team: 'blue', queue: 'ghost-queue' })).toEqual({ ok: false, error: 'unknown_queue' });
+    expect(await sub({ team: 'ghost-team', queue: 'chat' })).toEqual({ ok: false, error: 'unknown_team' });
+    // the center is checked first
+    expect(await s.emitWithAck('view:subscribe', { kind: 'lead', center: 'elsewhere', team: 'blue' })).toEqual({ ok: false, error: 'unknown_center' });
+    // not configured: known from its first event on
+    await server.postEvents(
+      [
+        { id: `ls-a-${Math.random()}`, type: 'agent.state', ts: Date.now(), agentId: 'ls-agent', state: 'available', team: 'ghost-team', queues: ['ghost-queue'] },
+        queued('ghost-queue', 'voice'),
+      ],
+      ingestToken,
+    );
+    const { ack, snapshot } = await subscribe(s, { kind: 'lead', window: '15m', team: 'ghost-team', queue: 'ghost-queue' });
+    expect(ack.ok).toBe(true);
+    expect(snapshot.rowKeys).toEqual([{ kind: 'queue', queue: 'ghost-queue', channel: 'voice' }]);
+    expect(snapshot.agents!.map((a) => a.agentId)).toEqual(['ls-agent']);
   });
 });
 

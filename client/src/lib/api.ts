@@ -21,6 +21,20 @@ export async function getJson<T>(path: string, timeoutMs = requestTimeoutMs): Pr
   });
 }
 
+/** POST a JSON body to an API with the bearer token and read its JSON answer; same timeout. */
+export async function postJson<T>(path: string, body: unknown, timeoutMs = requestTimeoutMs): Promise<T> {
+  return withTimeout(timeoutMs, async (signal) => {
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { ...authHeaders(), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+    });
+    if (!res.ok) throw new HttpError(res.status);
+    return (await res.json()) as T;
+  });
+}
+
 export async function getBlob(path: string): Promise<Blob> {
   return withTimeout(blobTimeoutMs, async (signal) => {
     const res = await fetch(path, { headers: authHeaders(), signal });

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
+  AckErrorCode,
   ClientToServerEvents,
   ServerToClientEvents,
   SessionInfo,
@@ -14,6 +15,8 @@ export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Listener = {
   spec: ViewSpecInput;
   onPayload: (payload: ViewPayload, kind: 'snapshot' | 'update') => void;
+  /** the server's answer to each subscription: an error code when it refused the view, else null */
+  onAnswer?: (error: AckErrorCode | null) => void;
   viewId: string | null;
 };
 
@@ -60,8 +63,8 @@ export class SocketClient {
   }
 
   /** keep a view subscribed (across reconnects) until the returned function is called */
-  watch(spec: ViewSpecInput, onPayload: Listener['onPayload']): () => void {
-    const l: Listener = { spec, onPayload, viewId: null };
+  watch(spec: ViewSpecInput, onPayload: Listener['onPayload'], onAnswer?: Listener['onAnswer']): () => void {
+    const l: Listener = { spec, onPayload, viewId: null, ...(onAnswer ? { onAnswer } : {}) };
     this.listeners.add(l);
     if (this.socket.connected) this.subscribe(l);
     return () => {
@@ -80,6 +83,7 @@ export class SocketClient {
     this.socket.emit('view:subscribe', l.spec, (res: Ack<{ viewId: string }>) => {
       if (res.ok) l.viewId = res.viewId;
       else console.warn('view:subscribe refused', res.error);
+      l.onAnswer?.(res.ok ? null : res.error);
     });
   }
 

@@ -1,4 +1,4 @@
-import { staleAfterMs, type TrendPoint, type ViewPayload, type ViewSpecInput } from '../../../shared/realtime/events.ts';
+import { staleAfterMs, type AckErrorCode, type TrendPoint, type ViewPayload, type ViewSpecInput } from '../../../shared/realtime/events.ts';
 import { connection } from './connection.svelte.ts';
 import { arrivalNow, elapsedSince, type Arrival } from './now.svelte.ts';
 
@@ -18,6 +18,8 @@ export class LiveView {
   trend = $state.raw<TrendPoint[]>([]);
   /** when the last payload arrived (null before the first) */
   receivedAt = $state.raw<Arrival | null>(null);
+  /** why the server refused the view (e.g. `unknown_team`), null once it accepts it */
+  refused = $state<AckErrorCode | null>(null);
 
   /** ms since the last payload (0 before the first) */
   readonly ageMs = $derived(this.receivedAt === null ? 0 : elapsedSince(this.receivedAt));
@@ -27,7 +29,11 @@ export class LiveView {
 
   /** subscribe; returns the unsubscribe function (use in an $effect) */
   start(): () => void {
-    return connection.socket.watch(this.spec, (p, kind) => this.apply(p, kind));
+    return connection.socket.watch(
+      this.spec,
+      (p, kind) => this.apply(p, kind),
+      (error) => (this.refused = error),
+    );
   }
 
   apply(p: ViewPayload, kind: 'snapshot' | 'update'): void {

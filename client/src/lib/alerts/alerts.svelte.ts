@@ -1,6 +1,6 @@
 import type { Alert, AlertChange } from '../../../../shared/contract/alerts.ts';
 import { mergeAlertChanges, sortAlerts } from './merge.ts';
-import { currentToken } from '../auth.ts';
+import { getJson, HttpError, postJson } from '../api.ts';
 import { connection } from '../connection.svelte.ts';
 
 /**
@@ -53,9 +53,9 @@ export class CenterAlerts {
     const changed = new Set<string>();
     this.changedDuringRefresh.add(changed);
     try {
-      const res = await fetch(`/api/v1/alerts?center=${encodeURIComponent(this.center)}`, { headers: authHeaders() });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as { alerts: Alert[] };
+      // fails after api.ts's request timeout when never answered: the banner then keeps what it
+      // shows, reports the error, and the next poll or reconnect asks again
+      const body = await getJson<{ alerts: Alert[] }>(`/api/v1/alerts?center=${encodeURIComponent(this.center)}`);
       // the answer was read at some moment of the request: an alert a push changed meanwhile
       // keeps its pushed state (raised, acknowledged or resolved after that read)
       const byId = new Map(body.alerts.map((a) => [a.id, a]));
@@ -82,13 +82,16 @@ export class CenterAlerts {
       const res = await s.timeout(5000).emitWithAck('alert:acknowledge', msg).catch(() => null);
       if (res?.ok) return true;
     }
-    const res = await fetch(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, {
-      method: 'POST',
-      headers: { ...authHeaders(), 'content-type': 'application/json' },
-      body: JSON.stringify(note ? { note } : {}),
-    });
-    if (res.ok) this.apply([{ type: 'updated', alert: ((await res.json()) as { alert: Alert }).alert }]);
-    return res.ok;
+    // refused (404, 409 already resolved, …): false; unreachable or no answer within api.ts's
+    // request timeout: rejects, so the banner's button is released either way
+    try {
+      const { alert } = await postJson<{ alert: Alert }>(`/api/v1/alerts/${encodeURIComponent(id)}/ack`, note ? { note } : {});
+      this.apply([{ type: 'updated', alert }]);
+      return true;
+    } catch (err) {
+      if (err instanceof HttpError) return false;
+      throw err;
+    }
   }
 
   /** a resolved alert leaves the screen after a short while */
@@ -111,11 +114,6 @@ export class CenterAlerts {
     this.alerts = merged.alerts;
     for (const id of merged.resolved) this.linger(id);
   }
-}
-
-function authHeaders(): Record<string, string> {
-  const token = currentToken();
-  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** Banner strings (zh-CN default, en); kept here so the alerts module stays self-contained. */
