@@ -176,7 +176,12 @@ async function main(): Promise<void> {
     log: (m) => say(`simulator: ${m}`),
     onLive: ({ prefilledEvents }) => {
       app.alerts.resumeEvaluation();
-      const wall = `${base}/wall${token('display') ? `#token=${token('display')}` : ''}`;
+      const tokenHash = token('display') ? `#token=${token('display')}` : '';
+      const wall = `${base}/wall${tokenHash}`;
+      // /wall is the built-in board (one row per channel); the configured ones, with their titles
+      // and rotation, live at /wall/<board>: name the first, or nobody finds them
+      const board = config.boards[0];
+      const boards = board ? `${base}/wall/${board.id}${tokenHash}` : undefined;
       const lead = `${base}/lead${token('lead') ? `#token=${token('lead')}` : ''}`;
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       console.log(
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
           `  \x1b[1mWallboard demo is live\x1b[0m (${secs} s; ${prefilledEvents} events of history; seed ${params.seed})`,
           '',
           `  Wall (大屏):          ${wall}`,
+          ...(boards ? [`  Boards (轮播大屏):     ${boards}  (rotates through the configured boards)`] : []),
           `  Lead console (班长台): ${lead}`,
           '',
           `  health ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics`,
