@@ -61,6 +61,15 @@ describe('/lead', () => {
     await page.waitForSelector('[data-drilldown="retail"]');
     const api = await metrics('queue=retail&window=30m');
     expect(await page.textContent('[data-drilldown="retail"] dd[data-col="serviceLevel"]')).toBe(formatFigure(columnDefs.find((c) => c.id === 'serviceLevel')!, api, 'zh-CN'));
+    // the panel covers the header: it states the window and the figures' time itself, and marks
+    // the cards that are live (now) or of the whole day rather than of the window
+    expect(await page.textContent('[data-drilldown] [data-drilldown-window]')).toBe('近30分钟');
+    expect(await page.textContent('[data-drilldown] [data-drilldown-status]')).toMatch(/更新于 \d{2}:\d{2}:\d{2}/);
+    const tagged = await page.$$eval('[data-drilldown] dl > div', (cards) =>
+      cards.filter((c) => c.querySelector('[data-scope-tag]')).map((c) => `${c.querySelector('dd')!.getAttribute('data-col')}:${c.querySelector('[data-scope-tag]')!.textContent}`),
+    );
+    expect(tagged).toEqual(expect.arrayContaining(['waiting:实时', 'longestWaitSec:实时', 'kpi.firstContactResolution:今日']));
+    expect(tagged.some((t) => t.startsWith('serviceLevel:'))).toBe(false);
     // only agents serving the queue
     const agents = await scenario.server.getJson<AgentRow[]>('/api/v1/agents?queue=retail', leadToken);
     const inGrid = await page.$$eval('[data-drilldown] [data-agent]', (els) => els.map((e) => e.getAttribute('data-agent')).sort());

@@ -53,6 +53,9 @@ export const en: Record<MessageKey, string> = {
   'lead.all': 'All',
   'lead.drilldown': 'Queue detail: {queue}',
   'lead.close': 'Close',
+  /** drill-down cards whose figure is not of the view's window: live now, or the local day */
+  'lead.drilldownLive': 'now',
+  'lead.drilldownDay': 'today',
   'lead.noAgents': 'No agents match the filters',
   'lead.noIntervals': 'No interval data yet',
   'lead.watching': '{what}: {name}',

@@ -52,6 +52,9 @@ export const zhCN = {
   'lead.all': '全部',
   'lead.drilldown': '队列详情：{queue}',
   'lead.close': '关闭',
+  /** drill-down cards whose figure is not of the view's window: live now, or the local day */
+  'lead.drilldownLive': '实时',
+  'lead.drilldownDay': '今日',
   'lead.noAgents': '没有符合条件的座席',
   'lead.noIntervals': '暂无区间数据',
   'lead.watching': '{what}：{name}',
