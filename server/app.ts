@@ -59,7 +59,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
 
   await app.register(authPlugin, { tokens: new TokenStore(opts.config, opts.env.HOST) });
-  await app.register(redisPlugin, { connection: opts.redis, keyPrefix: opts.keyPrefix ?? defaultKeyPrefix });
+  await app.register(redisPlugin, {
+    connection: opts.redis,
+    keyPrefix: opts.keyPrefix ?? defaultKeyPrefix,
+    commandTimeoutMs: opts.env.INGEST_REDIS_TIMEOUT_MS,
+  });
   await app.register(opsPlugin);
   await app.register(enginePlugin);
   await app.register(ingestRoutes, { prefix: '/api/v1' });

@@ -9,8 +9,34 @@ export class UnavailableError extends Error {
   }
 }
 
+/**
+ * Redis did not answer in time (INGEST_REDIS_TIMEOUT_MS): it hangs without closing the connection
+ * (stopped, a fork or swap stall, a partition that drops packets silently). Answered 503 +
+ * Retry-After like an unreachable Redis; whether the command still runs later is unknown.
+ */
+export class StorageTimeoutError extends UnavailableError {
+  override name = 'StorageTimeoutError';
+  constructor(readonly afterMs: number) {
+    super(`storage did not answer within ${afterMs} ms`);
+  }
+}
+
+/** ioredis rejects a command that got no reply within its `commandTimeout` with this message
+ * (the command stays in the connection's queue: Redis may still run it later) */
+const commandTimedOut = 'Command timed out';
+
+/** Redis did not answer in time: the outcome of what was sent is unknown (see StorageTimeoutError). */
+export function isRedisTimeoutError(err: unknown): boolean {
+  return err instanceof StorageTimeoutError || (err as { message?: unknown } | undefined)?.message === commandTimedOut;
+}
+
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
+}
+
+/** Something the request names does not exist (an unknown center): 404 with the reason. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
 }
 
 /**
@@ -25,12 +51,13 @@ export class BadRequestError extends Error {
 // some other error's text would turn a bug into an endless 503 / re-send loop
 const redisRefusal = /(?:^|: -)(?:LOADING|BUSY|OOM|READONLY|MASTERDOWN|NOREPLICAS|MISCONF|TRYAGAIN|CLUSTERDOWN)\b/;
 
-/** No usable Redis right now (unreachable, or refusing as above): answered 503 + Retry-After. */
+/** No usable Redis right now (unreachable, not answering in time, or refusing as above): answered 503 + Retry-After. */
 export function isRedisUnavailableError(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string } | undefined;
   if (!e) return false;
   return (
     e.name === 'MaxRetriesPerRequestError' ||
+    isRedisTimeoutError(err) ||
     /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|enableOfflineQueue|ETIMEDOUT/i.test(e.message ?? '') ||
     redisRefusal.test(e.message ?? '') ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '')
@@ -47,6 +74,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       });
     }
     if (err instanceof BadRequestError) return reply.code(400).send({ error: 'bad_request', message: err.message });
+    if (err instanceof NotFoundError) return reply.code(404).send({ error: 'not_found', message: err.message });
     if (err instanceof UnavailableError || isRedisUnavailableError(err)) {
       req.log.warn({ err: err.message }, 'storage unavailable');
       const retry = err instanceof UnavailableError ? err.retryAfterSec : 2;

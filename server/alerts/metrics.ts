@@ -5,6 +5,7 @@ import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { intervalMs, localMidnight, localDate, type WindowId } from '../../shared/metrics/windows.ts';
 import type { Keys } from '../redis/keys.ts';
 import { knownQueues } from '../realtime/catalog.ts';
+import { engineQuery } from '../metrics/engine.ts';
 import type { MetricEngine, Scope, ScopeQuery } from '../metrics/types.ts';
 import { alignedRange, baselineOf, overlapSum, sameLocalTimeWeeksAgo, spikeRatio } from './baseline.ts';
 import { inTimeRange, localTime, minutesOf } from './schedule.ts';
@@ -84,7 +85,8 @@ export function resolverFor(metric: string): MetricResolver {
 
 // ---------------------------------------------------------------------------------------------
 
-export function engineScope(rule: AlertRule): ScopeQuery {
+/** A rule's scope without its team: what its contact figures are counted over. */
+function contactScope(rule: AlertRule): { center: string; scope: Scope } {
   const s = rule.scope;
   const scope: Scope = s.queue
     ? { kind: 'queue', queue: s.queue }
@@ -93,7 +95,15 @@ export function engineScope(rule: AlertRule): ScopeQuery {
       : s.group
         ? { kind: 'group', group: s.group }
         : { kind: 'all' };
-  return { center: s.center, scope, ...(s.team ? { team: s.team } : {}) };
+  return { center: s.center, scope };
+}
+
+/** The engine query of a rule's figures. A team goes with the center scope only (the rule check
+ * refuses it with a queue, channel or group except for notReadySec, a list of agents); the engine
+ * would answer the whole team's agent figures, not the team's within the queue. */
+export function engineScope(rule: AlertRule): ScopeQuery {
+  const { center, scope } = contactScope(rule);
+  return { center, ...engineQuery(scope, rule.scope.team) };
 }
 
 export function alertScopeOf(rule: AlertRule): AlertScope {
@@ -107,13 +117,15 @@ export function alertScopeOf(rule: AlertRule): AlertScope {
   };
 }
 
-function scopeKey(q: ScopeQuery): string {
-  return `${q.center}|${JSON.stringify(q.scope)}|${q.team ?? ''}`;
+/** the same for rules on the same center, queue/channel/group and team */
+function scopeKey(rule: AlertRule): string {
+  const { center, scope } = contactScope(rule);
+  return `${center}|${JSON.stringify(scope)}|${rule.scope.team ?? ''}`;
 }
 
 export function queryFigures(ctx: ResolveContext, rule: AlertRule, window: WindowId = rule.window): Promise<MetricsResult> {
   const q = engineScope(rule);
-  return ctx.memo(`q|${scopeKey(q)}|${window}`, () => ctx.engine.query(q, window, ctx.nowMs));
+  return ctx.memo(`q|${scopeKey(rule)}|${window}`, () => ctx.engine.query(q, window, ctx.nowMs));
 }
 
 function single(rule: AlertRule, value: number | null, facts?: Subject['facts']): Resolution {
@@ -175,7 +187,7 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
     rule.reason === undefined
       ? new Set(
           ctx.rules
-            .filter((r) => r.metric === 'notReadySec' && r.reason !== undefined && r.enabled && scopeKey(engineScope(r)) === scopeKey(engineScope(rule)))
+            .filter((r) => r.metric === 'notReadySec' && r.reason !== undefined && r.enabled && scopeKey(r) === scopeKey(rule))
             .map((r) => r.reason!),
         )
       : undefined;
@@ -205,7 +217,8 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
 registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
   const live = (await queryFigures(ctx, rule, '15m')).arrivals;
   const tz = ctx.timeZone(rule.scope.center);
-  const q = engineScope(rule);
+  // arrivals are contact figures: no team in them
+  const q = contactScope(rule);
   const { baselineWeeks, method, minWeeks, minBaselineArrivals } = ctx.alerts.spike;
   const weekly: (number | null)[] = [];
   for (let k = 1; k <= baselineWeeks; k++) {
@@ -217,7 +230,7 @@ registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
     // then until now, which agent time needs and arrivals do not)
     const ends: number[] = [];
     for (let end = range.from + intervalMs; end <= range.to; end += intervalMs) ends.push(end);
-    const [row] = await ctx.memo(`iv|${scopeKey(q)}|${range.from}`, () =>
+    const [row] = await ctx.memo(`iv|${q.center}|${JSON.stringify(q.scope)}|${range.from}`, () =>
       ctx.engine.contactSeries(q.center, [q.scope], '15m', ends, ctx.nowMs),
     );
     const figures = row ?? [];

@@ -29,6 +29,14 @@ export const envSchema = z.object({
   /** "strict" = appendfsync always on the embedded Redis */
   REDIS_DURABILITY: z.enum(['default', 'strict']).optional(),
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  /**
+   * How long a Redis command, and an ingest request's Redis work as a whole, may take before it
+   * fails with 503 + Retry-After (a Redis that hangs without closing its connection). Well above
+   * the normal worst case: a 5,000-event request costs Redis ≈ 0.1 s (≈ 20 µs per event), and the
+   * benchmark's 8 concurrent 1,000-event producers (≈ 30k ev/s) wait ≈ 0.3 s per request. It
+   * applies to every command on the shared connection (reads too), not to pub/sub connections.
+   */
+  INGEST_REDIS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 export type Env = z.infer<typeof envSchema>;
 

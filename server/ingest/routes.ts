@@ -51,13 +51,19 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
         });
       } catch (err) {
         if (err instanceof IngestInterruptedError) {
-          req.log.warn({ err: err.message, committed: err.committed }, 'ingest interrupted: storage unavailable');
+          req.log.warn(
+            { err: err.message, cause: (err.cause as Error | undefined)?.message, committed: err.committed },
+            err.timedOut ? 'ingest interrupted: storage did not answer in time' : 'ingest interrupted: storage unavailable',
+          );
           return reply
             .code(503)
             .header('Retry-After', String(err.retryAfterSec))
             .send({
               error: 'unavailable',
-              message: 'storage temporarily unavailable; nothing after the stored part was kept, re-send the whole request (duplicates are safe)',
+              // timed out: the part being written may still be stored; `stored` is what surely is
+              message: err.timedOut
+                ? 'storage did not answer in time; events after the stored part may or may not have been kept, re-send the whole request (duplicates are safe)'
+                : 'storage temporarily unavailable; nothing after the stored part was kept, re-send the whole request (duplicates are safe)',
               stored: err.committed,
             });
         }

@@ -18,7 +18,7 @@ import { US } from '../metrics/codec.ts';
 import { RedisMetricEngine, contactDim } from '../metrics/engine.ts';
 import { buildPlan, fineRetention, pieceKeysOf, windowPlan, type FineRetention, type Piece, type Plan } from '../metrics/plan.ts';
 import { SealedPieceCache } from '../metrics/sealed.ts';
-import type { IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
+import type { EngineQuery, IntervalRow, Scope, ScopeQuery } from '../metrics/types.ts';
 import { expiryStep } from '../metrics/write/core-batch.ts';
 import { KpiWriterPart } from './write/kpi-batch.ts';
 
@@ -82,7 +82,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     redis: Redis,
     private readonly kpiKeys: Keys,
     private readonly kpiConfig: AppConfig,
-    opts: { fineRetention?: FineRetention } = {},
+    opts: { fineRetention?: FineRetention; redisTimeoutMs?: number } = {},
   ) {
     // the KPI pack's events, and the contact events it also reads, go through the core's writer:
     // one read and one fenced write per batch for both (write/kpi-batch.ts)
@@ -121,7 +121,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
 
   override async queryMany(
     center: string,
-    queries: { scope: Scope; team?: string }[],
+    queries: EngineQuery[],
     window: WindowId,
     nowMs: number,
   ): Promise<MetricsResult[]> {
@@ -158,7 +158,7 @@ export class KpiMetricEngine extends RedisMetricEngine {
     return rows.map((r, i) => this.withKpi(r, q, sums[i]!, null));
   }
 
-  private withKpi(r: MetricsResult, q: { scope: Scope; team?: string }, sums: KpiSums, fcr: FcrFigure | null): MetricsResult {
+  private withKpi(r: MetricsResult, q: EngineQuery, sums: KpiSums, fcr: FcrFigure | null): MetricsResult {
     const loggedInSec = Object.values(r.stateTimeSec).reduce((s, v) => s + v, 0);
     return {
       ...r,

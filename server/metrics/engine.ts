@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { centerTimeZone, type AppConfig } from '../../shared/contract/config.ts';
 import type { Channel, ContractEvent } from '../../shared/contract/events.ts';
-import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { teamScopeConflict, type AgentRow, type MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { agentTimeMetrics, contactMetrics, type ContactMetrics } from '../../shared/metrics/formulas.ts';
 import { agentCountsFromStates, contactSumKeys, emptyContactSums, type ContactSums } from '../../shared/metrics/raw.ts';
 import {
@@ -12,14 +12,14 @@ import {
   rollingWindowMs,
   type WindowId,
 } from '../../shared/metrics/windows.ts';
-import { BadRequestError, UnavailableError, isRedisUnavailableError } from '../errors.ts';
+import { BadRequestError, StorageTimeoutError, UnavailableError, isRedisTimeoutError, isRedisUnavailableError } from '../errors.ts';
 import { dims as dimOf, type Keys } from '../redis/keys.ts';
 import { RS, US, encodingProblem } from './codec.ts';
 import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './compute.ts';
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeysOf, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
-import type { IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
+import type { EngineQuery, IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 import type { CoreSettings } from './write/core-batch.ts';
 import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
 
@@ -72,12 +72,15 @@ interface ReadResult {
  * (and re-sending the whole batch is safe: those events then come back as duplicates). */
 export class IngestInterruptedError extends UnavailableError {
   override name = 'IngestInterruptedError';
+  /** Redis did not answer in time: the chunk being written may still be stored (or not) */
+  readonly timedOut: boolean;
   constructor(
     readonly committed: number,
     cause: unknown,
   ) {
     super(`storage unavailable after ${committed} events were stored`);
     this.cause = cause;
+    this.timedOut = isRedisTimeoutError(cause);
   }
 }
 
@@ -109,21 +112,29 @@ export class RedisMetricEngine implements MetricEngine {
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
+  /** an ingest call's Redis work must be done within this (INGEST_REDIS_TIMEOUT_MS); no limit when unset */
+  private readonly redisTimeoutMs: number | undefined;
 
   constructor(
     redis: Redis,
     private readonly keys: Keys,
     private readonly config: AppConfig,
-    opts: { fineRetention?: FineRetention; writerPart?: WriterPart } = {},
+    opts: { fineRetention?: FineRetention; writerPart?: WriterPart; redisTimeoutMs?: number } = {},
   ) {
     this.redis = redis as Redis & ScriptCommands;
     this.fineRetention = opts.fineRetention ?? fineRetention;
+    this.redisTimeoutMs = opts.redisTimeoutMs;
     this.writer = new CenterWriter(this.redis, keys, opts.writerPart);
   }
 
   /** the core writer's batches, loads and fenced-write conflicts since start (tests, benchmark) */
   get writerStats(): Readonly<CenterWriter['stats']> {
     return this.writer.stats;
+  }
+
+  /** batches queued in the writer now (tests: nothing piles up behind a Redis that hangs) */
+  get writerQueued(): number {
+    return this.writer.queued;
   }
 
   private get lateMs(): number {
@@ -189,6 +200,10 @@ export class RedisMetricEngine implements MetricEngine {
     });
     const seq: Record<string, number> = {};
     let committed = 0;
+    // The request's Redis work as a whole gets redisTimeoutMs, whatever it queues behind (other
+    // requests' batches in the writer, a coalesced call in flight): each command has the same
+    // limit on the connection (redis/plugin.ts), but a chunk may wait for others' commands first.
+    const deadline = this.redisTimeoutMs === undefined ? undefined : performance.now() + this.redisTimeoutMs;
     for (const [center, indices] of byCenter) {
       const settings = this.writerSettings(center, nowMs);
       const demo = opts.demo === true;
@@ -196,14 +211,17 @@ export class RedisMetricEngine implements MetricEngine {
         const chunk = indices.slice(start, start + ingestChunkSize);
         let res: ChunkReply;
         try {
-          res = await this.writeChunks.submit(
-            `${center}|${demo}`,
-            settings,
-            chunk.map((i) => events[i]!),
-            async (merged, args) => {
-              const out = await this.writer.write(center, args, merged, { demo, epoch: newSealEpoch() });
-              return { seq: out.seq, r: out.statuses };
-            },
+          res = await this.beforeDeadline(
+            this.writeChunks.submit(
+              `${center}|${demo}`,
+              settings,
+              chunk.map((i) => events[i]!),
+              async (merged, args) => {
+                const out = await this.writer.write(center, args, merged, { demo, epoch: newSealEpoch() });
+                return { seq: out.seq, r: out.statuses };
+              },
+            ),
+            deadline,
           );
         } catch (err) {
           if (isRedisUnavailableError(err) || err instanceof WriteConflictError) {
@@ -219,6 +237,22 @@ export class RedisMetricEngine implements MetricEngine {
       }
     }
     return { outcomes, seq };
+  }
+
+  /**
+   * `work`, or a StorageTimeoutError once the request's deadline has passed. The chunk given up on
+   * is not withdrawn: it is written later or fails on its own (the writer fails it within one
+   * command timeout of a stall), and the request's 503 tells the producer to re-send, which the
+   * event ids make safe either way.
+   */
+  private beforeDeadline<T>(work: Promise<T>, deadline: number | undefined): Promise<T> {
+    if (deadline === undefined) return work;
+    work.catch(() => undefined); // nobody may be waiting for it any more
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StorageTimeoutError(this.redisTimeoutMs!)), Math.max(0, deadline - performance.now()));
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   timeProblem(ts: number, nowMs: number): string | undefined {
@@ -271,16 +305,17 @@ export class RedisMetricEngine implements MetricEngine {
   // ------------------------------------------------------------------------------------ queries
 
   async query(q: ScopeQuery, window: WindowId, nowMs: number): Promise<MetricsResult> {
-    const [r] = await this.queryMany(q.center, [{ scope: q.scope, ...(q.team ? { team: q.team } : {}) }], window, nowMs);
+    const [r] = await this.queryMany(q.center, [withoutCenter(q)], window, nowMs);
     return r!;
   }
 
   async queryMany(
     center: string,
-    queries: { scope: Scope; team?: string }[],
+    queries: EngineQuery[],
     window: WindowId,
     nowMs: number,
   ): Promise<MetricsResult[]> {
+    queries.forEach(checkQuery);
     const asOf = asOfSecond(nowMs);
     const a = this.windowStart(center, window, asOf);
     const plan = windowPlan(a, asOf, asOf, nowMs, this.fineRetention);
@@ -302,7 +337,7 @@ export class RedisMetricEngine implements MetricEngine {
     this.checkRange(fromMs, toMs, nowMs);
     const asOf = asOfSecond(nowMs);
     const plan = buildPlan([{ a: fromMs, b: toMs }], asOf, nowMs, this.fineRetention);
-    const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
+    const qq = checkQuery(withoutCenter(q));
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.result(q.center, qq, null, fromMs, toMs, asOf, this.sumsFor(plan, read, qq)[0]!, read, undefined);
   }
@@ -313,7 +348,7 @@ export class RedisMetricEngine implements MetricEngine {
     const rows: { a: number; b: number }[] = [];
     for (let a = fromMs; a < toMs; a += intervalMs) rows.push({ a, b: a + intervalMs });
     const plan = buildPlan(rows, asOf, nowMs, this.fineRetention);
-    const qq = { scope: q.scope, ...(q.team ? { team: q.team } : {}) };
+    const qq = checkQuery(withoutCenter(q));
     const read = await this.read(q.center, plan, [qq], false, 0);
     return this.sumsFor(plan, read, qq).map((sums, i) =>
       this.result(q.center, qq, null, rows[i]!.a, rows[i]!.b, asOf, sums, read, undefined),
@@ -438,15 +473,17 @@ export class RedisMetricEngine implements MetricEngine {
     return parsed;
   }
 
-  /** A team filter narrows agent figures to t:<team> (contacts have no team). */
-  private agentDim(q: { scope: Scope; team?: string }): string {
-    return q.team ? dimOf.team(q.team) : contactDim(q.scope);
+  /** A team's agent figures are t:<team>, center-wide only (checkQuery); contacts have no team. */
+  private agentDim(q: EngineQuery): string {
+    if (!q.team) return contactDim(q.scope);
+    checkQuery(q);
+    return dimOf.team(q.team);
   }
 
   private async read(
     center: string,
     plan: Plan,
-    queries: { scope: Scope; team?: string }[],
+    queries: EngineQuery[],
     withLive: boolean,
     waitFrom: number,
   ): Promise<ReadResult> {
@@ -485,7 +522,7 @@ export class RedisMetricEngine implements MetricEngine {
     return { buckets, live, waiting, queues };
   }
 
-  private sumsFor(plan: Plan, read: ReadResult, q: { scope: Scope; team?: string }): RowSums[] {
+  private sumsFor(plan: Plan, read: ReadResult, q: EngineQuery): RowSums[] {
     return rowSums(
       plan,
       read.buckets.get(contactDim(q.scope))!,
@@ -523,7 +560,7 @@ export class RedisMetricEngine implements MetricEngine {
 
   private result(
     center: string,
-    q: { scope: Scope; team?: string },
+    q: EngineQuery,
     window: WindowId | null,
     from: number,
     to: number,
@@ -610,6 +647,27 @@ export class RedisMetricEngine implements MetricEngine {
     const at = await this.redis.hget(this.keys.meta(center), 'lastEventAt');
     return at === null ? undefined : Number(at);
   }
+}
+
+/**
+ * An engine query from a scope and an optional team; throws (400 where an API passes it on) when
+ * the team comes with a queue, channel or group: see EngineQuery.
+ */
+export function engineQuery(scope: Scope, team: string | undefined): EngineQuery {
+  if (!team) return { scope };
+  if (scope.kind !== 'all') throw new BadRequestError(teamScopeConflict);
+  return { scope, team };
+}
+
+/** Refuses a team with a scope other than the center, whatever the static type said (a cast, a
+ * caller in plain JS): the answer would be the whole team's agent figures labelled as the scope's. */
+function checkQuery<Q extends EngineQuery>(q: Q): Q {
+  if (q.team && q.scope.kind !== 'all') throw new BadRequestError(teamScopeConflict);
+  return q;
+}
+
+function withoutCenter(q: ScopeQuery): EngineQuery {
+  return q.team ? engineQuery(q.scope, q.team) : { scope: q.scope };
 }
 
 /** The bucket dimension that holds a scope's contact figures. */

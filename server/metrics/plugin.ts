@@ -13,7 +13,7 @@ declare module 'fastify' {
 export const enginePlugin = fp(
   async (app) => {
     // the core engine plus the KPI pack's events and figures (server/kpi/engine.ts)
-    const engine = new KpiMetricEngine(app.redis, app.keys, app.config);
+    const engine = new KpiMetricEngine(app.redis, app.keys, app.config, { redisTimeoutMs: app.env.INGEST_REDIS_TIMEOUT_MS });
     await engine.init(app.clock.now());
     app.decorate('engine', engine);
   },

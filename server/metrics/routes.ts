@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { agentState, centerId, identifier } from '../../shared/contract/events.ts';
 import { agentRow, metricsQuery, metricsResult, type MetricsQuery, type MetricsResult } from '../../shared/contract/metrics-api.ts';
@@ -7,8 +7,9 @@ import { timedStates } from '../../shared/metrics/raw.ts';
 import { localParts } from '../../shared/metrics/windows.ts';
 import { centerTimeZone } from '../../shared/contract/config.ts';
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
-import { BadRequestError } from '../errors.ts';
+import { BadRequestError, NotFoundError } from '../errors.ts';
 import { sendCsv } from '../csv.ts';
+import { engineQuery } from './engine.ts';
 import type { Scope, ScopeQuery } from './types.ts';
 
 const agentsQuery = z.strictObject({
@@ -27,8 +28,9 @@ function scopeOf(q: MetricsQuery): Scope {
   return { kind: 'all' };
 }
 
+/** `team` with a queue, group or channel was refused by metricsQuery (teamScopeConflict) */
 function scopeQuery(q: MetricsQuery): ScopeQuery {
-  return { center: q.center, scope: scopeOf(q), ...(q.team ? { team: q.team } : {}) };
+  return { center: q.center, ...engineQuery(scopeOf(q), q.team) };
 }
 
 function range(q: MetricsQuery): { from: number; to: number } {
@@ -106,6 +108,17 @@ function localDateTime(ms: number, timeZone: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour === 24 ? 0 : p.hour)}:${pad(p.minute)}`;
 }
 
+/**
+ * A center must be configured or have sent events (its meta hash exists). A mistyped center would
+ * otherwise read as a quiet one: every count 0, every ratio null, answered 200. Costs one EXISTS
+ * for a center that is not configured; none for a configured one.
+ */
+async function assertKnownCenter(app: FastifyInstance, center: string): Promise<void> {
+  if (app.config.centers.some((c) => c.id === center)) return;
+  if ((await app.redis.exists(app.keys.meta(center))) === 1) return;
+  throw new NotFoundError(`center: unknown center "${center}" (not configured, and no events received for it)`);
+}
+
 /** Read APIs of the metric engine (role display). Numbers come from the engine's raw sums through
  * shared/metrics/formulas.ts, so the API, the wall and the alerts can never disagree. */
 export const metricsRoutes: FastifyPluginAsync = async (app) => {
@@ -113,6 +126,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/metrics', display, async (req) => {
     const q = metricsQuery.parse(req.query);
+    await assertKnownCenter(app, q.center);
     const now = app.clock.now();
     const result =
       q.from || q.to
@@ -127,6 +141,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     const q = metricsQuery.parse(rest);
     if (q.window) throw new BadRequestError('window: not used here; give from and to');
     const { from, to } = range(q);
+    await assertKnownCenter(app, q.center);
     const rows = await app.engine.intervals(scopeQuery(q), from, to, app.clock.now());
     if (format === 'csv') {
       return sendCsv(reply, `intervals-${q.center}.csv`, toCsv(rows, centerTimeZone(app.config, q.center)));
@@ -136,6 +151,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/agents', display, async (req) => {
     const q = agentsQuery.parse(req.query);
+    await assertKnownCenter(app, q.center);
     const rows = await app.engine.agents(
       q.center,
       { ...(q.team ? { team: q.team } : {}), ...(q.queue ? { queue: q.queue } : {}), ...(q.state ? { state: q.state } : {}) },

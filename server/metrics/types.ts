@@ -3,18 +3,23 @@ import type { AgentRow, MetricsResult } from '../../shared/contract/metrics-api.
 import type { ContactMetrics } from '../../shared/metrics/formulas.ts';
 import type { WindowId } from '../../shared/metrics/windows.ts';
 
-/** What a figure is computed over. `team` narrows agent figures (states, occupancy, utilization). */
+/** What a figure is computed over. */
 export type Scope =
   | { kind: 'all' }
   | { kind: 'queue'; queue: string }
   | { kind: 'channel'; channel: Channel }
   | { kind: 'group'; group: string };
 
-export interface ScopeQuery {
-  center: string;
-  scope: Scope;
-  team?: string;
-}
+/**
+ * One question to the engine: a scope's figures, or one team's agent figures (states, occupancy,
+ * utilization) center-wide. Agent figures are kept per scope and per team (`t:<team>`), never per
+ * team within a queue, channel or group, so a team goes with the center scope only (the engine
+ * refuses anything else: teamScopeConflict). Contacts have no team: a team query's contact figures
+ * are the center's.
+ */
+export type EngineQuery = { scope: Scope; team?: undefined } | { scope: { kind: 'all' }; team: string };
+
+export type ScopeQuery = EngineQuery & { center: string };
 
 export type IngestOutcome =
   | { status: 'accepted' }
@@ -39,7 +44,7 @@ export interface MetricEngine {
   /** one figure set for a rolling window or today */
   query(q: ScopeQuery, window: WindowId, nowMs: number): Promise<MetricsResult>;
   /** many scopes of one center in one round trip (a board's rows) */
-  queryMany(center: string, queries: { scope: Scope; team?: string }[], window: WindowId, nowMs: number): Promise<MetricsResult[]>;
+  queryMany(center: string, queries: EngineQuery[], window: WindowId, nowMs: number): Promise<MetricsResult[]>;
   /** [fromMs, toMs) on 15-minute boundaries within retention */
   history(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<MetricsResult>;
   intervals(q: ScopeQuery, fromMs: number, toMs: number, nowMs: number): Promise<IntervalRow[]>;

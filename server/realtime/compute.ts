@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { BoardRow } from '../../shared/contract/config.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { channels } from '../../shared/contract/events.ts';
-import type { BoardViewSpec, LeadViewSpec, RowKey, ViewPayload, ViewSpec } from '../../shared/realtime/events.ts';
+import { teamRowFigures, type BoardViewSpec, type LeadViewSpec, type RowKey, type ScopeRowKey, type ViewPayload, type ViewSpec } from '../../shared/realtime/events.ts';
 import { UnavailableError } from '../errors.ts';
 import type { MetricEngine, Scope } from '../metrics/types.ts';
 import { findBoard } from '../web/boards.ts';
@@ -88,10 +88,15 @@ async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: Bo
   return { asOf, window: board.window, rowKeys, rows, trend: points };
 }
 
+/**
+ * A lead view: center, then each channel followed by its queues (or the one queue it watches), all
+ * without the team — agent figures are kept per team and per queue, not per both, so a team must
+ * never narrow a queue's row. A team's own agent figures (center-wide) come as a row on top.
+ */
 async function computeLead(app: FastifyInstance, engine: MetricEngine, spec: LeadViewSpec, nowMs: number) {
   const queues = (await knownQueues(app, spec.center)).filter((q) => !spec.queue || q.id === spec.queue);
   // center, then each channel followed by its queues (queues of unknown channel last)
-  const rowKeys: RowKey[] = [];
+  const rowKeys: ScopeRowKey[] = [];
   if (!spec.queue) {
     rowKeys.push({ kind: 'center' });
     for (const c of channels) {
@@ -104,20 +109,23 @@ async function computeLead(app: FastifyInstance, engine: MetricEngine, spec: Lea
   } else {
     rowKeys.push({ kind: 'queue', queue: spec.queue, channel: queues[0]?.channel ?? null });
   }
-  const team = spec.team ? { team: spec.team } : {};
-  const [rows, agents] = await Promise.all([
-    engine.queryMany(spec.center, rowKeys.map((k) => ({ scope: scopeOf(k), ...team })), spec.window, nowMs),
-    engine.agents(spec.center, { ...team, ...(spec.queue ? { queue: spec.queue } : {}) }, nowMs),
+  const team = spec.team;
+  // one read: the team's query (if any) first, then the rows'
+  const [results, agents] = await Promise.all([
+    engine.queryMany(spec.center, [...(team ? [{ scope: { kind: 'all' as const }, team }] : []), ...rowKeys.map((k) => ({ scope: scopeOf(k) }))], spec.window, nowMs),
+    engine.agents(spec.center, { ...(team ? { team } : {}), ...(spec.queue ? { queue: spec.queue } : {}) }, nowMs),
   ]);
-  return { asOf: asOfOf(rows, nowMs), window: spec.window, rowKeys, rows, agents };
+  const rows = team ? [teamRowFigures(results[0]!), ...results.slice(1)] : results;
+  const keys: RowKey[] = team ? [{ kind: 'team', team }, ...rowKeys] : rowKeys;
+  return { asOf: asOfOf(results, nowMs), window: spec.window, rowKeys: keys, rows, agents };
 }
 
-function rowKeyOf(row: BoardRow, queues: KnownQueue[]): RowKey {
+function rowKeyOf(row: BoardRow, queues: KnownQueue[]): ScopeRowKey {
   if (row.kind !== 'queue') return row;
   return { kind: 'queue', queue: row.queue, channel: queues.find((k) => k.id === row.queue)?.channel ?? null };
 }
 
-export function scopeOf(key: RowKey): Scope {
+export function scopeOf(key: ScopeRowKey): Scope {
   switch (key.kind) {
     case 'center':
       return { kind: 'all' };

@@ -9,6 +9,8 @@ export const readyCheckMs = 2000;
 export interface RedisPluginOptions {
   connection: RedisOptions;
   keyPrefix: string;
+  /** a command not answered within this long fails (INGEST_REDIS_TIMEOUT_MS); none when unset */
+  commandTimeoutMs?: number;
 }
 
 declare module 'fastify' {
@@ -37,7 +39,22 @@ export const redisPlugin = fp<RedisPluginOptions>(
       // sentinels name the new master) without re-sending; the request answers 503 and its producer
       // re-sends, which the event ids make safe.
       reconnectOnError: (err) => /^READONLY/.test(err.message),
+      // A Redis that hangs without closing the connection (stopped, a fork or swap stall, a
+      // partition that drops packets silently) would hold every caller forever: ingest requests
+      // pile up while producers time out and re-send. A command with no reply within this time
+      // is rejected ("Command timed out"; errors.ts isRedisTimeoutError, answered 503). It is not
+      // withdrawn: it stays queued on this connection and Redis may still run it, in order, once
+      // it resumes (or after a reconnect, which re-sends unanswered commands first). That is safe
+      // for the writer because its outcome-unknown path is the one of a lost connection
+      // (metrics/write/center-writer.ts, "outcome unknown"); reads are read-only; the alert
+      // store's writes already had to live with a reply lost after the command ran.
+      ...(opts.commandTimeoutMs !== undefined ? { commandTimeout: opts.commandTimeoutMs } : {}),
     });
+    // pub/sub connections (realtime, alerts bus) are duplicates of this one: they wait for pushes,
+    // not replies, and their owners chose to never fail their commands (re-subscribing after a
+    // reconnect has no caller to hear an error), so they do not inherit the command timeout
+    const duplicate = redis.duplicate.bind(redis);
+    redis.duplicate = ((override?: Partial<RedisOptions>) => duplicate({ commandTimeout: undefined, ...override })) as typeof redis.duplicate;
     redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis error'));
     defineScripts(redis, scripts);
     await redis.connect();

@@ -22,7 +22,8 @@ export type AlertState = z.infer<typeof alertState>;
 const hhmm = z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM (local time)');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
-/** Where a rule looks. At most one of queue/channel/group; team narrows agent figures. */
+/** Where a rule looks. At most one of queue/channel/group; team alone: the team's agent figures
+ * center-wide; team with a queue/channel/group: notReadySec only (see ruleSetIssues). */
 export const ruleScope = z
   .strictObject({
     center: centerId.default('default'),
@@ -440,10 +441,16 @@ export function knownAlertMetricIds(): string[] {
   return [...new Set<string>([...builtInAlertMetrics, ...extraAlertMetrics])].sort();
 }
 
+/** Metrics that read a list of agents, where a team with a queue/channel/group is the intersection
+ * (the team's agents who serve it). Every other metric reads the engine's figures, which are kept
+ * per team and per queue, not per both (metrics-api.ts teamScopeConflict). */
+const teamWithScopeMetrics = new Set(['notReadySec']);
+
 /**
  * The checks a set of rules must pass beyond its schema, shared by the config file (at start)
  * and PUT /api/v1/thresholds: unique ids, a known metric, a known escalation policy ("default"
- * always exists) and, when the centers are given, a known center. Paths are relative to the list.
+ * always exists), a team with a queue/channel/group only where it means the intersection and,
+ * when the centers are given, a known center. Paths are relative to the list.
  */
 export function ruleSetIssues(
   rules: readonly Pick<AlertRule, 'id' | 'metric' | 'policy' | 'scope'>[],
@@ -460,6 +467,12 @@ export function ruleSetIssues(
     if (!metrics.has(r.metric)) out.push({ path: [i, 'metric'], message: `unknown metric "${r.metric}" (known: ${[...metrics].sort().join(', ')})` });
     if (!policies.has(r.policy)) out.push({ path: [i, 'policy'], message: `unknown escalation policy "${r.policy}"` });
     if (centers && !centers.has(r.scope.center)) out.push({ path: [i, 'scope', 'center'], message: `unknown center "${r.scope.center}"` });
+    if (r.scope.team && (r.scope.queue || r.scope.channel || r.scope.group) && !teamWithScopeMetrics.has(r.metric)) {
+      out.push({
+        path: [i, 'scope', 'team'],
+        message: `team cannot be combined with queue/channel/group for ${r.metric}: agent figures are kept per team and per queue, not per both (only notReadySec, a list of agents, takes both)`,
+      });
+    }
   });
   return out;
 }

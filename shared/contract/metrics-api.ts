@@ -3,6 +3,13 @@ import { centerId, channel, identifier } from './events.ts';
 import { windowId } from '../metrics/windows.ts';
 import { kpiResult } from './kpi-api.ts';
 
+/**
+ * Why `team` cannot go with a queue, group or channel: the engine keeps agent figures per scope
+ * (center, channel, queue, group) and per team, never per team within a scope, so the answer would
+ * be the whole team's figures labelled as the scope's. `team` alone is the team center-wide.
+ */
+export const teamScopeConflict = 'team cannot be combined with queue/group/channel: agent figures are kept per team and per queue, not per both';
+
 /** Query string of `GET /api/v1/metrics` and `GET /api/v1/intervals`. */
 export const metricsQuery = z
   .strictObject({
@@ -23,7 +30,8 @@ export const metricsQuery = z
   })
   .refine((q) => [q.queue, q.group, q.channel].filter(Boolean).length <= 1, {
     message: 'choose at most one of queue, group, channel',
-  });
+  })
+  .refine((q) => !(q.team && (q.queue || q.group || q.channel)), { message: teamScopeConflict });
 export type MetricsQuery = z.infer<typeof metricsQuery>;
 
 const nullableRatio = z.number().nullable();

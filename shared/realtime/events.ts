@@ -27,7 +27,8 @@ export const leadViewSpec = z.strictObject({
   kind: z.literal('lead'),
   center: centerId.default('default'),
   window: windowId.default('30m'),
-  /** narrows agent figures (states, occupancy, agent grid) to one team */
+  /** one team: its agent figures as a row of their own on top (the other rows stay without the
+   * team: agent figures are kept per team and per queue, not per both) and the agent grid */
   team: identifier.optional(),
   /** narrows the rows and the agent grid to one queue */
   queue: identifier.optional(),
@@ -79,12 +80,60 @@ export type Ack<T = object> = ({ ok: true } & T) | { ok: false; error: AckErrorC
 // ---------------------------------------------------------------------------------------------
 // Server → client payloads.
 
-/** One row of a view: what it covers (so the client can label it) and its figures. */
-export type RowKey =
+/** A row over a scope of contacts and agents: the center, a channel, a group, a queue. */
+export type ScopeRowKey =
   | { kind: 'center' }
   | { kind: 'channel'; channel: 'voice' | 'text' | 'video' }
   | { kind: 'group'; group: string }
   | { kind: 'queue'; queue: string; channel: 'voice' | 'text' | 'video' | null };
+
+/**
+ * One row of a view: what it covers (so the client can label it) and its figures. `team`: a lead
+ * view's team, first row; its figures are TeamRowFigures (agent figures only).
+ */
+export type RowKey = ScopeRowKey | { kind: 'team'; team: string };
+
+/** The fields of a result that describe contacts: null in a team row (contacts have no team). */
+export const contactResultKeys = [
+  'thresholdSec',
+  'offered',
+  'answered',
+  'answeredInThreshold',
+  'abandoned',
+  'abandonedInThreshold',
+  'shortAbandoned',
+  'transferredOut',
+  'arrivals',
+  'serviceLevel',
+  'answerRate',
+  'abandonRate',
+  'asaSec',
+  'avgTalkSec',
+  'ahtSec',
+  'waiting',
+  'longestWaitSec',
+] as const satisfies readonly (keyof MetricsResult)[];
+type ContactResultKey = (typeof contactResultKeys)[number];
+
+/**
+ * A team row's figures: the team's agent figures (live counts, occupancy, utilization, time in
+ * state) over the whole center, as `GET /api/v1/metrics?team=` answers them; every contact figure
+ * null, no KPI object (contacts have no team).
+ */
+export type TeamRowFigures = Omit<MetricsResult, ContactResultKey | 'serviceLevelVariants' | 'kpi'> & { [K in ContactResultKey]: null } & {
+  serviceLevelVariants: { abandonsInThresholdExcluded: null; abandonsInThresholdMet: null };
+  kpi?: undefined;
+};
+
+/** The figures of one row of a view. */
+export type ViewRow = MetricsResult | TeamRowFigures;
+
+/** A team row from the engine's center-scope team result: its agent figures, no contact figure. */
+export function teamRowFigures(r: MetricsResult): TeamRowFigures {
+  const { kpi: _kpi, ...rest } = r;
+  const nulls = Object.fromEntries(contactResultKeys.map((k) => [k, null])) as { [K in ContactResultKey]: null };
+  return { ...rest, ...nulls, serviceLevelVariants: { abandonsInThresholdExcluded: null, abandonsInThresholdMet: null } };
+}
 
 /** One per-minute trend sample: index i of each array is row i of the view. */
 export interface TrendPoint {
@@ -107,10 +156,11 @@ export interface ViewPayload {
   /** true while the demo simulator feeds the center: the clients show "DEMO DATA / 演示数据" */
   demo: boolean;
   window: WindowId;
-  /** the row descriptors, in display order (board: its configured rows; lead: center, channels, queues) */
+  /** the row descriptors, in display order (board: its configured rows; lead: the team's row when
+   * the view has a team, then center, channels, queues) */
   rowKeys: RowKey[];
-  /** the engine's figures for each row, same order as rowKeys */
-  rows: MetricsResult[];
+  /** the engine's figures for each row, same order as rowKeys (a team row: TeamRowFigures) */
+  rows: ViewRow[];
   /** lead views only: the agent grid (filtered by the view's team/queue) */
   agents?: AgentRow[];
   /**

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
-import type { ViewPayload } from '../../shared/realtime/events.ts';
+import type { ViewPayload, ViewRow } from '../../shared/realtime/events.ts';
 import { heapUsedAfterGc } from './heap.ts';
 import { EventStream, Producer, getJson, wallNow, type EventPool, type PostResult, type TypeCounts } from './load.ts';
 import { CpuMeter, rssBytes } from './proc.ts';
@@ -501,7 +501,7 @@ async function clientsMatchApi(
   return { ok };
 }
 
-function pick(r: MetricsResult | undefined): Record<string, unknown> {
+function pick(r: ViewRow | undefined): Record<string, unknown> {
   if (!r) return {};
   const out: Record<string, unknown> = {};
   for (const f of comparedFields) out[f] = r[f];

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
+import { engineQuery } from '../../server/metrics/engine.ts';
 import { cardsAndChatConfig, engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** Agent figures in situations the property tests rarely reach, hand-computed from the README's definitions. */
@@ -82,7 +83,7 @@ describe('agent figures, by hand', () => {
       st('2', T0 - min(6), 'ag1', 'on_contact', { team: 'B', queues: ['chat'] }),
     ]);
     const q = async (scope: typeof all | typeof cards | typeof chat, team?: string) =>
-      h.engine.query({ center: 'default', scope, ...(team ? { team } : {}) }, '15m', T0);
+      h.engine.query({ center: 'default', ...engineQuery(scope, team) }, '15m', T0);
     const a = await q(all, 'A');
     const b = await q(all, 'B');
     expect([a.stateTimeSec.available, a.stateTimeSec.on_contact, a.agents?.loggedIn]).toEqual([540, 0, 0]);
@@ -105,7 +106,7 @@ describe('agent figures, by hand', () => {
     ]);
     await h.ingest([st('2', T0 - min(10), 'ag1', 'on_contact', { team: 'B', queues: ['chat'] })]);
     const r = async (scope: typeof all | typeof cards | typeof chat, team?: string) =>
-      (await h.engine.query({ center: 'default', scope, ...(team ? { team } : {}) }, '15m', T0)).stateTimeSec;
+      (await h.engine.query({ center: 'default', ...engineQuery(scope, team) }, '15m', T0)).stateTimeSec;
     expect(await r(cards)).toMatchObject({ available: 300, on_contact: 0, acw: 300 });
     expect(await r(chat)).toMatchObject({ available: 0, on_contact: 300, acw: 0 });
     expect(await r(all, 'A')).toMatchObject({ available: 300, on_contact: 0, acw: 300 });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import { agentPackBase } from '../../server/metrics/codec.ts';
+import type { EngineQuery } from '../../server/metrics/types.ts';
+import { teamScopeConflict } from '../../shared/contract/metrics-api.ts';
 import { cardsAndChatConfig, engineApp, T0, sec, min } from './engine-helpers.ts';
 
 /** Agent figures, hand-computed. T0 = 2026-03-02 10:00:00 Asia/Shanghai. */
@@ -80,7 +82,7 @@ describe('engine: agent figures (hand-computed)', () => {
     ]);
   });
 
-  it('live counts per queue, channel, group and team; a team filter narrows agent figures only', async () => {
+  it('live counts per queue, channel, group and team; a team goes with the center scope only', async () => {
     const h = await setup();
     await h.ingest([
       st('1', T0 - min(5), 'ag1', 'on_contact', { team: 'A', queues: ['cards'] }),
@@ -89,17 +91,27 @@ describe('engine: agent figures (hand-computed)', () => {
       st('4', T0 - min(5), 'ag4', 'logged_out', { team: 'B', queues: ['chat'] }),
       { id: 'c', type: 'contact.queued', ts: T0 - min(1), contactId: 'k1', queue: 'cards', channel: 'voice' },
     ]);
-    const agents = async (scope: Parameters<typeof h.engine.query>[0]['scope'], team?: string) =>
-      (await h.engine.query({ center: 'default', scope, ...(team ? { team } : {}) }, '15m', T0)).agents;
+    const agents = async (scope: Parameters<typeof h.engine.query>[0]['scope']) => (await h.engine.query({ center: 'default', scope }, '15m', T0)).agents;
     expect(await agents({ kind: 'queue', queue: 'cards' })).toMatchObject({ loggedIn: 2, onContact: 1, available: 1 });
     expect(await agents({ kind: 'queue', queue: 'chat' })).toMatchObject({ loggedIn: 2, available: 1, notReady: 1 });
     expect(await agents({ kind: 'channel', channel: 'text' })).toMatchObject({ loggedIn: 2 });
     expect(await agents({ kind: 'group', group: 'retail' })).toMatchObject({ loggedIn: 2 });
     expect(await agents({ kind: 'all' })).toMatchObject({ loggedIn: 3, available: 1, onContact: 1, notReady: 1 });
-    const teamB = await h.engine.query({ center: 'default', scope: { kind: 'queue', queue: 'cards' }, team: 'B' }, '15m', T0);
+    // the team's agents center-wide (the contact figures are the center's: contacts have no team)
+    const teamB = await h.engine.query({ center: 'default', scope: { kind: 'all' }, team: 'B' }, '15m', T0);
     expect(teamB.agents).toMatchObject({ loggedIn: 2, available: 1, notReady: 1, onContact: 0 });
     expect(teamB).toMatchObject({ team: 'B', arrivals: 1, waiting: 1 });
     expect(teamB.stateTimeSec).toMatchObject({ available: 300, not_ready: 300, on_contact: 0 });
+    // agent figures are kept per team and per queue, not per both: a team with a queue, channel or
+    // group is refused (it would be the whole team's figures labelled as the queue's), whatever
+    // the static type said
+    for (const scope of [{ kind: 'queue', queue: 'cards' }, { kind: 'channel', channel: 'text' }, { kind: 'group', group: 'retail' }] as const) {
+      const mixed = { scope, team: 'B' } as unknown as EngineQuery;
+      await expect(h.engine.query({ center: 'default', ...mixed }, '15m', T0)).rejects.toThrow(teamScopeConflict);
+      await expect(h.engine.queryMany('default', [{ scope: { kind: 'all' } }, mixed], '30m', T0)).rejects.toThrow(teamScopeConflict);
+      await expect(h.engine.history({ center: 'default', ...mixed }, T0 - min(60), T0 - min(30), T0)).rejects.toThrow(teamScopeConflict);
+      await expect(h.engine.intervals({ center: 'default', ...mixed }, T0 - min(60), T0 - min(30), T0)).rejects.toThrow(teamScopeConflict);
+    }
     // agents API filters
     expect((await h.engine.agents('default', { team: 'B' }, T0)).map((r) => r.agentId)).toEqual(['ag2', 'ag3', 'ag4']);
     expect((await h.engine.agents('default', { queue: 'cards' }, T0)).map((r) => r.agentId)).toEqual(['ag1', 'ag2']);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { metricsResult } from '../../shared/contract/metrics-api.ts';
-import { engineApp, T0, sec, min } from './engine-helpers.ts';
+import { metricsResult, type MetricsResult } from '../../shared/contract/metrics-api.ts';
+import { cardsAndChatConfig, engineApp, T0, sec, min } from './engine-helpers.ts';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -76,6 +76,22 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     await bad('center={evil}', /center/);
   });
 
+  it('answers 404 for a center neither configured nor seen in events, and serves one seen only in events', async () => {
+    const h = await setup();
+    const from = new Date(T0 - min(60) - (T0 % min(15))).toISOString();
+    const to = new Date(T0 - (T0 % min(15))).toISOString();
+    for (const url of ['/api/v1/metrics?center=defualt&window=15m', `/api/v1/intervals?center=defualt&from=${from}&to=${to}`, '/api/v1/agents?center=defualt']) {
+      const r = await h.app.inject({ url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json(), url).toEqual({ error: 'not_found', message: expect.stringMatching(/^center: unknown center "defualt"/) });
+    }
+    // a center that only producers know (not in the config) is known from its first event
+    await h.ingest([{ id: 'b1', type: 'contact.queued', ts: T0 - min(3), contactId: 'b-c1', queue: 'loans', channel: 'voice', center: 'branch-2' }]);
+    const r = await h.app.inject({ url: '/api/v1/metrics?center=branch-2&window=15m' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ center: 'branch-2', waiting: 1 });
+  });
+
   it('lists 15-minute rows as JSON and CSV', async () => {
     const h = await setup();
     const from = new Date(T0 - min(60)).toISOString();
@@ -138,5 +154,69 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     expect((await h.app.inject({ url: '/api/v1/agents', headers: { authorization: 'Bearer ingest-token-0123456789' } })).statusCode).toBe(403);
     const ok = await h.app.inject({ url: '/api/v1/metrics', headers: { authorization: 'Bearer display-token-0123456789' } });
     expect(ok.statusCode).toBe(200);
+  });
+});
+
+describe('GET /api/v1/metrics and /intervals with a team', () => {
+  // Team A's two agents serve different queues (cards: voice, chat: text); team B's agent serves
+  // cards too. Agent figures are kept per team and per queue, never per both.
+  async function teamSetup() {
+    const h = await engineApp({ now: T0, config: cardsAndChatConfig });
+    cleanup = () => h.app.close();
+    await h.ingest([
+      { id: 'a1', type: 'agent.state', ts: T0 - min(40), agentId: 'agA1', state: 'available', team: 'A', queues: ['cards'] },
+      { id: 'a2', type: 'agent.state', ts: T0 - min(30), agentId: 'agA2', state: 'on_contact', team: 'A', queues: ['chat'] },
+      { id: 'b1', type: 'agent.state', ts: T0 - min(35), agentId: 'agB1', state: 'available', team: 'B', queues: ['cards'] },
+      { id: 'b2', type: 'agent.state', ts: T0 - min(20), agentId: 'agB1', state: 'not_ready', reason: 'break' },
+      { id: 'a3', type: 'agent.state', ts: T0 - min(10), agentId: 'agA1', state: 'acw' },
+      { id: 'q1', type: 'contact.queued', ts: T0 - min(5), contactId: 'k1', queue: 'cards', channel: 'voice' },
+    ]);
+    return h;
+  }
+
+  it('refuses team together with queue, group or channel, naming the fields', async () => {
+    const h = await teamSetup();
+    const from = new Date(T0 - min(60)).toISOString();
+    const to = new Date(T0).toISOString();
+    for (const url of [
+      '/api/v1/metrics?team=A&queue=cards&window=30m',
+      '/api/v1/metrics?team=A&group=retail',
+      '/api/v1/metrics?team=A&channel=text&window=today',
+      `/api/v1/metrics?team=A&queue=chat&from=${from}&to=${to}`,
+      `/api/v1/intervals?team=A&queue=cards&from=${from}&to=${to}`,
+      `/api/v1/intervals?team=A&channel=voice&from=${from}&to=${to}&format=csv`,
+    ]) {
+      const res = await h.app.inject({ url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toEqual({
+        error: 'bad_request',
+        message: expect.stringMatching(/team cannot be combined with queue\/group\/channel: agent figures are kept per team and per queue, not per both/),
+      });
+    }
+    // each alone still answers
+    expect((await h.app.inject({ url: '/api/v1/metrics?queue=cards&window=30m' })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: `/api/v1/intervals?team=A&from=${from}&to=${to}` })).statusCode).toBe(200);
+  });
+
+  it('team alone: the team’s own agent figures, summed by hand over agents who serve different queues', async () => {
+    const h = await teamSetup();
+    const res = await h.app.inject({ url: '/api/v1/metrics?team=A&window=30m' });
+    expect(res.statusCode).toBe(200);
+    const a = metricsResult.parse(res.json());
+    // window [T0−30m, T0): agA1 available 20 min then ACW 10 min; agA2 on contact 30 min
+    expect(a).toMatchObject({ team: 'A', queue: null, channel: null, group: null });
+    expect(a.agents).toEqual({ loggedIn: 2, available: 0, ringing: 0, onContact: 1, hold: 0, acw: 1, notReady: 0 });
+    expect(a.stateTimeSec).toMatchObject({ available: 1200, acw: 600, on_contact: 1800, not_ready: 0, hold: 0, ringing: 0 });
+    expect(a.occupancy).toBeCloseTo((1800 + 600) / (1800 + 600 + 1200), 10);
+    expect(a.utilization).toBe(1);
+    // not the figures of either queue its agents serve
+    const cards = (await h.app.inject({ url: '/api/v1/metrics?queue=cards&window=30m' })).json() as MetricsResult;
+    expect(cards.agents).toMatchObject({ loggedIn: 2, acw: 1, notReady: 1 });
+    expect(cards.stateTimeSec).toMatchObject({ available: 1800, acw: 600, not_ready: 1200 });
+    // team B: agB1 available 10 min then not ready 20 min
+    const b = (await h.app.inject({ url: '/api/v1/metrics?team=B&window=30m' })).json() as MetricsResult;
+    expect(b.agents).toMatchObject({ loggedIn: 1, notReady: 1, available: 0 });
+    expect(b.stateTimeSec).toMatchObject({ available: 600, not_ready: 1200 });
+    expect(b.utilization).toBeCloseTo(600 / 1800, 10);
   });
 });

@@ -297,7 +297,8 @@ describe('a lead view names a team and a queue the center has', () => {
     );
     const { ack, snapshot } = await subscribe(s, { kind: 'lead', window: '15m', team: 'ghost-team', queue: 'ghost-queue' });
     expect(ack.ok).toBe(true);
-    expect(snapshot.rowKeys).toEqual([{ kind: 'queue', queue: 'ghost-queue', channel: 'voice' }]);
+    // the team's own row on top, then the queue's (without the team)
+    expect(snapshot.rowKeys).toEqual([{ kind: 'team', team: 'ghost-team' }, { kind: 'queue', queue: 'ghost-queue', channel: 'voice' }]);
     expect(snapshot.agents!.map((a) => a.agentId)).toEqual(['ls-agent']);
   });
 });

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KpiMetricEngine } from '../../server/kpi/engine.ts';
 import { RedisMetricEngine } from '../../server/metrics/engine.ts';
-import type { Scope } from '../../server/metrics/types.ts';
+import type { EngineQuery } from '../../server/metrics/types.ts';
 import { Keys } from '../../server/redis/keys.ts';
 import { defineScripts, loadScripts } from '../../server/redis/scripts.ts';
 import { appConfig, type AppConfig } from '../../shared/contract/config.ts';
@@ -150,14 +150,14 @@ const ceilSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
 const historyStart = (w: Workload) => w.midnightMs - 5 * 3_600_000;
 const floorInterval = (ms: number) => Math.floor(ms / intervalMs) * intervalMs;
 
-function scopesOf(w: Workload, center: string): { scope: Scope; team?: string }[] {
+function scopesOf(w: Workload, center: string): EngineQuery[] {
   return [
     { scope: { kind: 'all' } },
     ...w.queuesOf.get(center)!.map((queue) => ({ scope: { kind: 'queue', queue } }) as const),
     ...(['voice', 'text', 'video'] as const).map((channel) => ({ scope: { kind: 'channel', channel } }) as const),
     ...w.groupsOf.get(center)!.map((group) => ({ scope: { kind: 'group', group } }) as const),
     { scope: { kind: 'all' }, team: 'A' },
-    { scope: { kind: 'queue', queue: w.queuesOf.get(center)![0]! }, team: 'B' },
+    { scope: { kind: 'all' }, team: 'B' },
   ];
 }
 

@@ -4,6 +4,7 @@ import type { KpiResult, ScorecardResult } from '../../shared/contract/kpi-api.t
 import type { KpiFigures } from '../../shared/metrics/kpi.ts';
 import { intervalMs, localMidnight, windowIds } from '../../shared/metrics/windows.ts';
 import type { KpiMetricEngine } from '../../server/kpi/engine.ts';
+import { engineQuery } from '../../server/metrics/engine.ts';
 import type { Scope } from '../../server/metrics/types.ts';
 import type { KpiHistory } from './kpi-event-generators.ts';
 import { KpiReferenceModel, type ModelScorecardRow } from './kpi-reference-model.ts';
@@ -71,7 +72,7 @@ export async function compareAt(app: FastifyInstance, h: KpiHistory, events: Con
   const scopes = scopesOf(h);
   const add = (where: string, d: string[]) => d.length && out.push(`${label} now=${iso8(nowMs)} ${where}\n    ${d.join('\n    ')}`);
   for (const w of windowIds) {
-    const got = await engine.queryMany(center, scopes.map((s) => ({ scope: s.scope, ...(s.team ? { team: s.team } : {}) })), w, nowMs);
+    const got = await engine.queryMany(center, scopes.map((s) => engineQuery(s.scope, s.team)), w, nowMs);
     scopes.forEach((s, i) => add(`window=${w} scope=${s.label}`, diff(flat(got[i]!.kpi), flat(model.query(mq(s), w, nowMs)))));
   }
   const asOfInterval = floorInterval(nowMs);
@@ -86,7 +87,7 @@ export async function compareAt(app: FastifyInstance, h: KpiHistory, events: Con
   }
   for (const [from, to] of ranges) {
     for (const s of scopes) {
-      const got = await engine.history({ center, ...mq(s) }, from, to, nowMs);
+      const got = await engine.history({ center, ...engineQuery(s.scope, s.team) }, from, to, nowMs);
       add(`history [${iso8(from)}, ${iso8(to)}) scope=${s.label}`, diff(flat(got.kpi), flat(model.history(mq(s), from, to, nowMs))));
     }
   }

@@ -40,7 +40,8 @@ import {
  *   (the engine inherits in ingest order, which is the same only when events arrive in order).
  * Readings of points SEMANTICS.md leaves open (the engine agrees with each):
  * - `longestWaitSec` is 0, not null, when nobody waits (null is kept for history ranges);
- * - a team filter replaces the scope's dimension for agent figures (dimension `t:<team>`);
+ * - a team query is center-wide: its agent figures are those of dimension `t:<team>` (the engine
+ *   refuses a team with a queue/channel/group: there is no queue×team dimension);
  * - "waited longer than waitingTimeoutMin" is strict: at exactly the timeout a contact still waits;
  * - `since` is the start of the current run of points with the same state and reason.
  */
@@ -283,9 +284,8 @@ class CenterModel {
     return dims;
   }
 
-  /** SEMANTICS.md: "a team filter narrows the agent figures to dimension t:<team>". Read
-   * literally (and as the engine does), the team dimension then replaces the scope's dimension
-   * for agent figures; there is no queue×team dimension. */
+  /** SEMANTICS.md: a team query (center scope only) has the agent figures of dimension
+   * t:<team>; there is no queue×team dimension, so the engine refuses a team with another scope. */
   matchesAgent(p: AgentPoint, q: ModelQuery): boolean {
     if (q.team !== undefined) return p.team === q.team;
     return this.agentDims(p).has(scopeDim(q.scope));
@@ -458,6 +458,7 @@ export class ReferenceModel {
   }
 
   private figures(q: ModelQuery, from: number, to: number, asOf: number, live: ModelLive | undefined): ModelResult {
+    if (q.team !== undefined && q.scope.kind !== 'all') throw new Error('team cannot be combined with queue/group/channel (as the engine)');
     const sums = this.contactSums(q, from, to);
     const stateTimeMs = this.stateTime(q, from, to);
     const agentTime = agentTimeMetrics(stateTimeMs);

@@ -62,6 +62,21 @@ alerts:
     expect(() => parseConfigText(text, 'cfg.yaml')).toThrow(/alerts\.rules/);
   });
 
+  it('a rule on a team and a queue is refused unless it lists agents (notReadySec): the engine keeps no team×queue figures', () => {
+    const text = (metric: string) => `
+alerts:
+  rules:
+    - {id: r, metric: ${metric}, scope: {queue: cards, team: card-1}, comparator: gt, warning: 0.9}
+`;
+    for (const metric of ['occupancy', 'serviceLevel', 'waitingPerAvailableAgent']) {
+      expect(() => parseConfigText(text(metric), 'cfg.yaml')).toThrow(/alerts\.rules\.0\.scope\.team.*team cannot be combined with queue\/channel\/group/);
+    }
+    // the team's agents who serve the queue: a list, so the intersection
+    expect(() => parseConfigText(text('notReadySec'), 'cfg.yaml')).not.toThrow();
+    // the team alone: its agent figures center-wide
+    expect(() => parseConfigText(text('occupancy').replace('queue: cards, ', ''), 'cfg.yaml')).not.toThrow();
+  });
+
   it('a robot URL that is not http(s) is refused at start', () => {
     const text = `
 alerts:

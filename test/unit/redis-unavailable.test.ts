@@ -18,6 +18,8 @@ describe('isRedisUnavailableError', () => {
     ["ERR Error running script (call to f_0123): @user_script:12: -READONLY You can't write against a read only replica."],
     ['Connection is closed.'],
     ['connect ECONNREFUSED 127.0.0.1:6379'],
+    // ioredis's commandTimeout (INGEST_REDIS_TIMEOUT_MS): Redis hangs without closing the connection
+    ['Command timed out'],
   ])('%s', (message) => {
     expect(isRedisUnavailableError(new Error(message))).toBe(true);
   });

@@ -208,19 +208,18 @@ describe('reference model: agent figures (hand-computed)', () => {
     expect(r.agents).toEqual({ loggedIn: 2, available: 0, ringing: 0, onContact: 1, hold: 0, acw: 0, notReady: 1 });
   });
 
-  it('narrows agent figures with a team filter but not contact figures', () => {
+  it('a team query: the team’s agent figures center-wide, the center’s contact figures; never a team with a queue', () => {
     const teamA = model.query({ ...all, team: 'A' }, '15m', now);
     expect(teamA.occupancy).toBe(810 / 1200); // a1 + a3
     expect(teamA.utilization).toBe(1);
     expect(teamA.agents).toMatchObject({ loggedIn: 1, onContact: 1 });
     expect(teamA.sums).toEqual(model.query(all, '15m', now).sums);
-    const cardsB = model.query({ ...cards, team: 'B' }, '15m', now);
-    expect(cardsB.stateTimeMs.available).toBe(160_000); // a2 only
-    expect(cardsB.agents).toMatchObject({ loggedIn: 1, notReady: 1 });
-    // the team dimension replaces the scope's for agent figures: team A on chat is still a1 + a3
-    const chatA = model.query({ scope: { kind: 'queue', queue: 'chat' }, team: 'A' }, '15m', now);
-    expect(chatA.occupancy).toBe(810 / 1200);
-    expect(chatA.offered).toBe(0);
+    const teamB = model.query({ ...all, team: 'B' }, '15m', now);
+    expect(teamB.stateTimeMs.available).toBe(160_000); // a2 only
+    expect(teamB.agents).toMatchObject({ loggedIn: 1, notReady: 1 });
+    // there is no queue×team dimension: a team with a queue is refused, as the engine does
+    expect(() => model.query({ ...cards, team: 'B' }, '15m', now)).toThrow(/team cannot be combined/);
+    expect(() => model.history({ scope: { kind: 'queue', queue: 'chat' }, team: 'A' }, now - 900_000, now, now)).toThrow(/team cannot be combined/);
   });
 
   it('attributes agents to the queues, channels and groups they serve', () => {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { isCoreEvent, type ContractEvent, type CoreEvent } from '../../../shared/contract/events.ts';
+import { isRedisTimeoutError } from '../../errors.ts';
 import type { Keys } from '../../redis/keys.ts';
 import { US } from '../codec.ts';
 import { CenterState, maxAttempts, readAhead, usable, type Held, type Job, type Prefetch } from './center-state.ts';
@@ -122,6 +123,13 @@ export class CenterWriter {
     return isCoreEvent(e) || (this.part?.owns(e) ?? false);
   }
 
+  /** batches waiting for their read, computation or turn, over all centers (tests) */
+  get queued(): number {
+    let n = 0;
+    for (const st of this.centers.values()) n += st.queue.length;
+    return n;
+  }
+
   /** Forget what is held for a center, or all (the next batch reads everything it needs). */
   forget(center?: string): void {
     for (const [id, st] of this.centers) if (center === undefined || id === center) st.reset();
@@ -168,6 +176,19 @@ export class CenterWriter {
     while (i > 0 && st.queue[i - 1]!.seq > job.seq) i--;
     st.queue.splice(i, 0, job);
     void this.pump(center, st);
+  }
+
+  /**
+   * A read or write of the center got no reply in time (errors.ts isRedisTimeoutError): Redis
+   * hangs without closing the connection. Every batch still queued for the center fails now with
+   * the same error, instead of each sending its read into the stall and failing one timeout after
+   * the other (a queue of n batches would take n timeouts to drain while producers' re-sends kept
+   * adding to it). Their commands would only queue behind the unanswered one on the same
+   * connection. Nothing of theirs was written (a queued batch has not been computed), and their
+   * requests answer 503, so their producers re-send. What is held was reset with the failed call.
+   */
+  private stalled(st: CenterState, err: unknown): void {
+    for (const j of st.queue.splice(0)) j.reject(err);
   }
 
   /** another writer was here (or a write failed): start over from what Redis holds */
@@ -293,10 +314,12 @@ export class CenterWriter {
           st.queue.shift();
           this.computeAndApply(center, st, job, ready);
         } catch (err) {
-          // a failed read or computation: this batch fails, nothing held survives it
+          // a failed read or computation: this batch fails, nothing held survives it (a read
+          // that timed out may still run later: it is read-only, its reply goes nowhere)
           if (st.queue[0] === job) st.queue.shift();
           if (st.epoch === epoch) st.reset();
           job.reject(err);
+          if (isRedisTimeoutError(err)) this.stalled(st, err);
         }
       }
     } finally {
@@ -522,9 +545,31 @@ export class CenterWriter {
         job.resolve({ seq, statuses: statuses.join('') });
       },
       (err: unknown) => {
-        // the write may or may not have happened: nothing held survives it
+        // Outcome unknown: the write may or may not have happened (the connection was lost after
+        // it was sent, or it got no reply within the command timeout), so nothing held survives
+        // it. A write that timed out is the same case as one whose connection was lost after
+        // sending, on purpose: the command is not withdrawn, so Redis may still run it later, once
+        // (in order on this connection, or re-sent first after a reconnect) or never. Either way
+        // stays exact, because the write is fenced on the version it was computed at (v):
+        // - it runs only if meta wv is still v, i.e. exactly on the state it was computed from,
+        //   and then it is a complete, correct batch (its events are stored and count once; the
+        //   request answered 503, so the producer re-sends them and gets "duplicate"). Versions
+        //   are never reused, so it runs at most once, however often it is re-sent.
+        // - the new epoch (reset below) starts with a read. On this connection that read runs
+        //   after the stale write, so it sees the write's effects and version. If the stale write
+        //   lands after it (re-sent on another connection), the new epoch's first write names the
+        //   version the read found, which the stale write has moved: it writes nothing, and the
+        //   batch is read and computed again (a conflict, as with a second process). If the new
+        //   epoch's write lands first, the stale write finds another version and writes nothing.
+        // - later batches of this epoch were computed on this one's result and name its nv: they
+        //   can apply only if it did, and each one's own reply says which (its own timeout, a
+        //   seq, or -1 and a new computation); those still queued fail with it (stalled).
+        // Cost: a stall answers 503 for the work in flight and the process reads the center's
+        // records again afterwards, the price of any lost connection; the alternative, waiting
+        // for the reply, is the unbounded wait this avoids.
         if (st.epoch === epoch) st.reset();
         job.reject(err);
+        if (isRedisTimeoutError(err)) this.stalled(st, err);
       },
     );
   }
