@@ -104,6 +104,26 @@ describe('/lead', () => {
     const red = (await scenario.server.getJson<AgentRow[]>('/api/v1/agents?team=red', leadToken)).filter((a) => a.state !== 'logged_out');
     expect(await known.page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(red.length);
     expect(await known.page.$('[data-view-refused]')).toBeNull();
+    // the team's own row on top, labelled with its name: its agent figures (center-wide), no
+    // contact figure (contacts have no team)
+    expect(await known.page.$eval('[data-queue-table] tbody tr', (tr) => tr.getAttribute('data-row'))).toBe('team:red');
+    expect(await known.page.textContent('tr[data-row="team:red"] th.name')).toContain('一组');
+    expect(await known.page.getAttribute('tr[data-row="team:red"] th.name [data-info]', 'aria-label')).toBe('班组行：仅座席指标（来电不属于班组）');
+    expect(await known.page.textContent('[data-team-row-note]')).toBe('班组行：仅座席指标（来电不属于班组）');
+    const teamApi = await metrics('team=red&window=30m');
+    const teamRow = await rowTexts(known.page, 'team:red');
+    const col = (id: string) => [...columnDefs, ...kpiColumns].find((c) => c.id === id)!;
+    for (const id of ['agentsLoggedIn', 'agentsAvailable', 'agentsOnContact', 'agentsAcw', 'agentsNotReady', 'occupancy', 'utilization']) {
+      expect(teamRow[id], id).toBe(formatFigure(col(id), teamApi, 'zh-CN'));
+    }
+    for (const id of ['offered', 'answered', 'serviceLevel', 'waiting', 'asaSec', 'kpi.csat']) expect(teamRow[id], id).toBe('—');
+    // the queue rows are the queues' own, not the team's: team red serves chat and the video
+    // teller only, while 签入座席 of retail counts retail's agents
+    const retail = await rowTexts(known.page, 'queue:retail');
+    expect(retail).toEqual(expected(await metrics('queue=retail&window=30m'), 'zh-CN'));
+    expect(retail.agentsLoggedIn).not.toBe(teamRow.agentsLoggedIn);
+    expect(await rowTexts(known.page, 'center')).toEqual(expected(await metrics('window=30m'), 'zh-CN'));
+    await screenshot(known.page, 'lead-team-row.png');
     await known.context.close();
 
     const { page, context } = await openPage(scenario.browser, scenario.server, '/lead?team=ghost', { token: leadToken });

@@ -89,6 +89,8 @@ class ConfigStore {
         const q = c?.queues.find((x) => x.id === key.queue);
         return q ? i18n.pick(q.name) : key.queue;
       }
+      case 'team':
+        return this.teamName(key.team);
     }
   }
 

@@ -1,6 +1,7 @@
 import { digitsForLevel, levelOf, type TileId, type DisplayThresholdKey, type Level } from './levels.ts';
 import type { DisplayThresholds } from '../../../shared/contract/config.ts';
 import type { MetricsResult } from '../../../shared/contract/metrics-api.ts';
+import type { ViewRow } from '../../../shared/realtime/events.ts';
 import { formatKind, type LocaleId } from './format.ts';
 
 /**
@@ -16,10 +17,11 @@ export interface FigureDef {
   name?: { zh: string; en: string };
   kind: 'percent' | 'count' | 'duration';
   threshold?: DisplayThresholdKey;
-  value(row: MetricsResult): number | null;
+  /** a team row (ViewRow) has null for every contact figure */
+  value(row: ViewRow): number | null;
 }
 
-const agents = (k: keyof NonNullable<MetricsResult['agents']>) => (r: MetricsResult) => r.agents?.[k] ?? null;
+const agents = (k: keyof NonNullable<MetricsResult['agents']>) => (r: ViewRow) => r.agents?.[k] ?? null;
 
 export const tileDefs: Record<TileId, FigureDef> = {
   serviceLevel: { id: 'serviceLevel', metric: 'serviceLevel', kind: 'percent', threshold: 'serviceLevel', value: (r) => r.serviceLevel },
@@ -70,7 +72,7 @@ export const columnDefs: FigureDef[] = [
  * the colour is judged on ("19.6 秒", not "20 秒", in green beside a ≥ 20 s warning; levels.ts,
  * digitsForLevel).
  */
-export function formatFigure(def: FigureDef, row: MetricsResult, locale: LocaleId, thresholds?: DisplayThresholds): string {
+export function formatFigure(def: FigureDef, row: ViewRow, locale: LocaleId, thresholds?: DisplayThresholds): string {
   const v = def.value(row);
   if (!thresholds || !def.threshold) return formatKind(def.kind, v, locale);
   const shown = digitsForLevel(def.kind, v, (x) => levelOf(x, def.threshold, def.metric, thresholds));

@@ -20,11 +20,15 @@ export const zhCN = {
   'wall.window': '统计窗口：{window}',
   'wall.page': '第 {n}/{total} 页',
   'wall.target': '目标',
+  /** the service-level tile's target ("80% / …") on a row mixing queues with different
+   * thresholds: short enough for one line of a tile at the wall's text size */
+  'wall.perQueueThreshold': '各异',
   'window.15m': '近15分钟',
   'window.30m': '近30分钟',
   'window.60m': '近60分钟',
   'window.today': '今日',
   'row.center': '全中心',
+  'row.teamNote': '班组行：仅座席指标（来电不属于班组）',
   'channel.voice': '语音',
   'channel.text': '文本',
   'channel.video': '视频',
@@ -51,10 +55,10 @@ export const zhCN = {
   'lead.filterState': '状态',
   'lead.all': '全部',
   'lead.drilldown': '队列详情：{queue}',
-  'lead.close': '关闭',
   /** drill-down cards whose figure is not of the view's window: live now, or the local day */
   'lead.drilldownLive': '实时',
   'lead.drilldownDay': '今日',
+  'lead.close': '关闭',
   'lead.noAgents': '没有符合条件的座席',
   'lead.noIntervals': '暂无区间数据',
   'lead.watching': '{what}：{name}',
