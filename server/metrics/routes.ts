@@ -119,6 +119,17 @@ async function assertKnownCenter(app: FastifyInstance, center: string): Promise<
   throw new NotFoundError(`center: unknown center "${center}" (not configured, and no events received for it)`);
 }
 
+/**
+ * A team on /metrics and /intervals must be configured or on some agent's row (agent rows are kept,
+ * so a team seen once stays known for its history); a mistyped team would read as an idle one.
+ * Costs one agents read for a team that is not configured. /agents filters a list and keeps [].
+ */
+async function assertKnownTeam(app: FastifyInstance, center: string, team: string | undefined): Promise<void> {
+  if (team === undefined || app.config.teams.some((t) => t.center === center && t.id === team)) return;
+  if ((await app.engine.agents(center, { team }, app.clock.now())).length > 0) return;
+  throw new NotFoundError(`team: unknown team "${team}" in center "${center}" (not configured, and no agent of it seen)`);
+}
+
 /** Read APIs of the metric engine (role display). Numbers come from the engine's raw sums through
  * shared/metrics/formulas.ts, so the API, the wall and the alerts can never disagree. */
 export const metricsRoutes: FastifyPluginAsync = async (app) => {
@@ -127,6 +138,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/metrics', display, async (req) => {
     const q = metricsQuery.parse(req.query);
     await assertKnownCenter(app, q.center);
+    await assertKnownTeam(app, q.center, q.team);
     const now = app.clock.now();
     const result =
       q.from || q.to
@@ -142,6 +154,7 @@ export const metricsRoutes: FastifyPluginAsync = async (app) => {
     if (q.window) throw new BadRequestError('window: not used here; give from and to');
     const { from, to } = range(q);
     await assertKnownCenter(app, q.center);
+    await assertKnownTeam(app, q.center, q.team);
     const rows = await app.engine.intervals(scopeQuery(q), from, to, app.clock.now());
     if (format === 'csv') {
       return sendCsv(reply, `intervals-${q.center}.csv`, toCsv(rows, centerTimeZone(app.config, q.center)));

@@ -17,6 +17,8 @@ const config = {
     { id: 'chat', name: { zh: '在线', en: 'Chat' }, channel: 'text' as const },
   ],
   groups: [{ id: 'retail', name: { zh: '零售', en: 'Retail' }, queues: ['cards', 'chat'] }],
+  // configured, so the metrics API knows it before any agent of it is seen (its figures are then empty)
+  teams: [{ id: 'X', name: { zh: 'X组', en: 'Team X' } }],
 };
 
 const MID = T0 - min(600); // 2026-03-02 00:00 Shanghai

@@ -92,6 +92,23 @@ describe('GET /api/v1/metrics, /intervals, /agents, /registry', () => {
     expect(r.json()).toMatchObject({ center: 'branch-2', waiting: 1 });
   });
 
+  it('answers 404 for a team neither configured nor on any agent, and serves one seen only on agents', async () => {
+    const h = await setup();
+    const from = new Date(T0 - min(60) - (T0 % min(15))).toISOString();
+    const to = new Date(T0 - (T0 % min(15))).toISOString();
+    for (const url of ['/api/v1/metrics?team=Z&window=15m', `/api/v1/intervals?team=Z&from=${from}&to=${to}`]) {
+      const r = await h.app.inject({ url });
+      expect(r.statusCode, url).toBe(404);
+      expect(r.json(), url).toEqual({ error: 'not_found', message: expect.stringMatching(/^team: unknown team "Z"/) });
+    }
+    // team A is in no config, only on agent ag1's state events
+    const r = await h.app.inject({ url: '/api/v1/metrics?team=A&window=15m' });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().agents).toMatchObject({ loggedIn: 1, available: 1 });
+    // a list filter keeps answering the empty list
+    expect((await h.app.inject({ url: '/api/v1/agents?team=Z' })).json()).toEqual([]);
+  });
+
   it('lists 15-minute rows as JSON and CSV', async () => {
     const h = await setup();
     const from = new Date(T0 - min(60)).toISOString();
