@@ -93,6 +93,22 @@ export type ScopeRowKey =
  */
 export type RowKey = ScopeRowKey | { kind: 'team'; team: string };
 
+/** A row's stable id on the screens ("queue:cards", "team:A"): DOM ids, sorting and test hooks. */
+export function rowIdOf(key: RowKey): string {
+  switch (key.kind) {
+    case 'center':
+      return 'center';
+    case 'channel':
+      return `channel:${key.channel}`;
+    case 'group':
+      return `group:${key.group}`;
+    case 'team':
+      return `team:${key.team}`;
+    case 'queue':
+      return `queue:${key.queue}`;
+  }
+}
+
 /** The fields of a result that describe contacts: null in a team row (contacts have no team). */
 export const contactResultKeys = [
   'thresholdSec',
