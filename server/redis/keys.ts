@@ -18,7 +18,8 @@
  * |                                       |        | 10 s bucket is read as the sum of the b:1 hash below     |                           |
  * | {p:c}:b:1:<10s startSec>:<dim>        | hash   | the ten 1 s buckets of a 10 s span: fields <f>.<0-9>;    | end + 61 min              |
  * |                                       |        | agent time p:<state>.<0-9> = n × 2^34 + m (codec.ts)     |                           |
- * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = queued ms)                 | removed on exit / timeout |
+ * | {p:c}:w:<queue>                       | zset   | contacts waiting now (score = ms the customer asked for  | removed on exit / timeout |
+ * |                                       |        | a human, before any pre-answer transfer: SEMANTICS.md)   |                           |
  * | {p:c}:at:<agentId>                    | zset   | agent state timeline (member = event id, score = ts)     | trimmed to lateEvent (checked once per step) |
  * | {p:c}:ap:<agentId>                    | hash   | timeline points: event id → encoded state/dims; '' =     | trimmed with the timeline |
  * |                                       |        | last trim step US start (ts US id) of the current state  |                           |

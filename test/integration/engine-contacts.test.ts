@@ -149,10 +149,11 @@ describe('engine: contact figures (hand-computed)', () => {
     const cardsM = await h.engine.query({ center: 'default', scope: cards }, '15m', T0);
     expect(cardsM).toMatchObject({ arrivals: 2, transferredOut: 2, offered: 0, serviceLevel: null, waiting: 0 });
     const sales = await h.engine.query({ center: 'default', scope: { kind: 'queue', queue: 'sales' } }, '15m', T0);
-    // wait in sales 25 s ≤ 30 s (sales threshold)
-    expect(sales).toMatchObject({ thresholdSec: 30, arrivals: 2, answered: 1, answeredInThreshold: 1, asaSec: 25, waiting: 1, longestWaitSec: 295 });
-    // center: queues have different thresholds → null
-    expect((await h.engine.query({ center: 'default', scope: { kind: 'all' } }, '15m', T0)).thresholdSec).toBeNull();
+    // wait in sales 25 s ≤ 30 s (sales threshold); c2 has waited since it asked in cards, 300 s ago
+    expect(sales).toMatchObject({ thresholdSec: 30, arrivals: 2, answered: 1, answeredInThreshold: 1, asaSec: 25, waiting: 1, longestWaitSec: 300 });
+    // center: queues have different thresholds → null; c1 waited 36 s since it asked (> sales' 30 s)
+    const center = await h.engine.query({ center: 'default', scope: { kind: 'all' } }, '15m', T0);
+    expect(center).toMatchObject({ thresholdSec: null, answered: 1, answeredInThreshold: 0, asaSec: 36, longestWaitSec: 300 });
   });
 
   it('a query sees the queue map change: a queue first seen after the last read joins the center and its channel', async () => {

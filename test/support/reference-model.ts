@@ -96,13 +96,26 @@ type Outcome = 'answered' | 'abandoned' | 'transferredOut';
 /** Something a contact contributes to one bucket at one instant. */
 type Placement =
   | { kind: 'arrival'; at: number; queue: string; channel: Channel }
-  | { kind: 'closure'; at: number; queue: string; channel: Channel; outcome: Outcome; waitMs: number; agentId?: string }
+  | {
+      kind: 'closure';
+      at: number;
+      queue: string;
+      channel: Channel;
+      outcome: Outcome;
+      /** time in this queue (the leg) */
+      waitMs: number;
+      /** time since the customer asked for a human (the request, across pre-answer transfers) */
+      customerWaitMs: number;
+      agentId?: string;
+    }
   | { kind: 'talk' | 'handle'; at: number; queue: string; channel: Channel; durationMs: number };
 
 interface OpenLeg {
   queue: string;
   channel: Channel;
   queuedAt: number;
+  /** when the customer asked for a human: the first queued of the running request */
+  requestedAt: number;
 }
 
 interface AgentPoint {
@@ -177,6 +190,9 @@ class CenterModel {
       (a, b) => a.ts - b.ts || typeOrder[a.type] - typeOrder[b.type] || compareBytes(a.id, b.id),
     );
     let leg: OpenLeg | undefined;
+    // SEMANTICS.md "The customer's wait": the request runs from the queued that opened a leg with no
+    // request running, through pre-answer transfers, until a leg closes answered or abandoned
+    let requestedAt: number | undefined;
     let conversation:
       | { queue: string; channel: Channel; answeredAt: number; ended: boolean }
       | undefined;
@@ -189,9 +205,11 @@ class CenterModel {
         channel: leg.channel,
         outcome,
         waitMs: at - leg.queuedAt,
+        customerWaitMs: at - leg.requestedAt,
         ...(agentId !== undefined ? { agentId } : {}),
       });
       leg = undefined;
+      if (outcome !== 'transferredOut') requestedAt = undefined;
     };
     for (const e of sorted) {
       switch (e.type) {
@@ -201,7 +219,8 @@ class CenterModel {
           {
             // a contact counts in its queue's channel (SEMANTICS.md), whatever its event says
             const channel = this.queueChannel.get(e.queue) ?? e.channel;
-            leg = { queue: e.queue, channel, queuedAt: e.ts };
+            requestedAt ??= e.ts;
+            leg = { queue: e.queue, channel, queuedAt: e.ts, requestedAt };
             this.placements.push({ kind: 'arrival', at: e.ts, queue: e.queue, channel });
           }
           break;
@@ -353,6 +372,8 @@ export class ReferenceModel {
     for (const p of c.placements) {
       if (p.at < fromMs || p.at >= toMs) continue;
       if (!c.contactDims(p.queue, p.channel).has(dim)) continue;
+      // a queue row judges the time spent in it; every wider row the customer's wait
+      const queueRow = dim.startsWith('q:');
       switch (p.kind) {
         case 'arrival':
           s.arrivals += 1;
@@ -367,16 +388,18 @@ export class ReferenceModel {
           break;
         case 'closure': {
           const { slMs, shortMs } = c.thresholdsOf(p.queue);
+          const wait = queueRow ? p.waitMs : p.customerWaitMs;
           if (p.outcome === 'answered') {
             s.answered += 1;
-            s.answeredWaitMs += p.waitMs;
-            if (p.waitMs <= slMs) s.answeredInThreshold += 1;
+            s.answeredWaitMs += wait;
+            if (wait <= slMs) s.answeredInThreshold += 1;
           } else if (p.outcome === 'abandoned') {
-            if (p.waitMs < shortMs) {
+            // a misdial or not is the customer's call, the same at every level
+            if (p.customerWaitMs < shortMs) {
               s.shortAbandoned += 1;
             } else {
               s.abandoned += 1;
-              if (p.waitMs <= slMs) s.abandonedInThreshold += 1;
+              if (wait <= slMs) s.abandonedInThreshold += 1;
             }
           } else {
             s.transferredOut += 1;
@@ -411,9 +434,10 @@ export class ReferenceModel {
     let oldest = Number.POSITIVE_INFINITY;
     for (const leg of c.openLegs.values()) {
       if (!c.contactDims(leg.queue, leg.channel).has(dim)) continue;
-      if (asOfMs - leg.queuedAt > timeoutMs) continue; // "waited longer than waitingTimeoutMin"
+      // the customer's wait at every level, the queue row too
+      if (asOfMs - leg.requestedAt > timeoutMs) continue; // "waited longer than waitingTimeoutMin"
       waiting += 1;
-      oldest = Math.min(oldest, leg.queuedAt);
+      oldest = Math.min(oldest, leg.requestedAt);
     }
     const byState: Partial<Record<AgentState, number>> = {};
     for (const points of c.agentTimelines.values()) {
@@ -430,8 +454,15 @@ export class ReferenceModel {
   }
 
   /** Contacts still in a queue after all their events (whether or not past the waiting timeout). */
-  openLegs(center = 'default'): { contactId: string; queue: string; queuedAt: number }[] {
-    return [...this.center(center).openLegs].map(([contactId, leg]) => ({ contactId, queue: leg.queue, queuedAt: leg.queuedAt }));
+  openLegs(center = 'default'): { contactId: string; queue: string; queuedAt: number; requestedAt: number }[] {
+    return [...this.center(center).openLegs].map(([contactId, leg]) => ({ contactId, queue: leg.queue, queuedAt: leg.queuedAt, requestedAt: leg.requestedAt }));
+  }
+
+  /** Every leg closure (answered, abandoned, transferred out) with both of its waits. */
+  closures(center = 'default'): { at: number; queue: string; outcome: Outcome; waitMs: number; customerWaitMs: number }[] {
+    return this.center(center).placements.flatMap((p) =>
+      p.kind === 'closure' ? [{ at: p.at, queue: p.queue, outcome: p.outcome, waitMs: p.waitMs, customerWaitMs: p.customerWaitMs }] : [],
+    );
   }
 
   /** Thresholds of the queues a scope includes: one value, or null when they differ / none. */

@@ -146,9 +146,11 @@ describe('reference model: contact figures (hand-computed)', () => {
   it('aggregates groups, channels and the center', () => {
     const retail = model.query({ scope: { kind: 'group', group: 'retail' } }, '15m', now);
     expect(retail.answered).toBe(3);
-    expect(retail.sums.answeredWaitMs).toBe(65_000);
+    // c1 15 s + c6 30 s + c7 40 s: c7 asked at 09:47:00 in cards and was answered in loans at
+    // 09:47:40 (20 s in loans, the loans row's figure); 40 s > loans' 30 s, so only c1 and c6 are met
+    expect(retail.sums.answeredWaitMs).toBe(85_000);
     expect(retail.offered).toBe(5);
-    expect(retail.serviceLevel).toBe(0.6);
+    expect(retail.serviceLevel).toBe(0.4);
     expect(retail.shortAbandoned).toBe(1);
     expect(retail.transferredOut).toBe(1);
     expect(retail.thresholdSec).toBeNull(); // 20 and 30 differ
@@ -402,5 +404,137 @@ describe('reference model: window edges and midnight', () => {
     expect(r.waiting).toBe(2); // o1 has waited exactly 30 min (not longer), o2 one second more
     expect(r.longestWaitSec).toBe(1800);
     expect(r.arrivals).toBe(3);
+  });
+});
+
+describe('reference model: the customer’s wait across pre-answer transfers', () => {
+  // A bank's overflow: vip callers move to the general queue vq after 90 s. vq classifies abandons
+  // under 5 s as short; overflow groups both queues; cards has its own 30 s threshold here.
+  const overflowConfig = appConfig.parse({
+    defaults: { serviceLevelThresholdSec: { voice: 20, text: 60, video: 20 }, shortAbandonThresholdSec: 0 },
+    queues: [
+      { id: 'vip', name: { zh: '贵宾', en: 'VIP' }, channel: 'voice' },
+      { id: 'vq', name: { zh: '普通', en: 'General' }, channel: 'voice', shortAbandonThresholdSec: 5 },
+      { id: 'cards', name: { zh: '信用卡', en: 'Cards' }, channel: 'voice', serviceLevelThresholdSec: 30 },
+      { id: 'vchat', name: { zh: '视频', en: 'Video' }, channel: 'video' },
+    ],
+    groups: [
+      { id: 'overflow', name: { zh: '溢出', en: 'Overflow' }, queues: ['vip', 'vq'] },
+      { id: 'general', name: { zh: '普通组', en: 'General' }, queues: ['vq'] },
+    ],
+  } satisfies AppConfigInput);
+  const vip: ModelQuery = { scope: { kind: 'queue', queue: 'vip' } };
+  const vq: ModelQuery = { scope: { kind: 'queue', queue: 'vq' } };
+  const voice: ModelQuery = { scope: { kind: 'channel', channel: 'voice' } };
+  const overflow: ModelQuery = { scope: { kind: 'group', group: 'overflow' } };
+  const general: ModelQuery = { scope: { kind: 'group', group: 'general' } };
+  const modelOf = (events: ContractEvent[]) => new ReferenceModel(overflowConfig, events);
+
+  // o1, o2: explicit transfer, then queued in vq; o3, o4: queued in vq without a transferred event.
+  // Each waited 90 s in vip, 1 s between queues and 5 s in vq: 96 s in all. o5 went straight to vq.
+  const overflowEvents = [
+    ...['o1', 'o2'].flatMap((c) => [
+      queued(c, '09:50:00', 'vip'), transferred(c, '09:51:30', 'vq'), queued(c, '09:51:31', 'vq'), answered(c, '09:51:36', 'a1'),
+    ]),
+    ...['o3', 'o4'].flatMap((c) => [queued(c, '09:50:00', 'vip'), queued(c, '09:51:31', 'vq'), answered(c, '09:51:36', 'a1')]),
+    queued('o5', '09:51:31', 'vq'), answered('o5', '09:51:36', 'a2'),
+  ];
+
+  it('queue rows keep the wait in the queue; center, channel and group rows the customer’s wait', () => {
+    const m = modelOf(overflowEvents);
+    const q = m.query(vq, '15m', now);
+    expect(q.sums).toMatchObject({ arrivals: 5, answered: 5, answeredInThreshold: 5, answeredWaitMs: 25_000 });
+    expect(q.serviceLevel).toBe(1);
+    expect(q.asaSec).toBe(5);
+    // vip answered nobody: 4 moved out, offered 0
+    expect(m.query(vip, '15m', now)).toMatchObject({ arrivals: 4, transferredOut: 4, offered: 0, serviceLevel: null, asaSec: null });
+    for (const scope of [all, voice, overflow, general]) {
+      const r = m.query(scope, '15m', now);
+      // the standard: answered within 20 s of asking for a human ÷ contacts that asked: o5 only
+      expect(r.sums).toMatchObject({ answered: 5, answeredInThreshold: 1, answeredWaitMs: 4 * 96_000 + 5_000 });
+      expect(r.offered).toBe(5);
+      expect(r.serviceLevel).toBe(0.2);
+      expect(r.asaSec).toBeCloseTo(77.8, 12); // (4 × 96 + 5) / 5
+    }
+    // arrivals stay legs: the 4 transferred contacts arrive in vip and in vq
+    expect(m.query(all, '15m', now).arrivals).toBe(9);
+  });
+
+  it('judges the customer’s wait against the threshold of the queue that answers', () => {
+    // 25 s in vip, then 5 s in cards (threshold 30 s): 30 s in all, met; the same in vq (20 s) is not
+    const m = modelOf([
+      queued('t1', '09:50:00', 'vip'), queued('t1', '09:50:25', 'cards'), answered('t1', '09:50:30', 'a1'),
+      queued('t2', '09:50:00', 'vip'), queued('t2', '09:50:25', 'vq'), answered('t2', '09:50:30', 'a1'),
+    ]);
+    expect(m.query(all, '15m', now).sums).toMatchObject({ answered: 2, answeredInThreshold: 1, answeredWaitMs: 60_000 });
+    expect(m.query({ scope: { kind: 'queue', queue: 'cards' } }, '15m', now).sums).toMatchObject({ answeredInThreshold: 1, answeredWaitMs: 5_000 });
+    expect(m.query(vq, '15m', now).sums).toMatchObject({ answeredInThreshold: 1, answeredWaitMs: 5_000 });
+  });
+
+  it('classifies a short abandon by the customer’s wait at every level, so offered is the same contacts everywhere', () => {
+    const m = modelOf([
+      // s1: 90 s in vip, hangs up 3 s into vq: no misdial (93 s), abandoned everywhere; within the
+      // threshold in vq (3 s in that queue), not for the center (93 s)
+      queued('s1', '09:50:00', 'vip'), transferred('s1', '09:51:30', 'vq'), queued('s1', '09:51:30.001', 'vq'), abandoned('s1', '09:51:33'),
+      // s2: straight into vq, gone after 3 s: short everywhere
+      queued('s2', '09:52:00', 'vq'), abandoned('s2', '09:52:03'),
+      // s3: 2 s in vip, 2 s in vq: 4 s < 5 s, short everywhere (vq's short threshold closes it)
+      queued('s3', '09:53:00', 'vip'), queued('s3', '09:53:02', 'vq'), abandoned('s3', '09:53:04'),
+    ]);
+    expect(m.query(vq, '15m', now).sums).toMatchObject({ abandoned: 1, abandonedInThreshold: 1, shortAbandoned: 2 });
+    expect(m.query(vip, '15m', now).sums).toMatchObject({ abandoned: 0, shortAbandoned: 0, transferredOut: 2 });
+    for (const scope of [all, voice, overflow, general]) {
+      expect(m.query(scope, '15m', now).sums).toMatchObject({ abandoned: 1, abandonedInThreshold: 0, shortAbandoned: 2 });
+      expect(m.query(scope, '15m', now).offered).toBe(m.query(vq, '15m', now).offered);
+    }
+  });
+
+  it('measures waiting, the longest wait and the waiting timeout from the request, at every level', () => {
+    const m = modelOf([
+      // w1 asked at 09:55:51 (4 min 09 s before now) and was moved to vq at 09:58:51 (1 min 09 s)
+      queued('w1', '09:55:51', 'vip'), transferred('w1', '09:58:50', 'vq'), queued('w1', '09:58:51', 'vq'),
+      queued('w2', '09:59:30', 'vq'),
+    ]);
+    for (const scope of [all, voice, overflow, general, vq]) expect(m.query(scope, '15m', now)).toMatchObject({ waiting: 2, longestWaitSec: 249 });
+    expect(m.query(vip, '15m', now)).toMatchObject({ waiting: 0, longestWaitSec: 0 });
+    expect(m.openLegs()).toEqual([
+      { contactId: 'w1', queue: 'vq', queuedAt: at('09:58:51'), requestedAt: at('09:55:51') },
+      { contactId: 'w2', queue: 'vq', queuedAt: at('09:59:30'), requestedAt: at('09:59:30') },
+    ]);
+    // timeout 4 min: w1 has waited 4 min 09 s in all (only 69 s in vq) and no longer counts
+    const short = new ReferenceModel(appConfig.parse({ ...overflowConfig, retention: { ...overflowConfig.retention, waitingTimeoutMin: 4 } }), [
+      queued('w1', '09:55:51', 'vip'), queued('w1', '09:58:51', 'vq'), queued('w2', '09:59:30', 'vq'),
+    ]);
+    expect(short.query(vq, '15m', now)).toMatchObject({ waiting: 1, longestWaitSec: 30 });
+  });
+
+  it('runs a request through several transfers, gaps between them and duplicates, and ends it at the answer', () => {
+    const m = modelOf([
+      queued('h1', '09:50:00', 'vip'),
+      transferred('h1', '09:50:40', 'vq'), transferred('h1', '09:50:41', 'vq'), // re-sent: nothing more
+      answered('h1', '09:50:45', 'a9'), // no leg open (between queues): nothing, the request runs on
+      queued('h1', '09:51:00', 'vq'), queued('h1', '09:51:05', 'vq'), // same queue again: nothing
+      queued('h1', '09:52:00', 'cards'), answered('h1', '09:52:10', 'a1'), // 130 s asked, 10 s in cards
+      // the agent transfers the answered call: a new request from 09:55:00
+      queued('h1', '09:55:00', 'vq'), answered('h1', '09:55:12', 'a2'),
+    ]);
+    expect(m.query(all, '15m', now).sums).toMatchObject({
+      arrivals: 4, transferredOut: 2, answered: 2, answeredWaitMs: 130_000 + 12_000, answeredInThreshold: 1,
+    });
+    expect(m.query({ scope: { kind: 'queue', queue: 'cards' } }, '15m', now).sums).toMatchObject({ answered: 1, answeredWaitMs: 10_000, answeredInThreshold: 1 });
+    expect(m.query(vq, '15m', now).sums).toMatchObject({ arrivals: 2, transferredOut: 1, answered: 1, answeredWaitMs: 12_000, answeredInThreshold: 1 });
+    // an abandon ends the request as well: the contact queued again later asks anew
+    const again = modelOf([
+      queued('h2', '09:50:00', 'vip'), abandoned('h2', '09:50:30'), queued('h2', '09:56:00', 'vq'), answered('h2', '09:56:04', 'a1'),
+    ]);
+    expect(again.query(all, '15m', now).sums).toMatchObject({ abandoned: 1, answered: 1, answeredWaitMs: 4_000, answeredInThreshold: 1 });
+  });
+
+  it('counts the customer’s wait in the window the request closes in, whatever window it started in', () => {
+    // asked at 09:40 (outside 15m), answered in vq at 09:46 after 6 min in vip: in 15m, with 6 min
+    const m = modelOf([queued('x1', '09:40:00', 'vip'), queued('x1', '09:45:55', 'vq'), answered('x1', '09:46:00', 'a1')]);
+    expect(m.query(all, '15m', now).sums).toMatchObject({ arrivals: 1, answered: 1, answeredWaitMs: 360_000, answeredInThreshold: 0 });
+    expect(m.query(vq, '15m', now).sums).toMatchObject({ answeredWaitMs: 5_000, answeredInThreshold: 1 });
+    expect(m.history(all, at('09:30:00'), at('09:45:00'), now).sums).toMatchObject({ arrivals: 1, answered: 0, transferredOut: 0 });
   });
 });

@@ -14,7 +14,9 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
  * wrote are continued:
  *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent [US customerId of
  *     a contact.queued]; a = the applied contribution items joined by GS; s = state machine after
- *     the last event; w = waiting leg "queue US queuedAt" or ''; x = expiry deadline (ms), shared
+ *     the last event (a ninth field, the request start, only where it is not the open leg's
+ *     queuedAt: see decodeState); w = waiting leg "queue US request start" (its score in the
+ *     waiting set) or ''; x = expiry deadline (ms), shared
  *     with the KPI pack, whose fields (k…) live in the same record (kpi-batch.ts); every contact a
  *     batch changes is one HSET (writeContacts), after the pack added its fields
  *   item strings: "ts US dims(RS) US field US delta ..." (bucket sums) or
@@ -140,6 +142,10 @@ interface MachineState {
   last?: SortKey;
   leg?: { q: string; at: number };
   conv?: { q: string; at: number; ended: boolean };
+  /** start of the customer's request for a human (SEMANTICS.md "The customer's wait"): from the
+   * queued that opened a leg with none running until a leg closes answered or abandoned; it runs on
+   * with no leg open between a transferred and the next queued */
+  req?: number;
 }
 
 interface QueueInfo {
@@ -147,6 +153,10 @@ interface QueueInfo {
   sl: number | undefined;
   short: number;
   dims: string;
+  /** the queue's own row, judged by the time in the queue */
+  qd: string;
+  /** the rows judged by the customer's wait: all, ch:, g: */
+  wd: string;
 }
 
 type Item = (string | number)[];
@@ -230,8 +240,12 @@ export function writeContacts(ops: WriteOps, pending: ReadonlyMap<string, Pendin
 
 function encodeState(st: MachineState): string {
   const l = st.last!;
-  const { leg, conv } = st;
-  return [l.ts, l.t, l.id, leg?.q ?? '', leg?.at ?? '', conv?.q ?? '', conv?.at ?? '', conv?.ended ? '1' : ''].join(US);
+  const { leg, conv, req } = st;
+  const f = [l.ts, l.t, l.id, leg?.q ?? '', leg?.at ?? '', conv?.q ?? '', conv?.at ?? '', conv?.ended ? '1' : ''];
+  // the request start only where it is not the open leg's queuedAt (decodeState's default), so a
+  // contact without a transfer keeps the eight fields every earlier build wrote
+  if (req !== undefined && req !== leg?.at) f.push(req);
+  return f.join(US);
 }
 
 function decodeState(v: string): MachineState {
@@ -239,6 +253,9 @@ function decodeState(v: string): MachineState {
   const st: MachineState = { last: { ts: Number(p[0]), t: Number(p[1]), id: p[2] ?? '' } };
   if ((p[3] ?? '') !== '') st.leg = { q: p[3]!, at: Number(p[4]) };
   if ((p[5] ?? '') !== '') st.conv = { q: p[5]!, at: Number(p[6]), ended: p[7] === '1' };
+  // missing (every record of an earlier build): the request began with the open leg, as counted then
+  const req = (p[8] ?? '') !== '' ? Number(p[8]) : st.leg?.at;
+  if (req !== undefined) st.req = req;
   return st;
 }
 
@@ -362,7 +379,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     const dims = ['all', `q:${q}`];
     if (ch !== '') dims.push(`ch:${ch}`);
     for (const g of split(p[3], RS)) dims.push(`g:${g}`);
-    qi = { ch, sl, short, dims: dims.join(RS) };
+    qi = { ch, sl, short, dims: dims.join(RS), qd: dims[1]!, wd: dims.filter((_, i) => i !== 1).join(RS) };
     qcache.set(q, qi);
     return qi;
   };
@@ -400,10 +417,22 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
   // (classified with the queue's thresholds and dimensions at this moment, so a later removal is
   // exact even if the config changes) to `out` as strings, and to `parsed` when given.
   const run = (st: MachineState, evs: readonly ContactEv[], out: string[], parsed?: (Item | string)[]): void => {
-    let { leg, conv } = st;
+    let { leg, conv, req } = st;
     const item = (it: Item): void => {
       out.push(it.join(US));
       parsed?.push(it);
+    };
+    // A closure's items: the queue row judged by the time in the queue, the other rows by the
+    // customer's wait. Without a transfer before it the two agree and stay one item, as stored
+    // before requests were kept.
+    const closed = (ts: number, qi: QueueInfo, inQueue: number, customer: number, fields: (w: number) => Item): void => {
+      const a = fields(inQueue);
+      const b = customer === inQueue ? a : fields(customer);
+      if (a.join(US) === b.join(US)) item([ts, qi.dims, ...a]);
+      else {
+        item([ts, qi.qd, ...a]);
+        item([ts, qi.wd, ...b]);
+      }
     };
     for (const e of evs) {
       switch (e.t) {
@@ -411,16 +440,18 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
           if (!(leg && leg.q === e.q)) {
             if (leg) item([e.ts, qinfo(leg.q).dims, 'xfr', 1]);
             leg = { q: e.q, at: e.ts };
+            req ??= e.ts;
             item([e.ts, qinfo(e.q).dims, 'arr', 1]);
           }
           break;
         case 1:
           if (leg) {
             const qi = qinfo(leg.q);
-            const wait = e.ts - leg.at;
-            const it: Item = [e.ts, qi.dims, 'ans', 1, 'awm', wait];
-            if (qi.sl !== undefined && wait <= qi.sl) it.push('ait', 1);
-            item(it);
+            closed(e.ts, qi, e.ts - leg.at, e.ts - (req ?? leg.at), (w) => {
+              const it: Item = ['ans', 1, 'awm', w];
+              if (qi.sl !== undefined && w <= qi.sl) it.push('ait', 1);
+              return it;
+            });
             const day = localDayOf(s.mid, e.ts);
             if (day && e.ag !== '') {
               const h = ['@', day[0], e.ag, day[1]].join(US);
@@ -429,19 +460,24 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
             }
             conv = { q: leg.q, at: e.ts, ended: false };
             leg = undefined;
+            req = undefined;
           }
           break;
         case 2:
           if (leg) {
             const qi = qinfo(leg.q);
-            const wait = e.ts - leg.at;
-            if (wait < qi.short) item([e.ts, qi.dims, 'sab', 1]);
+            const customer = e.ts - (req ?? leg.at);
+            // short or not is the customer's wait at every level: offered is the same contacts
+            if (customer < qi.short) item([e.ts, qi.dims, 'sab', 1]);
             else {
-              const it: Item = [e.ts, qi.dims, 'abn', 1];
-              if (qi.sl !== undefined && wait <= qi.sl) it.push('bit', 1);
-              item(it);
+              closed(e.ts, qi, e.ts - leg.at, customer, (w) => {
+                const it: Item = ['abn', 1];
+                if (qi.sl !== undefined && w <= qi.sl) it.push('bit', 1);
+                return it;
+              });
             }
             leg = undefined;
+            req = undefined;
           }
           break;
         case 3:
@@ -467,6 +503,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     }
     st.leg = leg;
     st.conv = conv;
+    st.req = req;
   };
 
   const derive = (h: ReadonlyMap<string, string>): [string, MachineState] => {
@@ -657,19 +694,22 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     const w = c.write;
     if (enc !== old) w.push('a', enc);
     w.push('s', encodeState(st));
-    const waiting = st.leg ? st.leg.q + US + st.leg.at : '';
+    // a waiting contact is scored by its request start: the longest wait and the waiting timeout
+    // are the customer's, in its queue's row too
+    const since = st.leg ? (st.req ?? st.leg.at) : 0;
+    const waiting = st.leg ? st.leg.q + US + since : '';
     const oldW = c.h.get('w') ?? '';
     if (waiting !== oldW) {
       if (oldW !== '') ops.zrem(keys.waiting(center, oldW.split(US)[0]!), cid);
       if (waiting !== '') {
-        ops.zadd(keys.waiting(center, st.leg!.q), st.leg!.at, cid);
+        ops.zadd(keys.waiting(center, st.leg!.q), since, cid);
         waitingTouched.add(st.leg!.q);
       }
       w.push('w', waiting);
     }
     // a closed contact is rarely touched again (a late or repeated event): the writer lets it go,
     // so what it holds stays the floor's open contacts instead of everything of the last hour
-    const open = st.leg !== undefined || st.conv !== undefined;
+    const open = st.leg !== undefined || st.conv !== undefined || st.req !== undefined;
     pending.set(cid, { key, h: c.h, write: w, lastTs: st.last!.ts, open, added: c.added });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
