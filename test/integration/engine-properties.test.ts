@@ -48,7 +48,7 @@ interface Run {
 }
 
 const MAX_CONTACTS = Number(process.env.PROPERTY_CONTACTS ?? 28);
-const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: MAX_CONTACTS, maxAgentSteps: 12 }).chain((h) =>
+const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: MAX_CONTACTS, maxAgentSteps: 12, transferChains: true }).chain((h) =>
   fc.record({
     h: fc.constant(h),
     d: deliveryArb(h.events),
@@ -72,8 +72,9 @@ function edgeProbes(run: Run, endNow: number): number[] {
     if (e.ts % 1000 !== 0) continue;
     for (const w of [15, 30, 60]) windowEdges.add(e.ts + w * 60_000);
   }
+  // the timeout counts from the customer's request, which may have begun in another queue
   for (const leg of new ReferenceModel(run.h.fixture.config, run.h.events).openLegs(run.h.fixture.center)) {
-    if (leg.queuedAt % 1000 === 0) timeoutEdges.add(leg.queuedAt + timeoutMs);
+    if (leg.requestedAt % 1000 === 0) timeoutEdges.add(leg.requestedAt + timeoutMs);
   }
   const pick = (set: Set<number>, k: number) => {
     const usable = [...set].filter((t) => t >= endNow).sort((a, b) => a - b);
@@ -470,11 +471,27 @@ describe('metric engine vs reference model (property-based)', () => {
       hit('delivered out of order', d.batches.flatMap((b) => b.events).some((e, i, all) => i > 0 && e.ts < all[i - 1]!.ts));
       hit('edge probes', edgeProbes(run, endNow).length > 1);
       hit('agents in 5+ states', new Set(h.events.flatMap((e) => (e.type === 'agent.state' ? [e.state] : []))).size >= 5);
+      // pre-answer transfer chains: the customer's wait differs from the time in the last queue
+      const closures = model.closures();
+      const shortOf = (q: string) => {
+        const spec = h.fixture.queues.find((x) => x.id === q)!;
+        return (spec.shortSec ?? h.fixture.config.defaults.shortAbandonThresholdSec) * 1000;
+      };
+      const chained = closures.filter((c) => c.outcome !== 'transferredOut' && c.customerWaitMs > c.waitMs);
+      hit('answered after a pre-answer transfer', chained.some((c) => c.outcome === 'answered'));
+      hit('abandoned after a pre-answer transfer', chained.some((c) => c.outcome === 'abandoned'));
+      hit('short in the queue, not for the customer', chained.some((c) => c.outcome === 'abandoned' && c.waitMs < shortOf(c.queue) && c.customerWaitMs >= shortOf(c.queue)));
+      hit('request of 3+ legs', h.events.some((e) => e.type === 'contact.queued' && new Set(h.events.filter((f) => f.type === 'contact.queued' && f.contactId === e.contactId).map((f) => f.ts)).size >= 3));
+      hit('request crossing a 15-minute edge', chained.some((c) => Math.floor((c.at - c.customerWaitMs) / intervalMs) < Math.floor(c.at / intervalMs)));
+      hit('waiting after a pre-answer transfer', model.openLegs().some((l) => l.requestedAt < l.queuedAt && endNow - l.requestedAt <= h.fixture.waitingTimeoutMin * 60_000));
+      hit('queued again after an answer', h.events.some((a) => a.type === 'contact.answered' && h.events.some((q) => q.type === 'contact.queued' && q.contactId === a.contactId && q.ts > a.ts)));
     }
     const expected = [
       'answered', 'abandoned', 'short abandon', 'transferred out', 'missed threshold', 'talk and handle',
       'waiting at the end', 'lost exit timed out', 'events on both sides of midnight', 'exact re-sends',
       'semantic duplicates', 'same-ms exit race', 'delivered out of order', 'edge probes', 'agents in 5+ states',
+      'answered after a pre-answer transfer', 'abandoned after a pre-answer transfer', 'short in the queue, not for the customer',
+      'request of 3+ legs', 'request crossing a 15-minute edge', 'waiting after a pre-answer transfer', 'queued again after an answer',
     ];
     // each hard case must show up in at least a few runs of the fixed seed
     expect(Object.fromEntries(expected.map((k) => [k, (seen.get(k) ?? 0) >= 3]))).toEqual(Object.fromEntries(expected.map((k) => [k, true])));

@@ -166,6 +166,43 @@ const contactPlan = fc.record({
   skew: fc.option(fc.record({ index: fc.nat(), byMs: fc.integer({ min: 1, max: 30_000 }) }), { nil: undefined, freq: 12 }),
 });
 
+/**
+ * Longer requests for a human (HistoryOptions.transferChains): the customer's wait runs from the
+ * first queued through every move before an answer (SEMANTICS.md), so a request may cross several
+ * queues and window edges before it closes, and an answered contact may be queued again.
+ */
+const chainPlan = fc.record({
+  /** an answered or abandoned contact is first moved (by a transferred event) from another queue */
+  overflow: fc.boolean(),
+  /** a direct abandon just under the queue's short-abandon threshold (overflow takes abandons away) */
+  quickHangUp: fc.constantFrom(false, false, true),
+  /** a contact abandoned after a move hangs up this soon in the last queue (around the short-abandon
+   * thresholds: short in that queue, not for the customer who waited before) */
+  hangUpAfterMove: fc.option(
+    fc.oneof(fc.integer({ min: 0, max: 6_000 }), fc.constant<WaitSpec>({ edge: 'short', deltaMs: -1 })),
+    { nil: undefined, freq: 4 },
+  ),
+  /** the wait before the first move: a VIP overflow (90 s) or minutes, across window edges */
+  firstWaitMs: fc.option(fc.oneof(fc.constant(90_000), fc.integer({ min: 60_000, max: 12 * minute })), { nil: undefined, freq: 2 }),
+  /** moves after the first one, each to the next queue: a transferred event (then queued after
+   * gapMs) or a queued there without one */
+  hops: fc.array(fc.record({ explicit: fc.boolean(), wait: waitMs, gapMs: fc.constantFrom(0, 1, 1_000, 15_000) }), { maxLength: 2 }),
+  /** an agent puts the answered contact into another queue (a new request) afterMs after the answer */
+  requeueAfterAnswer: fc.option(
+    fc.record({ afterMs: fc.integer({ min: 0, max: 5 * minute }), outcome: fc.constantFrom<'answered' | 'abandoned' | 'waiting'>('answered', 'abandoned', 'waiting'), wait: waitMs }),
+    { nil: undefined, freq: 3 },
+  ),
+});
+// abandons that may be short stay direct: a short abandon is one of the hard cases too
+const mayBeShort = (w: WaitSpec) => (typeof w === 'number' ? w < 6_000 : w.edge === 'short');
+const chainedContactPlan = fc.tuple(contactPlan, chainPlan).map(([c, chain]) =>
+  chain.overflow && (c.outcome === 'answered' || (c.outcome === 'abandoned' && !mayBeShort(c.wait)))
+    ? { ...c, outcome: 'transferred' as const, secondOutcome: c.outcome, secondWait: c.wait, chain }
+    : chain.quickHangUp && c.outcome === 'abandoned'
+      ? { ...c, wait: { edge: 'short' as const, deltaMs: -1 as const }, chain }
+      : { ...c, chain },
+);
+
 const agentStep = fc.record({
   gapMs: fc.oneof(fc.integer({ min: 0, max: 10 * minute }), fc.constantFrom(0, minute, 15 * minute)),
   // not_ready twice more: consecutive not-ready points with a new reason restart `since`
@@ -179,6 +216,8 @@ const agentStep = fc.record({
 export interface HistoryOptions {
   maxContacts?: number;
   maxAgentSteps?: number;
+  /** longer pre-answer transfer chains and re-queues after an answer (chainPlan) */
+  transferChains?: boolean;
 }
 
 /**
@@ -186,14 +225,14 @@ export interface HistoryOptions {
  * 1 h after a Shanghai midnight near today (keys with absolute expiry stay alive).
  */
 export function historyArb(opts: HistoryOptions = {}): fc.Arbitrary<History> {
-  const { maxContacts = 25, maxAgentSteps = 12 } = opts;
+  const { maxContacts = 25, maxAgentSteps = 12, transferChains = false } = opts;
   return centerFixtureArb().chain((fixture) =>
     fc
       .record({
         dayOffset: fc.integer({ min: 0, max: 1 }),
         spanStartMin: fc.integer({ min: -150, max: 60 }),
         spanMin: fc.integer({ min: 20, max: 150 }),
-        contacts: fc.array(contactPlan, { maxLength: maxContacts }),
+        contacts: fc.array<ContactPlan>(transferChains ? chainedContactPlan : contactPlan, { maxLength: maxContacts }),
         agents: fc.array(
           fc.record({ leadMs: fc.integer({ min: 0, max: 90 * minute }), steps: fc.array(agentStep, { maxLength: maxAgentSteps }) }),
           { minLength: fixture.agents.length, maxLength: fixture.agents.length },
@@ -212,7 +251,8 @@ interface HistoryPlan {
   agents: { leadMs: number; steps: AgentStep[] }[];
   startJitter: number;
 }
-type ContactPlan = typeof contactPlan extends fc.Arbitrary<infer T> ? T : never;
+type ContactPlan = (typeof contactPlan extends fc.Arbitrary<infer T> ? T : never) & { chain?: ChainPlan };
+type ChainPlan = typeof chainPlan extends fc.Arbitrary<infer T> ? T : never;
 type AgentStep = typeof agentStep extends fc.Arbitrary<infer T> ? T : never;
 
 function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
@@ -254,16 +294,37 @@ function buildHistory(fixture: CenterFixture, plan: HistoryPlan): History {
 
     queueAt(queue, t);
     if (c.outcome === 'transferred' || c.outcome === 'requeued') {
-      const other = queues[(c.queueIndex + 1) % queues.length]!;
-      const leave = t + resolveWait(c.wait, fixture, queue);
-      if (c.outcome === 'transferred') {
-        own.push({ id: id(), type: 'contact.transferred', ts: leave, center, contactId, toQueue: other.id });
-      }
-      const requeueAt = leave + (c.outcome === 'transferred' ? c.transferGapMs : 0);
-      queueAt(other, requeueAt);
-      finish(c.secondOutcome, requeueAt, other, c.secondWait);
+      const moves = [
+        { explicit: c.outcome === 'transferred', wait: c.chain?.firstWaitMs ?? c.wait, gapMs: c.transferGapMs },
+        ...(c.chain?.hops ?? []),
+      ];
+      let from = queue;
+      let at = t;
+      moves.forEach((m, k) => {
+        const other = queues[(c.queueIndex + 1 + k) % queues.length]!;
+        const leave = at + resolveWait(m.wait, fixture, from);
+        if (m.explicit) {
+          own.push({ id: id(), type: 'contact.transferred', ts: leave, center, contactId, toQueue: other.id });
+        }
+        const requeueAt = leave + (m.explicit ? m.gapMs : 0);
+        queueAt(other, requeueAt);
+        from = other;
+        at = requeueAt;
+      });
+      const hangUp = c.secondOutcome === 'abandoned' ? c.chain?.hangUpAfterMove : undefined;
+      finish(c.secondOutcome, at, from, hangUp ?? c.secondWait);
     } else {
       finish(c.outcome, t, queue, c.wait);
+    }
+    const again = c.chain?.requeueAfterAnswer;
+    const answer = own.findLast((e) => e.type === 'contact.answered');
+    if (again && answer) {
+      const next = queues[(c.queueIndex + 2) % queues.length]!;
+      const at = answer.ts + again.afterMs;
+      queueAt(next, at);
+      const leave = at + resolveWait(again.wait, fixture, next);
+      if (again.outcome === 'answered') own.push({ id: id(), type: 'contact.answered', ts: leave, center, contactId, agentId });
+      if (again.outcome === 'abandoned') own.push({ id: id(), type: 'contact.abandoned', ts: leave, center, contactId });
     }
     if (c.race) {
       const exit = own.find((e) => e.type === 'contact.answered' || e.type === 'contact.abandoned');
