@@ -78,8 +78,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'serviceLevel',
     name: { zh: '服务水平', en: 'Service level' },
     formula: {
-      zh: '阈值（默认20秒）内人工接通量 ÷ 人工进线量 × 100%；等待时长计于接通所在队列（转接后在新队列重新计时）',
-      en: 'answered within the threshold (default 20 s) ÷ offered × 100%; the wait counts in the queue that answered (a transfer restarts it in the new queue)',
+      zh: '阈值（默认20秒）内人工接通量 ÷ 人工进线量 × 100%；中心、渠道、队列组按客户的等待时长（自请求人工起，接通前的转接不重新计时），队列行按在本队列的等待时长',
+      en: 'answered within the threshold (default 20 s) ÷ offered × 100%; center, channel and group rows judge the customer’s wait (from the request for a human, not restarted by transfers before the answer), a queue row the wait in that queue',
     },
     unit: 'ratio',
     window: 'leave',
@@ -90,8 +90,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'serviceLevelVariants.abandonsInThresholdExcluded',
     name: { zh: '服务水平（剔除阈值内放弃）', en: 'Service level (abandons within threshold excluded)' },
     formula: {
-      zh: '阈值内接通量 ÷ (人工进线量 − 阈值内放弃量)',
-      en: 'answered within threshold ÷ (offered − abandoned within threshold)',
+      zh: '阈值内接通量 ÷ (人工进线量 − 阈值内放弃量)；等待时长口径同服务水平',
+      en: 'answered within threshold ÷ (offered − abandoned within threshold); waits as for the service level',
     },
     unit: 'ratio',
     window: 'leave',
@@ -102,8 +102,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'serviceLevelVariants.abandonsInThresholdMet',
     name: { zh: '服务水平（阈值内放弃视为达标）', en: 'Service level (abandons within threshold met)' },
     formula: {
-      zh: '(阈值内接通量 + 阈值内放弃量) ÷ 人工进线量',
-      en: '(answered within threshold + abandoned within threshold) ÷ offered',
+      zh: '(阈值内接通量 + 阈值内放弃量) ÷ 人工进线量；等待时长口径同服务水平',
+      en: '(answered within threshold + abandoned within threshold) ÷ offered; waits as for the service level',
     },
     unit: 'ratio',
     window: 'leave',
@@ -131,8 +131,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'shortAbandoned',
     name: { zh: '短放弃量', en: 'Short abandons' },
     formula: {
-      zh: '等待时长短于短放弃阈值（默认0秒，即不剔除）的放弃量，单独列示且不计入进线量',
-      en: 'abandons with wait below the short-abandon threshold (default 0 s: none), reported separately and excluded from offered',
+      zh: '客户等待时长（自请求人工起，含接通前的转接）短于短放弃阈值（默认0秒，即不剔除）的放弃量，各层级相同，单独列示且不计入进线量',
+      en: 'abandons whose customer wait (from the request for a human, across transfers before the answer) is below the short-abandon threshold (default 0 s: none), the same in every row, reported separately and excluded from offered',
     },
     unit: 'count',
     window: 'leave',
@@ -153,8 +153,8 @@ export const metricRegistry: MetricDefinition[] = [
     id: 'asaSec',
     name: { zh: '平均应答速度', en: 'ASA' },
     formula: {
-      zh: '人工接通联系在接通所在队列的平均等待时长（转接后重新计时）',
-      en: 'mean wait of answered contacts, in the queue that answered (a transfer restarts it)',
+      zh: '人工接通联系的平均等待时长：中心、渠道、队列组为客户自请求人工至接通（含接通前的转接），队列行为在本队列的等待时长',
+      en: 'mean wait of answered contacts: center, channel and group rows from the request for a human to the answer (across transfers before it), a queue row the time in that queue',
     },
     unit: 'seconds',
     window: 'leave',
@@ -195,7 +195,10 @@ export const metricRegistry: MetricDefinition[] = [
   {
     id: 'longestWaitSec',
     name: { zh: '最长等待', en: 'Longest wait' },
-    formula: { zh: '当前时刻 − 最早仍在排队联系的进队时间', en: 'now − queued time of the oldest contact still waiting' },
+    formula: {
+      zh: '当前时刻 − 仍在排队联系中最早请求人工的时间（接通前的转接不重新计时，队列行亦同）',
+      en: 'now − the earliest time a contact still waiting asked for a human (transfers before the answer do not restart it, in queue rows too)',
+    },
     unit: 'seconds',
     window: 'live',
     source: practice,
