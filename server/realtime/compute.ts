@@ -7,7 +7,7 @@ import { UnavailableError } from '../errors.ts';
 import type { MetricEngine, Scope } from '../metrics/types.ts';
 import { findBoard } from '../web/boards.ts';
 import { knownQueues, type KnownQueue } from './catalog.ts';
-import type { TrendSeries } from './trend.ts';
+import { sealGeneration, type TrendSeries } from './trend.ts';
 
 /** The engine is registered by the metrics plugin; until then views answer "unavailable". */
 export function engineOf(app: FastifyInstance): MetricEngine {
@@ -78,12 +78,16 @@ async function computeBoard(app: FastifyInstance, engine: MetricEngine, spec: Bo
   const queues = board.rows.some((r) => r.kind === 'queue') ? await knownQueues(app, spec.center) : [];
   const rowKeys = board.rows.map((r) => rowKeyOf(r, queues));
   const scopes = rowKeys.map(scopeOf);
-  const rows = await engine.queryMany(spec.center, scopes.map((scope) => ({ scope })), board.window, nowMs);
+  // the seal generation is read before any history the trend may read under it (trend.ts)
+  const [rows, generation] = await Promise.all([
+    engine.queryMany(spec.center, scopes.map((scope) => ({ scope })), board.window, nowMs),
+    trend ? sealGeneration(app.redis, app.keys, spec.center) : '',
+  ]);
   const asOf = asOfOf(rows, nowMs);
   const history = async (minuteEnds: number[]) =>
     (await engine.contactSeries(spec.center, scopes, board.window, minuteEnds, nowMs)).map((row) => row.map((m) => m?.serviceLevel ?? null));
   const points = trend
-    ? (await trend.record(Date.parse(asOf), rows.map((r) => r.serviceLevel), rows.map((r) => r.waiting), history), trend.window(Date.parse(asOf)))
+    ? (await trend.record(Date.parse(asOf), rows.map((r) => r.serviceLevel), rows.map((r) => r.waiting), { history, generation }), trend.window(Date.parse(asOf)))
     : [];
   return { asOf, window: board.window, rowKeys, rows, trend: points };
 }

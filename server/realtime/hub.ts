@@ -6,11 +6,12 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type TrendPoint,
   type ViewPayload,
   type ViewSpec,
 } from '../../shared/realtime/events.ts';
 import { computeView } from './compute.ts';
-import { TrendSeries } from './trend.ts';
+import { samePoint, TrendSeries } from './trend.ts';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -55,7 +56,8 @@ class LiveView {
     readonly spec: ViewSpec,
     private readonly hub: ViewHub,
   ) {
-    this.trend = spec.kind === 'board' ? TrendSeries.forView(hub.app.redis, hub.app.keys, spec.center, id) : null;
+    // a trend recompute held back while late batches keep coming asks for a push when it is due
+    this.trend = spec.kind === 'board' ? TrendSeries.forView(hub.app.redis, hub.app.keys, spec.center, id, () => this.request()) : null;
   }
 
   /** Something changed: recompute now if the last one is at least one coalescing window old,
@@ -102,10 +104,11 @@ class LiveView {
     const started = (async () => {
       try {
         const full = await withTimeout(computeView(this.hub.app, this.id, this.spec, this.trend), recomputeTimeoutMs);
+        const previous = this.last;
         this.last = full;
         this.lastGoodAt = startedAt;
         const t0 = performance.now();
-        this.broadcast(full, noticeSince);
+        this.broadcast(full, previous, noticeSince);
         // only the synchronous fan-out is this process's own CPU; the recompute's awaits are
         // mostly Redis time
         this.lastCostMs = performance.now() - t0;
@@ -136,12 +139,14 @@ class LiveView {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.trend?.close();
   }
 
-  private broadcast(full: ViewPayload, noticeSince: number | null): void {
+  private broadcast(full: ViewPayload, previous: ViewPayload | null, noticeSince: number | null): void {
     if (this.closed) return;
-    // updates carry only the current minute of the trend; screens merge by minute
-    const update = full.trend ? { ...full, trend: full.trend.slice(-1) } : full;
+    // updates carry the current minute of the trend and the past points a late event changed;
+    // screens merge by minute
+    const update = full.trend ? { ...full, trend: trendChanges(previous?.trend, full.trend) } : full;
     // `local`: every process serves its own sockets (all processes learn of events via Redis), so a
     // Redis adapter added later must not fan the same update out a second time.
     this.hub.io.local.to(this.id).emit('view:updated', update);
@@ -221,6 +226,17 @@ export class ViewHub {
     for (const v of this.views.values()) v.close();
     this.views.clear();
   }
+}
+
+/**
+ * The points of a trend that differ from the last payload's (recomputed after late events), and
+ * always the current minute; the whole series after no earlier payload. ≈ 60 point comparisons a
+ * push: microseconds, against re-sending the hour (≈ 60× the trend bytes) to every screen.
+ */
+export function trendChanges(previous: TrendPoint[] | undefined, trend: TrendPoint[]): TrendPoint[] {
+  if (!previous) return trend;
+  const before = new Map(previous.map((p) => [p.t, p]));
+  return trend.filter((p, i) => i === trend.length - 1 || !samePoint(before.get(p.t), p));
 }
 
 /** `p`, or a rejection once `ms` have passed without it settling */

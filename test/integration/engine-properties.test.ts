@@ -47,8 +47,101 @@ interface Run {
   probePicks: number[];
 }
 
-const MAX_CONTACTS = Number(process.env.PROPERTY_CONTACTS ?? 28);
-const runArb: fc.Arbitrary<Run> = historyArb({ maxContacts: MAX_CONTACTS, maxAgentSteps: 12, transferChains: true }).chain((h) =>
+/**
+ * Transfers event-generators.ts does not make: an agent transfers an answered contact and another
+ * (or the same) agent answers it in the next queue while the first conversation is still open,
+ * with ended / wrapped naming their agent, naming none or naming another agent; and transfers whose
+ * new `queued` shares the transfer's millisecond (or comes 1 ms either side), to the next queue, to
+ * the same queue, or naming a queue the contact is not queued in.
+ */
+const transferLeg = fc.record({
+  /** the next leg's queue: this many queues on from the previous one (0 = the same queue) */
+  queueShift: fc.integer({ min: 0, max: 3 }),
+  waitMs: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.constantFrom(0, 20_000)),
+  exit: fc.constantFrom('answered' as const, 'answered' as const, 'answered' as const, 'transfer' as const, 'transfer' as const, 'abandoned' as const, 'none' as const),
+  agentIndex: fc.nat(),
+  talkMs: fc.option(fc.integer({ min: 0, max: 6 * 60_000 }), { nil: undefined, freq: 5 }),
+  acwMs: fc.option(fc.integer({ min: 0, max: 2 * 60_000 }), { nil: undefined, freq: 5 }),
+  /** agentId of ended / wrapped: the answering agent, none, or the next agent of the fixture */
+  endBy: fc.constantFrom('own' as const, 'own' as const, 'none' as const, 'other' as const),
+  wrapBy: fc.constantFrom('own' as const, 'own' as const, 'none' as const, 'other' as const),
+  /** after an answer: the next queued this long after it (0: the same ms) */
+  requeueGapMs: fc.constantFrom(0, 1, 1_000, 20_000, 90_000),
+  /** a transfer: its time relative to the next queued (0: the same ms, what a 1-second ACD sends) */
+  transferLagMs: fc.constantFrom(0, 0, 0, -1, 1, -1_000),
+  /** a transfer naming a queue the contact is not queued in next */
+  transferElsewhere: fc.constantFrom(false, false, false, false, true),
+});
+const transferContact = fc.record({
+  startMs: fc.integer({ min: 0, max: 1_000_000_000 }),
+  snapSeconds: fc.boolean(),
+  queueIndex: fc.nat(),
+  legs: fc.array(transferLeg, { minLength: 2, maxLength: 3 }),
+  /** semantic duplicates (new id, shifted), ended / wrapped sometimes without their agent */
+  dupes: fc.array(fc.record({ index: fc.nat(), shiftMs: fc.constantFrom(0, 1, 2_000), dropAgent: fc.boolean() }), { maxLength: 3 }),
+});
+type TransferContact = typeof transferContact extends fc.Arbitrary<infer T> ? T : never;
+
+function withTransfers(h: History, plans: TransferContact[]): History {
+  const { center, queues, agents } = h.fixture;
+  const first = h.events.length ? Math.min(...h.events.map((e) => e.ts)) : h.midnightMs - 30 * 60_000;
+  const span = Math.max(20 * 60_000, h.lastTs - first);
+  const events: ContractEvent[] = [...h.events];
+  plans.forEach((plan, n) => {
+    const contactId = `xc${n + 1}`;
+    const own: ContractEvent[] = [];
+    let k = 0;
+    const id = () => `${contactId}-${++k}`;
+    const agentOf = (i: number) => agents[i % agents.length]!.id;
+    let t = first + Math.floor((plan.startMs / 1_000_000_000) * span);
+    if (plan.snapSeconds) t = Math.floor(t / 1000) * 1000;
+    let qi = plan.queueIndex % queues.length;
+    const queue = (i: number) => queues[i % queues.length]!;
+    own.push({ id: id(), type: 'contact.queued', ts: t, center, contactId, queue: queue(qi).id, channel: queue(qi).channel });
+    for (const [i, leg] of plan.legs.entries()) {
+      const next = plan.legs[i + 1];
+      const leave = t + leg.waitMs;
+      const nextQi = qi + (next?.queueShift ?? 1);
+      const queueNext = (at: number) => {
+        own.push({ id: id(), type: 'contact.queued', ts: at, center, contactId, queue: queue(nextQi).id, channel: queue(nextQi).channel });
+        t = at;
+        qi = nextQi;
+      };
+      if (leg.exit === 'answered') {
+        const agentId = agentOf(leg.agentIndex);
+        const by = (who: 'own' | 'none' | 'other') => (who === 'own' ? { agentId } : who === 'other' ? { agentId: agentOf(leg.agentIndex + 1) } : {});
+        own.push({ id: id(), type: 'contact.answered', ts: leave, center, contactId, agentId });
+        if (leg.talkMs !== undefined) own.push({ id: id(), type: 'contact.ended', ts: leave + leg.talkMs, center, contactId, ...by(leg.endBy) });
+        if (leg.acwMs !== undefined) own.push({ id: id(), type: 'contact.wrapped', ts: leave + (leg.talkMs ?? 0) + leg.acwMs, center, contactId, ...by(leg.wrapBy) });
+        if (!next) break;
+        queueNext(leave + leg.requeueGapMs);
+      } else if (leg.exit === 'transfer') {
+        const toQueue = queue(leg.transferElsewhere ? nextQi + 1 : nextQi).id;
+        own.push({ id: id(), type: 'contact.transferred', ts: Math.max(0, leave + leg.transferLagMs), center, contactId, toQueue });
+        if (!next) break;
+        queueNext(leave);
+      } else {
+        if (leg.exit === 'abandoned') own.push({ id: id(), type: 'contact.abandoned', ts: leave, center, contactId });
+        break;
+      }
+    }
+    for (const d of plan.dupes) {
+      const orig = own[d.index % own.length]!;
+      const copy = { ...orig, id: `${contactId}-dup${++k}`, ts: orig.ts + d.shiftMs };
+      if (d.dropAgent && (copy.type === 'contact.ended' || copy.type === 'contact.wrapped')) delete copy.agentId;
+      own.push(copy);
+    }
+    events.push(...own);
+  });
+  return { ...h, events, lastTs: events.reduce((m, e) => Math.max(m, e.ts), h.lastTs) };
+}
+
+const MAX_CONTACTS = Number(process.env.PROPERTY_CONTACTS ?? 20);
+const MAX_TRANSFER_CONTACTS = Number(process.env.PROPERTY_TRANSFER_CONTACTS ?? 4);
+const historyWithTransfersArb: fc.Arbitrary<History> = historyArb({ maxContacts: MAX_CONTACTS, maxAgentSteps: 12, transferChains: true }).chain((h) =>
+  fc.array(transferContact, { maxLength: MAX_TRANSFER_CONTACTS }).map((plans) => withTransfers(h, plans)),
+);
+const runArb: fc.Arbitrary<Run> = historyWithTransfersArb.chain((h) =>
   fc.record({
     h: fc.constant(h),
     d: deliveryArb(h.events),
@@ -485,6 +578,18 @@ describe('metric engine vs reference model (property-based)', () => {
       hit('request crossing a 15-minute edge', chained.some((c) => Math.floor((c.at - c.customerWaitMs) / intervalMs) < Math.floor(c.at / intervalMs)));
       hit('waiting after a pre-answer transfer', model.openLegs().some((l) => l.requestedAt < l.queuedAt && endNow - l.requestedAt <= h.fixture.waitingTimeoutMin * 60_000));
       hit('queued again after an answer', h.events.some((a) => a.type === 'contact.answered' && h.events.some((q) => q.type === 'contact.queued' && q.contactId === a.contactId && q.ts > a.ts)));
+      const byContact = new Map<string, ContractEvent[]>();
+      for (const e of h.events) if (e.type.startsWith('contact.') && 'contactId' in e) byContact.set(e.contactId, [...(byContact.get(e.contactId) ?? []), e]);
+      const contacts = [...byContact.values()];
+      hit('same-ms transferred + queued in toQueue', contacts.some((evs) => evs.some((x) => x.type === 'contact.transferred' && evs.some((q) => q.type === 'contact.queued' && q.ts === x.ts && q.queue === x.toQueue))));
+      const answers = (evs: ContractEvent[]) => evs.flatMap((e) => (e.type === 'contact.answered' ? [e] : []));
+      hit('first agent ends or wraps after a second agent answered', contacts.some((evs) => {
+        const [a1, a2] = answers(evs).sort((x, y) => x.ts - y.ts);
+        return a1 !== undefined && a2 !== undefined && a1.agentId !== a2.agentId &&
+          evs.some((e) => (e.type === 'contact.ended' || e.type === 'contact.wrapped') && e.agentId === a1.agentId && e.ts > a2.ts);
+      }));
+      hit('agentless ended / wrapped with several answers', contacts.some((evs) => answers(evs).length >= 2 && evs.some((e) => (e.type === 'contact.ended' || e.type === 'contact.wrapped') && e.agentId === undefined)));
+      hit('duplicated ended / wrapped with several answers', contacts.some((evs) => answers(evs).length >= 2 && evs.some((e) => (e.type === 'contact.ended' || e.type === 'contact.wrapped') && e.id.includes('-dup'))));
     }
     const expected = [
       'answered', 'abandoned', 'short abandon', 'transferred out', 'missed threshold', 'talk and handle',
@@ -492,6 +597,8 @@ describe('metric engine vs reference model (property-based)', () => {
       'semantic duplicates', 'same-ms exit race', 'delivered out of order', 'edge probes', 'agents in 5+ states',
       'answered after a pre-answer transfer', 'abandoned after a pre-answer transfer', 'short in the queue, not for the customer',
       'request of 3+ legs', 'request crossing a 15-minute edge', 'waiting after a pre-answer transfer', 'queued again after an answer',
+      'same-ms transferred + queued in toQueue', 'first agent ends or wraps after a second agent answered',
+      'agentless ended / wrapped with several answers', 'duplicated ended / wrapped with several answers',
     ];
     // each hard case must show up in at least a few runs of the fixed seed
     expect(Object.fromEntries(expected.map((k) => [k, (seen.get(k) ?? 0) >= 3]))).toEqual(Object.fromEntries(expected.map((k) => [k, true])));

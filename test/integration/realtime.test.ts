@@ -155,7 +155,7 @@ describe('views', () => {
     const update = await next(s, 'view:updated', (p) => p.seq >= seq, 1000);
     expect(Date.now() - accepted).toBeLessThan(1000);
     expect(update.rows[0]!.waiting).toBe(before + 1);
-    // updates carry only the current minute of the trend
+    // with no late event, updates carry only the current minute of the trend
     expect(update.trend!.length).toBeLessThanOrEqual(1);
   });
 

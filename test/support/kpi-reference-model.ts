@@ -130,6 +130,8 @@ class KpiCenter {
         open = { queue: e.queue, openedAt: e.ts };
         legs.push(open);
       } else if (open) {
+        // SEMANTICS.md: a transfer to a queue leaves the leg open in that queue (its arrival)
+        if (e.type === 'contact.transferred' && e.toQueue === open.queue) continue;
         if (e.type === 'contact.answered') lastAnswered = { queue: open.queue, agentId: e.agentId };
         Object.assign(open, {
           outcome: e.type === 'contact.answered' ? 'answered' : e.type === 'contact.abandoned' ? 'abandoned' : 'moved',

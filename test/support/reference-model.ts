@@ -193,9 +193,23 @@ class CenterModel {
     // SEMANTICS.md "The customer's wait": the request runs from the queued that opened a leg with no
     // request running, through pre-answer transfers, until a leg closes answered or abandoned
     let requestedAt: number | undefined;
-    let conversation:
-      | { queue: string; channel: Channel; answeredAt: number; ended: boolean }
-      | undefined;
+    // one per answer, in answer order; wrapped ones stay (an agent who answered one is still "an
+    // agent who answered one of them" for the target rule)
+    const conversations: {
+      queue: string;
+      channel: Channel;
+      agentId: string | undefined;
+      answeredAt: number;
+      ended: boolean;
+      wrapped: boolean;
+    }[] = [];
+    /** SEMANTICS.md "the target": the named agent's latest qualifying conversation if that agent
+     * answered any; otherwise (no agent, or one who answered none) the latest qualifying one */
+    const targetOf = (agentId: string | undefined, qualifies: (c: (typeof conversations)[number]) => boolean) => {
+      const answeredBefore = agentId !== undefined && conversations.some((c) => c.agentId === agentId);
+      const candidates = conversations.filter((c) => qualifies(c) && (!answeredBefore || c.agentId === agentId));
+      return candidates.at(-1);
+    };
     const close = (outcome: Outcome, at: number, agentId?: string) => {
       if (!leg) return;
       this.placements.push({
@@ -226,37 +240,43 @@ class CenterModel {
           break;
         case 'contact.answered':
           if (!leg) break;
-          conversation = { queue: leg.queue, channel: leg.channel, answeredAt: e.ts, ended: false };
+          conversations.push({ queue: leg.queue, channel: leg.channel, agentId: e.agentId, answeredAt: e.ts, ended: false, wrapped: false });
           close('answered', e.ts, e.agentId);
           break;
         case 'contact.abandoned':
           close('abandoned', e.ts);
           break;
         case 'contact.transferred':
+          // a leg in the transfer's own target queue is its arrival, never the leg it leaves
+          if (leg && leg.queue === e.toQueue) break;
           close('transferredOut', e.ts);
           break;
-        case 'contact.ended':
-          if (!conversation || conversation.ended) break;
-          conversation.ended = true;
+        case 'contact.ended': {
+          const target = targetOf(e.agentId, (c) => !c.ended && !c.wrapped);
+          if (!target) break;
+          target.ended = true;
           this.placements.push({
             kind: 'talk',
             at: e.ts,
-            queue: conversation.queue,
-            channel: conversation.channel,
-            durationMs: e.ts - conversation.answeredAt,
+            queue: target.queue,
+            channel: target.channel,
+            durationMs: e.ts - target.answeredAt,
           });
           break;
-        case 'contact.wrapped':
-          if (!conversation) break;
+        }
+        case 'contact.wrapped': {
+          const target = targetOf(e.agentId, (c) => !c.wrapped);
+          if (!target) break;
+          target.wrapped = true;
           this.placements.push({
             kind: 'handle',
             at: e.ts,
-            queue: conversation.queue,
-            channel: conversation.channel,
-            durationMs: e.ts - conversation.answeredAt,
+            queue: target.queue,
+            channel: target.channel,
+            durationMs: e.ts - target.answeredAt,
           });
-          conversation = undefined;
           break;
+        }
       }
     }
     if (leg) this.openLegs.set(contactId, leg);

@@ -42,8 +42,7 @@ describe('KPI reference model', () => {
       q('1', 'k', 'a', T0),
       { id: '2', type: 'contact.answered', ts: T0 + min(1), contactId: 'k', agentId: 'x' },
       { id: '3', type: 'contact.transferred', ts: T0 + min(6), contactId: 'k', toQueue: 'b' },
-      // 1 ms later, as an ACD sends it: at the same ms the tie order (queued before transferred)
-      // would let the transfer event close the new leg at once
+      // 1 ms later (the same ms counts alike: a transfer never closes a leg in its own toQueue)
       q('4', 'k', 'b', T0 + min(6) + 1),
       { id: '5', type: 'contact.answered', ts: T0 + min(20), contactId: 'k', agentId: 'y' },
     ]);

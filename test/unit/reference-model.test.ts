@@ -329,13 +329,40 @@ describe('reference model: sequence rules', () => {
     expect(m.query(cards, '15m', now)).toMatchObject({ answered: 0, arrivals: 1, waiting: 1 });
   });
 
-  it('closes the new leg too when transferred and queued share a timestamp (queued sorts first)', () => {
-    // A literal consequence of typeOrder (queued 0 < transferred 3): producers should send the
-    // transferred event strictly before the new contact.queued.
+  it('keeps the new leg open when transferred and queued share a timestamp (a transfer to Q never closes a leg in Q)', () => {
+    // queued sorts first (typeOrder 0 < 3): it moves the contact from cards to loans, and the
+    // transfer then finds the leg open in its own toQueue: that leg is its arrival
     const events = [queued('x0', '09:50:00', 'cards'), transferred('x0', '09:51:00', 'loans'), queued('x0', '09:51:00', 'loans')];
-    expect(sumsOf(events, cards)).toMatchObject({ transferredOut: 1 });
-    expect(sumsOf(events, loans)).toMatchObject({ arrivals: 1, transferredOut: 1 });
-    expect(new ReferenceModel(config, events).query(loans, '15m', now).waiting).toBe(0);
+    expect(sumsOf(events, cards)).toMatchObject({ arrivals: 1, transferredOut: 1 });
+    expect(sumsOf(events, loans)).toMatchObject({ arrivals: 1, transferredOut: 0 });
+    const waiting = new ReferenceModel(config, events).query(loans, '15m', now);
+    expect(waiting).toMatchObject({ waiting: 1, longestWaitSec: 600 }); // the customer's wait, since 09:50:00
+    expect(new ReferenceModel(config, events).query(cards, '15m', now)).toMatchObject({ waiting: 0 });
+    // answered 10 s later in loans (≤ 30 s), talk 180 s, handle 200 s there
+    const done = [...events, answered('x0', '09:51:10', 'a1'), ended('x0', '09:54:10'), wrapped('x0', '09:54:30')];
+    expect(sumsOf(done, loans)).toMatchObject({
+      arrivals: 1, answered: 1, answeredInThreshold: 1, answeredWaitMs: 10_000, transferredOut: 0,
+      talkCount: 1, talkMs: 180_000, handleCount: 1, handleMs: 200_000,
+    });
+    expect(sumsOf(done, cards)).toMatchObject({ arrivals: 1, transferredOut: 1, answered: 0, talkCount: 0, handleCount: 0 });
+    // sent 1 ms apart, transferred first: the same, the old leg closing 1 ms earlier
+    const apart = [queued('x1', '09:50:00', 'cards'), transferred('x1', '09:50:59.999', 'loans'), queued('x1', '09:51:00', 'loans')];
+    expect(sumsOf(apart, cards)).toEqual(sumsOf(events, cards));
+    expect(sumsOf(apart, loans)).toEqual(sumsOf(events, loans));
+    // the queued in the new queue even earlier than the transfer (clock skew): the same
+    const skewed = [queued('x2', '09:50:00', 'cards'), queued('x2', '09:51:00', 'loans'), transferred('x2', '09:51:02', 'loans')];
+    expect(sumsOf(skewed, loans)).toEqual(sumsOf(events, loans));
+  });
+
+  it('a transfer closes a leg in any queue but its toQueue; to the queue the contact waits in, it changes nothing', () => {
+    // transferred to vip while waiting in cards: cards leg out; the later queued in vip opens a leg there
+    const out = [queued('y1', '09:50:00', 'cards'), transferred('y1', '09:51:00', 'vip'), queued('y1', '09:51:00', 'loans')];
+    expect(sumsOf(out, cards)).toMatchObject({ transferredOut: 1 });
+    // at the same ms queued(loans) sorts first, and the transfer names vip: the loans leg closes too
+    expect(sumsOf(out, loans)).toMatchObject({ arrivals: 1, transferredOut: 1 });
+    // transferred to the queue it already waits in: still one leg, its wait from the first queued
+    const same = [queued('y2', '09:50:00', 'cards'), transferred('y2', '09:51:00', 'cards'), answered('y2', '09:51:10', 'a1')];
+    expect(sumsOf(same, cards)).toMatchObject({ arrivals: 1, transferredOut: 0, answered: 1, answeredWaitMs: 70_000 });
   });
 
   it('closes a leg as transferredOut when the contact is queued elsewhere', () => {
@@ -356,6 +383,61 @@ describe('reference model: sequence rules', () => {
       arrivals: 2, answered: 2, answeredInThreshold: 1, answeredWaitMs: 40_000,
       talkCount: 1, talkMs: 60_000, handleCount: 1, handleMs: 90_000, // measured from the second answer
     });
+  });
+
+  it('several conversations: an agent transfers after answering, each agent’s ended / wrapped measure its own (in its queue)', () => {
+    // A1 answers in cards, ends; queued in vip; A2 answers; A1 wraps after A2's answer; A2 ends, wraps
+    const endedBy = (contactId: string, time: string, agentId: string) => ev({ type: 'contact.ended', contactId, ts: at(time), agentId });
+    const wrappedBy = (contactId: string, time: string, agentId: string) => ev({ type: 'contact.wrapped', contactId, ts: at(time), agentId });
+    const vip: ModelQuery = { scope: { kind: 'queue', queue: 'vip' } };
+    const events = [
+      queued('p1', '09:50:00', 'cards'), answered('p1', '09:50:10', 'A1'), endedBy('p1', '09:51:10', 'A1'),
+      queued('p1', '09:51:11', 'vip'), answered('p1', '09:51:20', 'A2'), wrappedBy('p1', '09:51:40', 'A1'),
+      endedBy('p1', '09:53:20', 'A2'), wrappedBy('p1', '09:53:50', 'A2'),
+    ];
+    // cards: talk 60 (09:50:10 → 09:51:10), handle 90 (→ 09:51:40); vip: talk 120, handle 150
+    expect(sumsOf(events, cards)).toMatchObject({ answered: 1, talkCount: 1, talkMs: 60_000, handleCount: 1, handleMs: 90_000, transferredOut: 0 });
+    expect(sumsOf(events, vip)).toMatchObject({ arrivals: 1, answered: 1, answeredWaitMs: 9_000, talkCount: 1, talkMs: 120_000, handleCount: 1, handleMs: 150_000 });
+    const center = new ReferenceModel(config, events).query(all, '15m', now);
+    expect([center.avgTalkSec, center.ahtSec]).toEqual([90, 120]);
+    // duplicates (new ids) of A1's ended and wrapped while A2's conversation is open: no effect,
+    // they never fall back to A2's conversation
+    const dupes = [...events, endedBy('p1', '09:51:30', 'A1'), wrappedBy('p1', '09:52:00', 'A1')];
+    expect(sumsOf(dupes, vip)).toEqual(sumsOf(events, vip));
+    expect(sumsOf(dupes, cards)).toEqual(sumsOf(events, cards));
+    // an order-independent function of the set
+    expect(sumsOf([...dupes].reverse(), vip)).toEqual(sumsOf(events, vip));
+  });
+
+  it('ended / wrapped without an agent, or naming one who answered none of the conversations, act on the latest that qualifies', () => {
+    const endedBy = (contactId: string, time: string, agentId: string) => ev({ type: 'contact.ended', contactId, ts: at(time), agentId });
+    const vip: ModelQuery = { scope: { kind: 'queue', queue: 'vip' } };
+    const base = [queued('n1', '09:50:00', 'cards'), answered('n1', '09:50:10', 'A1'), queued('n1', '09:50:20', 'vip'), answered('n1', '09:50:30', 'A2')];
+    const events = [
+      ...base,
+      ended('n1', '09:51:30'), // latest not ended: A2's (vip) → talk 60
+      endedBy('n1', '09:51:40', 'A9'), // A9 answered none: latest not ended: A1's (cards) → talk 90
+      ended('n1', '09:51:45'), // both ended: nothing
+      wrapped('n1', '09:52:10'), // latest not wrapped: A2's → handle 100
+      wrapped('n1', '09:52:20'), // then A1's → handle 130
+      wrapped('n1', '09:52:30'), // nothing left
+    ];
+    expect(sumsOf(events, vip)).toMatchObject({ talkCount: 1, talkMs: 60_000, handleCount: 1, handleMs: 100_000 });
+    expect(sumsOf(events, cards)).toMatchObject({ talkCount: 1, talkMs: 90_000, handleCount: 1, handleMs: 130_000 });
+    // an agent's wrapped closes their own conversation even when it is not the latest; a later
+    // ended of that agent then finds nothing (wrapped conversations take no ended), and does not
+    // end A2's
+    const wrappedBy = (contactId: string, time: string, agentId: string) => ev({ type: 'contact.wrapped', contactId, ts: at(time), agentId });
+    const early = [...base, wrappedBy('n1', '09:50:40', 'A1'), endedBy('n1', '09:50:50', 'A1')];
+    expect(sumsOf(early, cards)).toMatchObject({ talkCount: 0, handleCount: 1, handleMs: 30_000 });
+    expect(sumsOf(early, vip)).toMatchObject({ talkCount: 0, handleCount: 0 });
+    // the same agent answering twice: their ended / wrapped take their latest qualifying one
+    const twice = [
+      queued('n2', '09:50:00', 'cards'), answered('n2', '09:50:10', 'A1'), queued('n2', '09:50:20', 'vip'), answered('n2', '09:50:30', 'A1'),
+      endedBy('n2', '09:51:30', 'A1'), endedBy('n2', '09:51:50', 'A1'), endedBy('n2', '09:52:00', 'A1'),
+    ];
+    expect(sumsOf(twice, vip)).toMatchObject({ talkCount: 1, talkMs: 60_000 });
+    expect(sumsOf(twice, cards)).toMatchObject({ talkCount: 1, talkMs: 100_000 });
   });
 
   it('counts handle without talk when wrapped comes without ended, and nothing without an answer', () => {

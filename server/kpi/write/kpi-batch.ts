@@ -254,7 +254,10 @@ function computeKpiBatch(
         if (e.t === 1) {
           st.la = { q: leg.q, ag: e.ag };
           close(e.ts, 'a');
-        } else close(e.ts, e.t === 2 ? 'b' : 'x');
+        } else if (e.t === 2) close(e.ts, 'b');
+        // the legs of SEMANTICS.md: a transfer to Q leaves a leg in Q open (it is the transfer's
+        // arrival); one stored without its queue ('', earlier records) closes any leg
+        else if (leg.q !== e.q) close(e.ts, 'x');
       }
       st.last = { ts: e.ts, t: e.t, id: e.id };
     }

@@ -13,12 +13,13 @@ import { byEventOrder, bytesLess, eventLess, type SortKey } from './order.ts';
  * Stored layout (server/redis/keys.ts), unchanged from the Lua engine this replaced, so records it
  * wrote are continued:
  *   contact hash ct:<id>: e:<eventId> = type US ts US queue US channel US agent [US customerId of
- *     a contact.queued]; a = the applied contribution items joined by GS; s = state machine after
- *     the last event (a ninth field, the request start, only where it is not the open leg's
- *     queuedAt: see decodeState); w = waiting leg "queue US request start" (its score in the
- *     waiting set) or ''; x = expiry deadline (ms), shared
- *     with the KPI pack, whose fields (k…) live in the same record (kpi-batch.ts); every contact a
- *     batch changes is one HSET (writeContacts), after the pack added its fields
+ *     a contact.queued] (the queue of a contact.transferred is its toQueue; records written before
+ *     it was kept have ''); a = the applied contribution items joined by GS; s = state machine
+ *     after the last event (encodeState; a tenth field, the request start, only where it is not
+ *     the open leg's queuedAt); w = waiting leg "queue US request start" (its score in the waiting
+ *     set) or ''; x = expiry deadline (ms), shared with the KPI pack, whose fields (k…) live in the
+ *     same record (kpi-batch.ts); every contact a batch changes is one HSET (writeContacts), after
+ *     the pack added its fields
  *   item strings: "ts US dims(RS) US field US delta ..." (bucket sums) or
  *     "@ US localDate US agentId US dayEndMs" (handledToday)
  *   agent timeline at:<agent> (member = event id, score = ts) and points ap:<agent>: <eventId> =
@@ -132,16 +133,30 @@ export interface PendingContact {
 
 /** A contact event as stored in `e:<id>` = type US ts US queue US channel US agent [US customer]. */
 export interface ContactEv extends SortKey {
+  /** queued: its queue; transferred: its toQueue ('' if stored before it was kept) */
   q: string;
   ag: string;
   /** customer id of a contact.queued that has one (the KPI pack's first-contact resolution), else '' */
   cu: string;
 }
 
+/** one per answer: an agent may transfer an answered contact, which another agent answers in the
+ * new queue while the first one's conversation is still open */
+interface Conversation {
+  q: string;
+  at: number;
+  /** the answering agent ('' if the answer named none) */
+  ag: string;
+  ended: boolean;
+  wrapped: boolean;
+}
+
 interface MachineState {
   last?: SortKey;
   leg?: { q: string; at: number };
-  conv?: { q: string; at: number; ended: boolean };
+  /** the contact's conversations in answer order, wrapped ones included (ended / wrapped naming
+   * their agent must not fall back to another agent's conversation) */
+  convs?: Conversation[];
   /** start of the customer's request for a human (SEMANTICS.md "The customer's wait"): from the
    * queued that opened a leg with none running until a leg closes answered or abandoned; it runs on
    * with no leg open between a transferred and the next queued */
@@ -238,23 +253,42 @@ export function writeContacts(ops: WriteOps, pending: ReadonlyMap<string, Pendin
   return held;
 }
 
+/**
+ * `s` = last ts US t US id US leg queue US leg queuedAt US conversation queue US answeredAt US
+ * ended ('1' or '') US conversations. The first eight fields are the earlier layout's, which kept
+ * only the conversation not yet wrapped, without its agent; they still hold the latest such one, so
+ * a process of the previous build touching the record during an upgrade continues it by its own
+ * rules. The ninth holds every conversation, RS-joined, each "queue GS answeredAt GS agent GS flags"
+ * (1 = ended, 2 = wrapped); its presence marks the current layout.
+ */
 function encodeState(st: MachineState): string {
   const l = st.last!;
-  const { leg, conv, req } = st;
-  const f = [l.ts, l.t, l.id, leg?.q ?? '', leg?.at ?? '', conv?.q ?? '', conv?.at ?? '', conv?.ended ? '1' : ''];
+  const { leg, convs = [], req } = st;
+  const open = convs.findLast((c) => !c.wrapped);
+  const all = convs.map((c) => [c.q, c.at, c.ag, (c.ended ? 1 : 0) + (c.wrapped ? 2 : 0)].join(GS)).join(RS);
+  const f = [l.ts, l.t, l.id, leg?.q ?? '', leg?.at ?? '', open?.q ?? '', open?.at ?? '', open?.ended ? '1' : '', all];
   // the request start only where it is not the open leg's queuedAt (decodeState's default), so a
-  // contact without a transfer keeps the eight fields every earlier build wrote
+  // contact without a transfer before its answer keeps nine fields
   if (req !== undefined && req !== leg?.at) f.push(req);
   return f.join(US);
 }
 
-function decodeState(v: string): MachineState {
+/** undefined: a state of the earlier layout, which kept neither the agent of its conversation nor
+ * the agents of wrapped ones (whose later ended / wrapped must not fall back to another agent's):
+ * the record is re-derived from its events, which name them, once */
+function decodeState(v: string): MachineState | undefined {
   const p = v.split(US);
+  if (p.length < 9) return undefined;
   const st: MachineState = { last: { ts: Number(p[0]), t: Number(p[1]), id: p[2] ?? '' } };
   if ((p[3] ?? '') !== '') st.leg = { q: p[3]!, at: Number(p[4]) };
-  if ((p[5] ?? '') !== '') st.conv = { q: p[5]!, at: Number(p[6]), ended: p[7] === '1' };
-  // missing (every record of an earlier build): the request began with the open leg, as counted then
-  const req = (p[8] ?? '') !== '' ? Number(p[8]) : st.leg?.at;
+  const convs = split(p[8], RS).map((enc): Conversation => {
+    const c = enc.split(GS);
+    const flags = Number(c[3]);
+    return { q: c[0]!, at: Number(c[1]), ag: c[2] ?? '', ended: (flags & 1) !== 0, wrapped: (flags & 2) !== 0 };
+  });
+  if (convs.length > 0) st.convs = convs;
+  // missing: the request began with the open leg
+  const req = (p[9] ?? '') !== '' ? Number(p[9]) : st.leg?.at;
   if (req !== undefined) st.req = req;
   return st;
 }
@@ -417,7 +451,8 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
   // (classified with the queue's thresholds and dimensions at this moment, so a later removal is
   // exact even if the config changes) to `out` as strings, and to `parsed` when given.
   const run = (st: MachineState, evs: readonly ContactEv[], out: string[], parsed?: (Item | string)[]): void => {
-    let { leg, conv, req } = st;
+    let { leg, req } = st;
+    const convs = st.convs ?? [];
     const item = (it: Item): void => {
       out.push(it.join(US));
       parsed?.push(it);
@@ -433,6 +468,12 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
         item([ts, qi.qd, ...a]);
         item([ts, qi.wd, ...b]);
       }
+    };
+    // ended / wrapped naming an agent who answered one of the conversations concern that agent's
+    // own; naming none, or an agent who answered none of them, the latest that qualifies
+    const target = (ag: string, ok: (c: Conversation) => boolean): Conversation | undefined => {
+      const own = ag !== '' && convs.some((c) => c.ag === ag);
+      return convs.findLast((c) => (!own || c.ag === ag) && ok(c));
     };
     for (const e of evs) {
       switch (e.t) {
@@ -458,7 +499,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
               out.push(h);
               parsed?.push(h);
             }
-            conv = { q: leg.q, at: e.ts, ended: false };
+            convs.push({ q: leg.q, at: e.ts, ag: e.ag, ended: false, wrapped: false });
             leg = undefined;
             req = undefined;
           }
@@ -481,28 +522,34 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
           }
           break;
         case 3:
-          if (leg) {
+          // a leg in toQueue is this transfer's arrival (its queued sorts first at the same ms), not
+          // the leg it leaves; a transfer stored without its queue ('') closes any leg, as it did
+          if (leg && leg.q !== e.q) {
             item([e.ts, qinfo(leg.q).dims, 'xfr', 1]);
             leg = undefined;
           }
           break;
-        case 4:
-          if (conv && !conv.ended) {
+        case 4: {
+          const conv = target(e.ag, (c) => !c.ended && !c.wrapped);
+          if (conv) {
             item([e.ts, qinfo(conv.q).dims, 'tc', 1, 'tm', e.ts - conv.at]);
-            conv = { ...conv, ended: true };
+            conv.ended = true;
           }
           break;
-        case 5:
+        }
+        case 5: {
+          const conv = target(e.ag, (c) => !c.wrapped);
           if (conv) {
             item([e.ts, qinfo(conv.q).dims, 'hc', 1, 'hm', e.ts - conv.at]);
-            conv = undefined;
+            conv.wrapped = true;
           }
           break;
+        }
       }
       st.last = e;
     }
     st.leg = leg;
-    st.conv = conv;
+    if (convs.length > 0) st.convs = convs;
     st.req = req;
   };
 
@@ -576,7 +623,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
       if (c.h.has(f)) status = 'd';
       else {
         const t = Number(contactTypeCode[e.type]);
-        const q = e.type === 'contact.queued' ? e.queue : '';
+        const q = e.type === 'contact.queued' ? e.queue : e.type === 'contact.transferred' ? e.toQueue : '';
         const ch = e.type === 'contact.queued' ? e.channel : '';
         const ag = e.type === 'contact.answered' || e.type === 'contact.ended' || e.type === 'contact.wrapped' ? (e.agentId ?? '') : '';
         const cu = e.type === 'contact.queued' ? (e.customerId ?? '') : '';
@@ -709,7 +756,7 @@ export function computeCoreBatch(keys: Keys, center: string, events: readonly Co
     }
     // a closed contact is rarely touched again (a late or repeated event): the writer lets it go,
     // so what it holds stays the floor's open contacts instead of everything of the last hour
-    const open = st.leg !== undefined || st.conv !== undefined || st.req !== undefined;
+    const open = st.leg !== undefined || st.req !== undefined || st.convs?.some((c) => !c.wrapped) === true;
     pending.set(cid, { key, h: c.h, write: w, lastTs: st.last!.ts, open, added: c.added });
   }
   // A contact that never got an exit event stops counting as waiting after waitingTimeout (queries
