@@ -9,7 +9,8 @@
  * the same way: round as the text does, at so many decimals, and search for the fewest decimals
  * that read right. This module holds those two pieces; which figure gets which rounding and how
  * many decimals stays with each policy (client/src/lib/format.ts and server/alerts/messages.ts,
- * `shownValue`).
+ * `shownValue`). A third piece is one rule for every text of a ratio (`ratioText`): it reads
+ * 100 % only when it is exactly 1 and 0 % only when it is exactly 0.
  *
  * Why three roundings and not one: the read-back must use the very rounding that prints the text.
  * Deciding with one rounding and printing with another can pass a text that reads as the
@@ -85,4 +86,55 @@ export function fewestExtraDigits(from: number, to: number, readsRight: (digits:
     if (readsRight(d)) return d;
   }
   return undefined;
+}
+
+/**
+ * Decimals of a percentage up to which a ratio near 0 or 1 is given more of them so that its text
+ * reads neither "0 %" nor "100 %" (99.96 %, 0.04 %). Two: past them the count behind the ratio runs
+ * into tens of thousands and what a reader needs is "not all" / "not none", which a bound
+ * ("> 99.99 %", "< 0.01 %") says in a text no longer than the figure, where more decimals would
+ * only make a wall tile's figure smaller.
+ */
+export const ratioExtremeDecimals = 2;
+
+/** a ratio this close to 0 or 1 is that extreme: floating-point noise (0.1 + 0.2 + 0.7), not a count */
+const extremeNoise = 1e-9;
+
+/**
+ * Whether a text that reads `shown` (a fraction) makes ratio `v` look like all (1) or none (0)
+ * although it is not: a supervisor reads 100 % as "every customer", 0 % as "not one". Only for a
+ * share of a whole (0 < v < 1): a value outside that range is not a count of a whole.
+ */
+export function readsAsFalseExtreme(v: number, shown: number): boolean {
+  if (!(v > extremeNoise && v < 1 - extremeNoise)) return false;
+  return shown === 0 || shown === 1;
+}
+
+/**
+ * How a ratio (a share of a whole) is written: the percentage with `decimals` decimals, or a bound
+ * ("> 99.99 %": `side` '>' and `bound` 0.9999, a fraction like the value) when even
+ * `ratioExtremeDecimals` would read as 0 % or 100 %.
+ */
+export type RatioText = { kind: 'figure'; decimals: number } | { kind: 'bound'; decimals: number; side: '>' | '<'; bound: number };
+
+/**
+ * The decimals a ratio `v` is printed with, at least `decimals`: the fewest from there whose text
+ * does not read 100 % (or 0 %) while the ratio is not exactly 1 (or 0) — 2 499 of 2 500 is
+ * "99.96 %", not "100.0 %" — searched up to `ratioExtremeDecimals` (or `decimals`, if a caller
+ * already needs more, e.g. beside a threshold); past that, a bound at that precision.
+ * `read(v, d)` is the fraction the caller's text printed with d decimals of the percentage shows
+ * (screens: `shownByIntl(v, d, 'percent')`; alert texts: `shownByToFixed(v × 100, d) / 100`), so
+ * the rule judges the very rounding that prints it. One rule for every screen and text that writes
+ * a ratio; each caller prints the bound in its own way.
+ */
+export function ratioText(v: number, decimals: number, read: (v: number, decimals: number) => number): RatioText {
+  if (!Number.isFinite(v)) return { kind: 'figure', decimals };
+  const most = Math.max(decimals, ratioExtremeDecimals);
+  const found = fewestExtraDigits(decimals, most, (d) => !readsAsFalseExtreme(v, read(v, d)));
+  if (found !== undefined) return { kind: 'figure', decimals: found };
+  // one unit of the last decimal of the percentage, as a fraction (2 decimals: 0.0001), rounded
+  // to that grid so the bound prints as written ("99.99", not 1 − 0.0001's binary tail)
+  const unit = 10 ** -(most + 2);
+  const onGrid = (x: number) => Number(x.toFixed(most + 2));
+  return v < 0.5 ? { kind: 'bound', decimals: most, side: '<', bound: onGrid(unit) } : { kind: 'bound', decimals: most, side: '>', bound: onGrid(1 - unit) };
 }

@@ -73,30 +73,36 @@ class ConfigStore {
     return this.value?.boards.find((b) => b.id === id);
   }
 
-  /** a row's label in the current language */
-  rowLabel(key: RowKey): string {
+  /**
+   * a row's label in the current language. Queue, group and team ids are a center's own: two
+   * centers may both have a "retail" queue or a team "A", named differently. Given `center`, only
+   * that center's name is taken (else the id); without it, the first configured one of that id.
+   */
+  rowLabel(key: RowKey, center?: string): string {
     const c = this.value;
+    const ofCenter = (x: { center: string }) => center === undefined || x.center === center;
     switch (key.kind) {
       case 'center':
         return i18n.t('row.center');
       case 'channel':
         return i18n.t(`channel.${key.channel}`);
       case 'group': {
-        const g = c?.groups.find((x) => x.id === key.group);
+        const g = c?.groups.find((x) => x.id === key.group && ofCenter(x));
         return g ? i18n.pick(g.name) : key.group;
       }
       case 'queue': {
-        const q = c?.queues.find((x) => x.id === key.queue);
+        const q = c?.queues.find((x) => x.id === key.queue && ofCenter(x));
         return q ? i18n.pick(q.name) : key.queue;
       }
       case 'team':
-        return this.teamName(key.team);
+        return this.teamName(key.team, center);
     }
   }
 
-  teamName(id: string | null): string {
+  /** a team's name in the current language; `center` as for `rowLabel` */
+  teamName(id: string | null, center?: string): string {
     if (!id) return '—';
-    const t = this.value?.teams.find((x) => x.id === id);
+    const t = this.value?.teams.find((x) => x.id === id && (center === undefined || x.center === center));
     return t ? i18n.pick(t.name) : id;
   }
 }

@@ -3,7 +3,7 @@
  * them to format the API's numbers and compare with the screen). Formatters are cached: the wall
  * formats ~50 figures per update and Intl constructors are the expensive part.
  */
-import { shownByIntl, shownByMathRound } from '../../../shared/format/shown-digits.ts';
+import { ratioText, shownByIntl, shownByMathRound } from '../../../shared/format/shown-digits.ts';
 
 export type LocaleId = 'zh-CN' | 'en';
 
@@ -19,11 +19,24 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, 
 
 export const empty = '—';
 
+function percentFormat(locale: LocaleId, digits: number): Intl.NumberFormat {
+  return cached(`p${locale}${digits}`, () => new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }));
+}
+
+/** the fraction a percent text printed with `digits` decimals shows (Intl rounds as it prints) */
+const percentRead = (v: number, digits: number) => shownByIntl(v, digits, 'percent');
+
+/**
+ * A ratio as a percentage with `digits` decimals — or more, up to two, where fewer would read
+ * "100.0%" for a ratio short of 1 or "0.0%" for one above 0 (2 499 / 2 500 is "99.96%": a
+ * supervisor reads 100 % as "every customer"); past two, a bound: "> 99.99%", "< 0.01%"
+ * (shared/format/shown-digits.ts, `ratioText`).
+ */
 export function formatPercent(v: number | null | undefined, locale: LocaleId, digits = 1): string {
   if (v == null || !Number.isFinite(v)) return empty;
-  return cached(`p${locale}${digits}`, () =>
-    new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }),
-  ).format(v);
+  const t = ratioText(v, digits, percentRead);
+  if (t.kind === 'figure') return percentFormat(locale, t.decimals).format(v);
+  return `${t.side} ${percentFormat(locale, t.decimals).format(t.bound)}`;
 }
 
 export function formatCount(v: number | null | undefined, locale: LocaleId): string {
@@ -67,17 +80,32 @@ export function formatKind(kind: FigureKind, v: number | null | undefined, local
 }
 
 /**
- * The number a reader takes from `formatKind(kind, v, …, extra)` (a fraction for percentages), read
- * back from the same rounding the text uses, so a comparison with a threshold sees what the screen
- * shows. Durations are printed with Math.round (`formatDuration`), the other kinds with Intl; the
- * two disagree at some halves (1.005 with two decimals: Intl "1.01", Math.round "1.00"), so each
- * kind is read back with its own (shared/format/shown-digits.ts).
+ * The number `v` rounds to at the decimals `formatKind(kind, v, …, extra)` asks for (a fraction for
+ * percentages), read back from the same rounding the text uses, so a comparison with a threshold
+ * sees what the screen shows. Durations are printed with Math.round (`formatDuration`), the other
+ * kinds with Intl; the two disagree at some halves (1.005 with two decimals: Intl "1.01",
+ * Math.round "1.00"), so each kind is read back with its own (shared/format/shown-digits.ts). A
+ * ratio near 0 or 1 may be printed with more decimals than asked, or as a bound: what its text
+ * reads is `shownReadings`.
  */
 export function shownValue(kind: FigureKind, v: number, extra = 0): number {
   if (kind === 'duration') return shownByMathRound(Math.max(0, v), extra);
   if (kind === 'count') return shownByIntl(v, 0);
-  if (kind === 'percent') return shownByIntl(v, 1 + extra, 'percent');
+  if (kind === 'percent') return percentRead(v, 1 + extra);
   return shownByIntl(v, 1 + extra);
+}
+
+/**
+ * Every number a reader may take from the text `formatKind(kind, v, …, extra)` really prints: the
+ * one it shows, or, for a ratio written as a bound ("> 99.99%"), both ends of what it leaves open
+ * (0.9999 and 1), so a threshold between them is caught. A percent is read at the decimals
+ * `formatPercent` settles on, which may be more than `extra` asks for ("99.96%" for 1 + 0 asked).
+ */
+export function shownReadings(kind: FigureKind, v: number, extra = 0): number[] {
+  if (kind !== 'percent' || !Number.isFinite(v)) return [shownValue(kind, v, extra)];
+  const t = ratioText(v, 1 + extra, percentRead);
+  if (t.kind === 'figure') return [percentRead(v, t.decimals)];
+  return [t.bound, t.side === '>' ? 1 : 0];
 }
 
 /**

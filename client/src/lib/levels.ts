@@ -1,8 +1,8 @@
 import type { DisplayThresholds } from '../../../shared/contract/config.ts';
 import { tileIds } from '../../../shared/contract/config.ts';
 import { metricDefinition } from '../../../shared/metrics/registry.ts';
-import { fewestExtraDigits } from '../../../shared/format/shown-digits.ts';
-import { shownValue, type FigureKind } from './format.ts';
+import { fewestExtraDigits, readsAsFalseExtreme } from '../../../shared/format/shown-digits.ts';
+import { shownReadings, shownValue, type FigureKind } from './format.ts';
 
 export type TileId = (typeof tileIds)[number];
 export type DisplayThresholdKey = keyof DisplayThresholds;
@@ -80,12 +80,18 @@ export function digitsForLevel(kind: FigureKind, value: number | null, judge: (v
   if (value == null || !Number.isFinite(value) || kind === 'count') return { extra: 0, value };
   const level = judge(value);
   if (level === 'none') return { extra: 0, value };
-  // the text is judged as it reads (shownValue rounds as formatKind prints), not the exact value
-  const nearest = fewestExtraDigits(0, maxExtraDigits, (extra) => judge(shownValue(kind, value, extra)) === level);
+  // the text is judged as it reads (shownReadings rounds as formatKind prints), not the exact
+  // value; a ratio written as a bound ("> 99.99%") reads right only if all it leaves open does
+  const readsRight = (v: number, extra: number) => shownReadings(kind, v, extra).every((x) => judge(x) === level);
+  const nearest = fewestExtraDigits(0, maxExtraDigits, (extra) => readsRight(value, extra));
   if (nearest !== undefined) return { extra: nearest, value };
-  // the nearest rounding crossed a threshold: round towards the exact value's side of it instead
+  // the nearest rounding crossed a threshold: round towards the exact value's side of it instead,
+  // but never onto 0 % or 100 % for a ratio that is neither (the text would print that exactly)
   const toward = (extra: number) => roundToward(kind, value, extra, shownValue(kind, value, extra) > value);
-  const directed = fewestExtraDigits(maxExtraDigits, lastResortDigits, (extra) => judge(shownValue(kind, toward(extra), extra)) === level);
+  const directed = fewestExtraDigits(maxExtraDigits, lastResortDigits, (extra) => {
+    const t = toward(extra);
+    return !(kind === 'percent' && readsAsFalseExtreme(value, t)) && readsRight(t, extra);
+  });
   if (directed !== undefined) return { extra: directed, value: toward(directed) };
   return { extra: lastResortDigits, value };
 }

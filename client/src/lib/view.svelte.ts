@@ -1,8 +1,23 @@
+import { SvelteSet } from 'svelte/reactivity';
 import { staleAfterMs, type AckErrorCode, type TrendPoint, type ViewPayload, type ViewSpecInput } from '../../../shared/realtime/events.ts';
 import { connection } from './connection.svelte.ts';
 import { arrivalNow, elapsedSince, type Arrival } from './now.svelte.ts';
 
 const hourMs = 60 * 60_000;
+
+/**
+ * The views subscribed on this page. What a screen shows beside them without a view of its own —
+ * the alert banner — is as current as they are: when the figures of its center are STALE (nothing
+ * for 10 s: the server cannot compute, or does not answer), so is what it shows.
+ */
+const subscribed = new SvelteSet<LiveView>();
+
+/** whether a view of `center` subscribed on this page is STALE (one the server refused has no
+ * figures to age: the page says why instead) */
+export function centerStale(center: string): boolean {
+  for (const v of subscribed) if ((v.spec.center ?? 'default') === center && v.refused === null && v.stale) return true;
+  return false;
+}
 
 /**
  * One subscribed view on a screen: the last payload as the server computed it, when it arrived,
@@ -29,11 +44,16 @@ export class LiveView {
 
   /** subscribe; returns the unsubscribe function (use in an $effect) */
   start(): () => void {
-    return connection.socket.watch(
+    subscribed.add(this);
+    const stop = connection.socket.watch(
       this.spec,
       (p, kind) => this.apply(p, kind),
       (error) => (this.refused = error),
     );
+    return () => {
+      subscribed.delete(this);
+      stop();
+    };
   }
 
   apply(p: ViewPayload, kind: 'snapshot' | 'update'): void {

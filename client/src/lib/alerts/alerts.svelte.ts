@@ -2,6 +2,8 @@ import type { Alert, AlertChange } from '../../../../shared/contract/alerts.ts';
 import { mergeAlertChanges, sortAlerts } from './merge.ts';
 import { getJson, HttpError, postJson } from '../api.ts';
 import { connection } from '../connection.svelte.ts';
+import { centerStale } from '../view.svelte.ts';
+import { arrivalNow, elapsedSince, type Arrival } from '../now.svelte.ts';
 
 /**
  * Open alerts of one center, kept current from three sources: a REST snapshot on start and on
@@ -16,6 +18,19 @@ const resolvedLingerMs = 8_000;
 export class CenterAlerts {
   alerts = $state.raw<Alert[]>([]);
   error = $state<string | null>(null);
+  /**
+   * when the copy shown of each alert arrived (REST answer or push): the figure its text quotes is
+   * at least that old. While the feed is live a copy is replaced within a poll or a push.
+   */
+  private arrived = $state.raw<Record<string, Arrival>>({});
+  /**
+   * What the banner shows is not current: the socket is down (no pushes), the last refresh failed,
+   * or the figures of the center on this page are STALE (the server computes nothing, so it
+   * evaluates no alert either). The banner then greys like the tiles.
+   */
+  get stale(): boolean {
+    return !connection.connected || this.error !== null || centerStale(this.center);
+  }
   private readonly stops: (() => void)[] = [];
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
   /** per REST refresh in flight: the alerts pushes changed meanwhile (its answer may predate them) */
@@ -44,6 +59,12 @@ export class CenterAlerts {
     this.lingering.clear();
   }
 
+  /** ms since the copy shown of alert `id` arrived (0 if unknown) */
+  ageMs(id: string): number {
+    const a = this.arrived[id];
+    return a ? elapsedSince(a) : 0;
+  }
+
   /** unacknowledged alerts: these chime */
   get firing(): Alert[] {
     return this.alerts.filter((a) => a.state === 'firing');
@@ -65,6 +86,11 @@ export class CenterAlerts {
         else byId.delete(id);
       }
       for (const a of this.alerts) if (a.state === 'resolved' && this.lingering.has(a.id) && !byId.has(a.id)) byId.set(a.id, a);
+      // this answer's copies are new; a pushed or lingering copy kept keeps its own arrival
+      const at = arrivalNow();
+      const arrived: Record<string, Arrival> = {};
+      for (const [id, a] of byId) arrived[id] = body.alerts.includes(a) ? at : (this.arrived[id] ?? at);
+      this.arrived = arrived;
       this.alerts = sortAlerts([...byId.values()]);
       this.error = null;
     } catch (err) {
@@ -111,6 +137,10 @@ export class CenterAlerts {
     for (const set of this.changedDuringRefresh) for (const c of changes) set.add(c.alert.id);
     const merged = mergeAlertChanges(this.alerts, changes, this.center);
     if (!merged) return;
+    const at = arrivalNow();
+    const arrived = { ...this.arrived };
+    for (const c of changes) if (c.alert.scope.center === this.center) arrived[c.alert.id] = at;
+    this.arrived = arrived;
     this.alerts = merged.alerts;
     for (const id of merged.resolved) this.linger(id);
   }

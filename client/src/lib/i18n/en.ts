@@ -61,6 +61,7 @@ export const en: Record<MessageKey, string> = {
   'lead.noAgents': 'No agents match the filters',
   'lead.noIntervals': 'No interval data yet',
   'lead.watching': '{what}: {name}',
+  'lead.unknownCenter': 'Unknown center "{center}": no such center is configured. Check the center in the link (configured: {known}).',
   'lead.unknownTeam': 'Unknown team "{team}": not configured and not seen in any event yet. Check the team in the link.',
   'lead.unknownQueue': 'Unknown queue "{queue}": not configured and not seen in any event yet. Check the queue in the link.',
   'lead.viewRefused': 'The server refused this view ({code}).',

@@ -62,6 +62,7 @@ export const zhCN = {
   'lead.noAgents': '没有符合条件的座席',
   'lead.noIntervals': '暂无区间数据',
   'lead.watching': '{what}：{name}',
+  'lead.unknownCenter': '未知中心“{center}”：配置中没有这个中心。请检查链接中的 center 参数（已配置：{known}）。',
   'lead.unknownTeam': '未知班组“{team}”：配置中没有，事件中也尚未出现。请检查链接中的 team 参数。',
   'lead.unknownQueue': '未知队列“{queue}”：配置中没有，事件中也尚未出现。请检查链接中的 queue 参数。',
   'lead.viewRefused': '服务器拒绝了此视图（{code}）。',
