@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { parseEnv, ConfigError } from './config/env.ts';
 import { loadConfig } from './config/load.ts';
-import { isLoopback } from './auth/tokens.ts';
-import { EmbeddedRedis, RedisNotInstalledError } from './redis/launcher.ts';
+import { isLoopback, placeholderTokenCheck } from './auth/tokens.ts';
+import { DataDirInUseError, EmbeddedRedis, RedisNotInstalledError } from './redis/launcher.ts';
 import { buildApp } from './app.ts';
 import { externalRedisConnection } from './config/redis-connection.ts';
 import type { FastifyInstance } from 'fastify';
@@ -28,6 +28,7 @@ export async function startServer(
         `  Configure tokens in the config file (tokens: [{token, role, name}]) and/or INGEST_TOKENS, or bind to 127.0.0.1.`,
     );
   }
+  const placeholderWarning = placeholderTokenCheck(config.tokens, env.HOST);
   let embedded: EmbeddedRedis | undefined;
   let redisOptions: RedisOptions;
   const external = externalRedisConnection(env);
@@ -50,6 +51,7 @@ export async function startServer(
     await hooks.beforeBuild?.(redisOptions, config);
     app = await buildApp({ env, config, redis: redisOptions });
     app.log.info({ config: source, redis: env.REDIS_SENTINELS ? `sentinel master ${env.REDIS_SENTINEL_MASTER}` : env.REDIS_URL ? 'external' : embedded?.url }, 'configuration loaded');
+    if (placeholderWarning) app.log.warn(placeholderWarning);
     await app.listen({ port: env.PORT, host: env.HOST });
   } catch (err) {
     // e.g. the port is taken: do not leave an orphaned redis-server (or a connected app) behind
@@ -61,31 +63,55 @@ export async function startServer(
   const stop = () =>
     (stopping ??= (async () => {
       app.log.info('shutting down: finishing in-flight requests');
-      await app.close();
-      await embedded?.stop();
+      try {
+        await app.close();
+      } finally {
+        // stopped last, and whatever the close did: a redis-server must not outlive its server
+        await embedded?.stop();
+        if (embedded) app.log.info('embedded Redis stopped');
+      }
     })());
   return { app, stop, ...(embedded ? { redis: embedded } : {}) };
 }
 
 const isMain = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
 if (isMain) {
+  // Handlers stay installed for the whole life of the process (process.on, not once): a Ctrl-C
+  // reaches the server twice or more — from the terminal (the whole foreground group) and relayed
+  // by npm (and by the tsx CLI, when run through it) — and with no listener left Node restores
+  // the default action, so a repeat killed the server mid-shutdown: no 'exit' event, and the
+  // embedded redis-server, in its own process group, kept running. A repeat within 1.5 s is that
+  // same press; one later means "stop waiting": exit now (the exit hook still sends Redis SIGTERM,
+  // its clean shutdown). A signal during start-up stops the server as soon as it is up.
+  let stop: (() => Promise<void>) | undefined;
+  let signalledAt = 0;
+  const shutdown = () =>
+    stop!().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalledAt === 0) {
+      signalledAt = Date.now();
+      console.log(`received ${sig}${stop ? '' : ' while starting: stopping as soon as the server is up'}`);
+      if (stop) void shutdown();
+    } else if (Date.now() - signalledAt > 1500) {
+      console.log(`received ${sig} again: exiting without waiting for in-flight requests (the embedded Redis is sent SIGTERM)`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   startServer()
-    .then(({ stop }) => {
-      const onSignal = (sig: string) => {
-        console.log(`received ${sig}`);
-        stop().then(
-          () => process.exit(0),
-          (err) => {
-            console.error(err);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+    .then((server) => {
+      stop = server.stop;
+      if (signalledAt !== 0) void shutdown();
     })
     .catch((err) => {
-      if (err instanceof ConfigError || err instanceof RedisNotInstalledError) {
+      if (err instanceof ConfigError || err instanceof RedisNotInstalledError || err instanceof DataDirInUseError) {
         console.error(`\n${err.message}\n`);
       } else console.error(err);
       process.exit(1);

@@ -1,9 +1,9 @@
-import type { AlertRule, AlertScope, Comparator, LocalizedText, Severity } from '../../shared/contract/alerts.ts';
-import { fewestExtraDigits, shownByMathRound, shownByToFixed } from '../../shared/format/shown-digits.ts';
+import type { Alert, AlertRule, AlertScope, Comparator, LocalizedText, Severity } from '../../shared/contract/alerts.ts';
+import { fewestExtraDigits, readsAsFalseExtreme, shownByMathRound, shownByToFixed } from '../../shared/format/shown-digits.ts';
 import { metricDefinition } from '../../shared/metrics/registry.ts';
 import type { Subject } from './metrics.ts';
 import { reasonNames } from '../../shared/contract/config.ts';
-import { past } from './hysteresis.ts';
+import { noDataResolveMs, past } from './hysteresis.ts';
 
 /** Bilingual alert text (zh-CN first: the users are supervisors of Chinese bank contact centers). */
 
@@ -113,7 +113,11 @@ const maxPrecision = 6;
  */
 export function precisionAgainst(metric: string, v: number, threshold: number): number {
   const side = Math.sign(v - threshold);
-  const readsRight = (p: number) => Math.sign(shownValue(metric, v, p) - shownValue(metric, threshold, p)) === side;
+  // a ratio reads 100 % (0 %) only when it is exactly 1 (0): 2 499 of 2 500 is "99.96%", as on
+  // the screens (shared/format/shown-digits.ts); a text can afford the decimals a bound saves a tile
+  const ratio = unitOf(metric) === 'ratio';
+  const readsRight = (p: number) =>
+    !(ratio && readsAsFalseExtreme(v, shownValue(metric, v, p) / 100)) && Math.sign(shownValue(metric, v, p) - shownValue(metric, threshold, p)) === side;
   return fewestExtraDigits(0, maxPrecision - 1, readsRight) ?? maxPrecision;
 }
 
@@ -188,7 +192,12 @@ export function scopeText(s: AlertScope, names?: ScopeNames, opts: { withCenter?
     const t = label(names?.team(s.center, s.team), s.team);
     zh.push(`班组 ${t.zh}`), en.push(`team ${t.en}`);
   }
-  if (s.agent) zh.push(`座席 ${s.agent}`), en.push(`agent ${s.agent}`);
+  if (s.agent || s.agentId) {
+    // always with the id: a manager reading one alert on a phone cannot know a namesake exists
+    const name = s.agent ?? s.agentId!;
+    const id = s.agentId !== undefined && s.agentId !== name ? s.agentId : undefined;
+    zh.push(id ? `座席 ${name}（${id}）` : `座席 ${name}`), en.push(id ? `agent ${name} (${id})` : `agent ${name}`);
+  }
   if (s.reason) {
     const r = label(names?.reason(s.reason), s.reason);
     zh.push(`原因 ${r.zh}`), en.push(`reason ${r.en}`);
@@ -214,10 +223,7 @@ export function alertMessage(
   threshold: number,
   names?: ScopeNames,
 ): LocalizedText {
-  const sev = severityText[severity];
-  const what = alertBody(rule, subject, threshold);
-  const where = scopeText(subject.scope, names);
-  return { zh: `【${sev.zh}】${what.zh} — ${where.zh}`, en: `[${sev.en}] ${what.en} — ${where.en}` };
+  return withSeverity(severity, alertBody(rule, subject, threshold), subject.scope, names);
 }
 
 /**
@@ -225,12 +231,100 @@ export function alertMessage(
  * prefix, no center name, so what matters (figure, team, agent, reason) fits on a TV line.
  */
 export function alertHeadline(rule: AlertRule, subject: Subject, threshold: number, names?: ScopeNames): LocalizedText {
-  const what = alertBody(rule, subject, threshold);
-  const where = scopeText(subject.scope, names, { withCenter: false });
+  return withPlace(alertBody(rule, subject, threshold), subject.scope, names);
+}
+
+function withSeverity(severity: Severity, what: LocalizedText, scope: AlertScope, names?: ScopeNames): LocalizedText {
+  const sev = severityText[severity];
+  const where = scopeText(scope, names);
+  return { zh: `【${sev.zh}】${what.zh} — ${where.zh}`, en: `[${sev.en}] ${what.en} — ${where.en}` };
+}
+
+function withPlace(what: LocalizedText, scope: AlertScope, names?: ScopeNames): LocalizedText {
+  const where = scopeText(scope, names, { withCenter: false });
   return {
     zh: where.zh ? `${what.zh} — ${where.zh}` : what.zh,
     en: where.en ? `${what.en} — ${where.en}` : what.en,
   };
+}
+
+/**
+ * How an open alert ended: its figure came back past the clear level (`value`, the figure that
+ * resolved it), or there is no figure left to judge — none for noDataResolveMs (nothing offered,
+ * no data), the subject gone from its rule's list (an agent left the not-ready state), the rule
+ * disabled, out of its schedule, or deleted.
+ */
+export type AlertEnding =
+  | { kind: 'cleared'; value: number; facts?: Subject['facts'] }
+  | { kind: 'noData' }
+  | { kind: 'gone' }
+  | { kind: 'disabled' }
+  | { kind: 'offSchedule'; schedule: string | null }
+  | { kind: 'deleted' };
+
+/**
+ * message and headline of a resolved alert. They quote the figure at resolution, beside the
+ * alert's threshold, and never "above/below threshold": a resolved text that kept the last
+ * breaching figure ("71秒，高于阈值 60秒") read as still on fire. Without a figure they say why.
+ */
+export function resolvedTexts(
+  alert: Pick<Alert, 'metric' | 'severity' | 'threshold' | 'scope'>,
+  ending: AlertEnding,
+  names?: ScopeNames,
+): { message: LocalizedText; headline: LocalizedText } {
+  const what = resolvedBody(alert.metric, alert.threshold, ending);
+  return { message: withSeverity(alert.severity, what, alert.scope, names), headline: withPlace(what, alert.scope, names) };
+}
+
+const isSpike = (metric: string) => metric === 'arrivalsVsBaseline' || metric === 'arrivalsVsForecast';
+
+function resolvedBody(metric: string, threshold: number, ending: AlertEnding): LocalizedText {
+  const name = metricName(metric);
+  const about = (zh: string, en: string) => ({ zh: `${name.zh}：${zh}`, en: `${name.en}: ${en}` });
+  switch (ending.kind) {
+    case 'noData': {
+      const m = Math.round(noDataResolveMs / 60_000);
+      return about(`已 ${m} 分钟无数值（无话务或无数据），不再判断`, `no figure for ${m} min (no traffic or no data), nothing left to judge`);
+    }
+    case 'gone':
+      return metric === 'notReadySec'
+        ? about('座席已不在此示忙状态', 'the agent is no longer in this not-ready state')
+        : about('不再统计此对象', 'no longer measured here');
+    case 'disabled':
+      return about('规则已停用', 'rule disabled');
+    case 'offSchedule':
+      return ending.schedule
+        ? about(`规则在当前时段（${ending.schedule}）不生效`, `rule not in force now (schedule "${ending.schedule}")`)
+        : about('规则当前不生效', 'rule not in force now');
+    case 'deleted':
+      return about('规则已删除', 'rule deleted');
+    case 'cleared':
+      break;
+  }
+  const v = ending.value;
+  if (isSpike(metric)) {
+    const ref = ending.facts?.reference ?? '—';
+    const live = ending.facts?.live ?? '—';
+    const isForecast = metric === 'arrivalsVsForecast';
+    // a ratio of 0 with arrivals is "too few to judge" (spikeRatio), not live / reference
+    if (v === 0 && (live !== 0 || typeof ref !== 'number')) {
+      const tt = threshold.toFixed(2);
+      return {
+        zh: `话务回落：近15分钟进线仅 ${live}，量少不计激增（阈值 ${tt} 倍）`,
+        en: `Traffic back down: only ${live} arrivals in the last 15 min, too few to count as a spike (threshold ${tt}×)`,
+      };
+    }
+    const p = precisionAgainst(metric, v, threshold);
+    const [vt, tt] = [v.toFixed(2 + p), threshold.toFixed(2 + p)];
+    const pct = ratioPercent(v, p);
+    return {
+      zh: `话务回落：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）`,
+      en: `Traffic back down: ${live} arrivals in the last 15 min, ${vt}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${pct}, threshold ${tt}×)`,
+    };
+  }
+  const [vZh, tZh] = formatAgainst(metric, v, threshold, 'zh');
+  const [vEn, tEn] = formatAgainst(metric, v, threshold, 'en');
+  return about(`现 ${vZh}（阈值 ${tZh}）`, `now ${vEn} (threshold ${tEn})`);
 }
 
 /**

@@ -205,6 +205,7 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
       scope: {
         ...alertScopeOf(rule),
         agent: a.name ?? a.agentId,
+        agentId: a.agentId,
         ...(a.reason ? { reason: a.reason } : {}),
         ...(a.team ? { team: a.team } : {}),
       },

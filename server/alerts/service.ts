@@ -19,7 +19,7 @@ import { AlertBus } from './bus.ts';
 import { defaultRules } from './defaults.ts';
 import { nextEscalation, type EscalationProgress } from './escalation.ts';
 import { initialTracker, step, type Tracker } from './hysteresis.ts';
-import { alertHeadline, alertMessage, scopeNamesFrom, type ScopeNames } from './messages.ts';
+import { alertHeadline, alertMessage, resolvedTexts, scopeNamesFrom, type AlertEnding, type ScopeNames } from './messages.ts';
 import { resolverFor, type ResolveContext, type Subject } from './metrics.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import type { NotificationKind } from './notify/payloads.ts';
@@ -44,6 +44,8 @@ export interface EvaluationResult {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** equal as stored: cjson keeps 14 significant digits of a number it re-encodes */
+const sameNumber = (x: number, y: number) => Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(x), Math.abs(y));
 
 /**
  * The alert evaluator and lifecycle. `evaluateOnce(now)` is the whole cycle — take/renew the
@@ -210,7 +212,8 @@ export class AlertService {
         } else if (transition.kind === 'upgrade' && openId) {
           await this.upgrade(openId, rule, s, transition.threshold, nowMs);
         } else if (transition.kind === 'resolve' && openId) {
-          if (await this.resolve(key, openId, rule, s.value, nowMs)) result.resolved++;
+          const ending: AlertEnding = s.value === null ? { kind: 'noData' } : { kind: 'cleared', value: s.value, ...(s.facts ? { facts: s.facts } : {}) };
+          if (await this.resolve(key, openId, rule, ending, nowMs)) result.resolved++;
         } else if (openId && next.phase === 'active' && s.value !== null) {
           // the figure and the text quoted by escalations and re-notifications stay current
           await this.store.refresh(openId, s.value, this.texts(rule, s, eff.levels));
@@ -219,12 +222,17 @@ export class AlertService {
       if (exhaustive) {
         // subjects that disappeared (agent left the state, rule disabled): cleared — those with a
         // tracker and those with an open alert (whose tracker an evaluation failed to save)
+        const ending: AlertEnding = eff.enabled
+          ? { kind: 'gone' }
+          : rule.enabled
+            ? { kind: 'offSchedule', schedule: eff.schedule }
+            : { kind: 'disabled' };
         for (const key of new Set([...trackers.keys(), ...open.keys()])) {
           if (ruleOf(key) !== rule.id || seen.has(key)) continue;
           if (trackers.has(key)) removed.push(key);
           const openId = open.get(key);
           if (openId) {
-            if (await this.resolve(key, openId, rule, null, nowMs)) result.resolved++;
+            if (await this.resolve(key, openId, rule, ending, nowMs)) result.resolved++;
           }
         }
       }
@@ -235,7 +243,7 @@ export class AlertService {
       if (trackers.has(key)) removed.push(key);
       const openId = open.get(key);
       if (openId) {
-        if (await this.resolve(key, openId, undefined, null, nowMs)) result.resolved++;
+        if (await this.resolve(key, openId, undefined, { kind: 'deleted' }, nowMs)) result.resolved++;
       }
     }
     await this.store.saveTrackers(changed, removed);
@@ -317,14 +325,22 @@ export class AlertService {
    * `rule` is the one in hand (undefined: deleted, the default policy); nothing is read from
    * Redis between the resolve step and the notification, so a Redis blip cannot lose it.
    */
-  private async resolve(key: string, id: string, rule: AlertRule | undefined, value: number | null, nowMs: number): Promise<boolean> {
+  private async resolve(key: string, id: string, rule: AlertRule | undefined, ending: AlertEnding, nowMs: number): Promise<boolean> {
+    // the resolved texts quote the alert's severity and threshold: read before the step, so the
+    // step stores them with the resolution (the API and history never show the firing text)
+    const open = await this.store.alert(id);
     const done = await this.store.resolve(key, id, {
       resolvedAt: iso(nowMs),
       updatedAt: iso(nowMs),
-      ...(value !== null ? { value } : {}),
+      ...(ending.kind === 'cleared' ? { value: ending.value } : {}),
+      ...(open && open.state !== 'resolved' ? resolvedTexts(open, ending, this.names) : {}),
     });
     if (!done) return false;
-    const { alert, before, progress } = done;
+    const textsStale = !open || done.alert.severity !== open.severity || !sameNumber(done.alert.threshold, open.threshold);
+    // an overlapping evaluation turned it critical (or moved its threshold) between the read and
+    // the step: the texts follow the alert as resolved, stored again after the notification
+    const alert = textsStale ? { ...done.alert, ...resolvedTexts(done.alert, ending, this.names) } : done.alert;
+    const { before, progress } = done;
     const policyRule = rule ?? { policy: 'default' };
     const reached = Math.max(alert.escalationLevel, progress?.level ?? 0);
     if (progress?.announced === false) {
@@ -338,6 +354,12 @@ export class AlertService {
       // everyone who was told it is on fire hears it is over: every level up to the one reached
       // (escalation climbs one level at a time, each told)
       this.notify(policyRule, alert, Array.from({ length: reached + 1 }, (_, i) => i), 'resolved');
+    }
+    if (textsStale) {
+      // a resolved alert is final (no other step writes it), so a plain write cannot undo anyone's
+      await this.store.putResolved(alert).catch((err: unknown) =>
+        this.deps.log.warn({ err: (err as Error).message, alert: id }, 'resolved alert texts not stored'),
+      );
     }
     await this.changed('resolved', 'resolved', alert, nowMs);
     return true;

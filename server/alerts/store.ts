@@ -162,6 +162,11 @@ export class AlertStore {
   async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<boolean> {
     return Number(await this.redis.alertRefresh(this.keys.alertItems(), alertId, String(value), JSON.stringify(texts))) === 1;
   }
+  /** stores a resolved alert as given; only for a resolved one, which no other step writes */
+  async putResolved(alert: Alert): Promise<void> {
+    if (alert.state !== 'resolved') throw new Error(`putResolved: alert ${alert.id} is ${alert.state}`);
+    await this.redis.hset(this.keys.alertItems(), alert.id, JSON.stringify(alert));
+  }
   async acknowledge(alertId: string, by: string, atIso: string, note: string | undefined) {
     const [code, raw] = await this.redis.alertAck(this.keys.alertItems(), alertId, by, atIso, note ?? '');
     return { code: Number(code) as 0 | 1 | 2, alert: raw ? (JSON.parse(raw) as Alert) : null };

@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AppConfig, Role } from '../../shared/contract/config.ts';
+import { ConfigError } from '../config/env.ts';
 
 export interface Principal {
   name: string;
@@ -22,6 +23,24 @@ export function roleSatisfies(have: Role, need: Role): boolean {
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Tokens still holding the example's CHANGE-ME placeholder are public (they are in the repository):
+ * served beyond loopback they would hand the admin API to anyone. Throws for a non-loopback host;
+ * on loopback returns a warning to log. Names the tokens, never their values.
+ */
+export function placeholderTokenCheck(tokens: readonly { token: string; role: Role; name: string }[], host: string): string | undefined {
+  const placeholders = tokens.filter((t) => /change-me/i.test(t.token));
+  if (placeholders.length === 0) return undefined;
+  const names = placeholders.map((t) => `"${t.name}" (${t.role})`).join(', ');
+  if (!isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to listen on ${host} with placeholder tokens: ${names} still contain CHANGE-ME, a value published with the example config.\n` +
+        `  Replace each with a secret of your own (e.g. openssl rand -hex 24), or bind to 127.0.0.1.`,
+    );
+  }
+  return `placeholder tokens: ${names} still contain CHANGE-ME (published with the example config); replace them before binding beyond loopback`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, parseEnv } from '../config/env.ts';
-import { RedisNotInstalledError, redisServerAvailable } from '../redis/launcher.ts';
+import { DataDirInUseError, RedisNotInstalledError, redisServerAvailable } from '../redis/launcher.ts';
 import { Redis } from 'ioredis';
 import { defaultKeyPrefix, Keys } from '../redis/keys.ts';
 import { startServer } from '../server.ts';
@@ -20,13 +20,18 @@ import { daytimeShiftMinutes, runLive, utcOffsetMinutes } from '../simulator/run
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = join(root, 'server/config/examples/demo.yaml');
 
+// bounds within simulatorParams': a flag it would refuse must fail here, before the server starts
 const demoArgs = z.strictObject({
   rate: z.coerce.number().positive().max(100).default(1),
-  seed: z.coerce.number().int().min(0).optional(),
-  spikeEvery: z.coerce.number().int().min(0).default(600),
+  seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
+  spikeEvery: z.coerce.number().int().min(0).max(86_400).default(600),
   prefill: z.coerce.number().int().min(0).max(24 * 60).default(120),
   realTimeOfDay: z.boolean().default(false),
 });
+
+/** zod names the camelCase key (spikeEvery), which is no option of this command */
+const flagOf: Record<string, string> = { spikeEvery: '--spike-every', realTimeOfDay: '--real-time-of-day' };
+const flagName = (key: PropertyKey | undefined) => (key === undefined ? 'options' : (flagOf[String(key)] ?? `--${String(key)}`));
 
 function say(msg: string): void {
   console.log(`\x1b[36m[demo]\x1b[0m ${msg}`);
@@ -209,11 +214,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof RedisNotInstalledError || err instanceof DemoResetRefused) console.error(`\n${err.message}\n`);
-  else if ((err as { code?: string }).code === 'EADDRINUSE') {
+  if (err instanceof ConfigError || err instanceof RedisNotInstalledError || err instanceof DemoResetRefused || err instanceof DataDirInUseError) {
+    console.error(`\n${err.message}\n`);
+  } else if ((err as { code?: string }).code === 'EADDRINUSE') {
     console.error(`\nThe port is already in use (is another wallboard running?). Try: PORT=3001 npm run demo\n`);
   } else if (err instanceof z.ZodError) {
-    console.error(`Invalid option: ${err.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; ')}`);
+    console.error(`Invalid option: ${err.issues.map((i) => `${flagName(i.path[0])}: ${i.message}`).join('; ')}\n\n${usage}`);
   } else if (String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
     console.error(`${(err as Error).message}\n\n${usage}`);
   } else console.error(err);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { isValidTimeZone } from '../../shared/metrics/windows.ts';
 import { generateBatches } from '../simulator/generate.ts';
 import { simulatorParams } from '../simulator/options.ts';
 import { runLive, utcOffsetMinutes } from '../simulator/run.ts';
@@ -29,7 +30,8 @@ const usage = `Usage: npm run simulate -- [options]
 const cliArgs = z.strictObject({
   url: z.string().url().default('http://127.0.0.1:3000'),
   token: z.string().min(1).optional(),
-  timeZone: z.string().default('Asia/Shanghai'),
+  // checked here, or utcOffsetMinutes() throws a bare "Invalid time zone specified" naming no flag
+  timeZone: z.string().refine(isValidTimeZone, { message: 'unknown IANA time zone (e.g. Asia/Shanghai)' }).default('Asia/Shanghai'),
   prefill: z.coerce.number().int().min(0).max(24 * 60).default(0),
   tick: z.coerce.number().int().min(50).max(10_000).default(300),
   from: z.iso.datetime({ offset: true }).optional(),
@@ -121,10 +123,25 @@ async function main(): Promise<void> {
 
 class UsageError extends Error {}
 
+/**
+ * The flag a person typed for a key of the parsed options: zod names the camelCase key
+ * (spikeFactor), which is no option of this command. utcOffsetMin comes from --time-zone.
+ */
+const flagOf: Record<string, string> = {
+  timeZone: '--time-zone',
+  spikeEvery: '--spike-every',
+  spikeDuration: '--spike-duration',
+  spikeFactor: '--spike-factor',
+  dayShiftMin: '--day-shift',
+  utcOffsetMin: '--time-zone',
+  token: '--token (or SIMULATOR_TOKEN)',
+};
+const flagName = (key: PropertyKey | undefined) => (key === undefined ? 'options' : (flagOf[String(key)] ?? `--${String(key)}`));
+
 main().catch((err) => {
   if (err instanceof z.ZodError) {
-    console.error(`Invalid option: ${err.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('; ')}\n\n${usage}`);
-  } else if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`Invalid option: ${err.issues.map((i) => `${flagName(i.path[0])}: ${i.message}`).join('; ')}\n\n${usage}`);
+  } else if (err instanceof UsageError || String((err as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
     console.error(`${(err as Error).message}\n\n${usage}`);
   } else console.error(err instanceof Error ? err.message : err);
   process.exit(1);

@@ -34,36 +34,71 @@ export function parseConfigText(text: string, label = 'config'): AppConfig {
     const e = doc.errors[0]!;
     throw new ConfigError(`${label}: ${e.message}`);
   }
-  const raw = doc.toJS() ?? {};
+  const raw: unknown = doc.toJS() ?? {};
   const result = appConfig.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(`${label} is invalid:\n${describeIssues(result.error.issues, doc.contents, lineCounter)}`);
+    throw new ConfigError(`${label} is invalid:\n${describeIssues(result.error.issues, doc.contents, raw, lineCounter)}`);
   }
   return result.data;
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], root: YamlNode | null, lines: LineCounter): string {
+type Path = (string | number)[];
+
+function describeIssues(issues: z.core.$ZodIssue[], root: YamlNode | null, raw: unknown, lines: LineCounter): string {
+  const at = (path: Path, line: number | undefined) => ({ line, text: `  ${path.length ? path.join('.') : '(top level)'}${line ? ` (line ${line})` : ''}` });
   return issues
-    .map((issue) => {
-      const path = issue.path.map(String);
-      const line = lineOf(root, path, lines);
-      const where = path.length ? path.join('.') : '(top level)';
-      const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `  ${where}${line ? ` (line ${line})` : ''}: ${issue.message}${unknownKeys}`;
+    .flatMap((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      // one line per unknown key, at the key itself: the object it sits in may start far above
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => {
+          const where = at([...path, key], lineOf(root, [...path, key], lines, 'key'));
+          return { ...where, text: `${where.text}: unknown key` };
+        });
+      let message = issue.message;
+      const first = issue.code === 'custom' ? ((issue.params?.first as Path | undefined) ?? earlierSameId(raw, path)) : undefined;
+      if (first) {
+        const firstLine = lineOf(root, first, lines);
+        // the schema names the first entry's path when it knows it; the line only the file has
+        message = message.endsWith(`first at ${first.join('.')}`) ? message : `${message}, first at ${first.join('.')}`;
+        if (firstLine) message += ` (line ${firstLine})`;
+      }
+      const where = at(path, lineOf(root, path, lines));
+      return [{ ...where, text: `${where.text}: ${message}` }];
     })
+    // in the file's order (zod's is the schema's); stable, so one line's problems keep theirs
+    .sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity))
+    .map((p) => p.text)
     .join('\n');
 }
 
-function lineOf(root: YamlNode | null, path: string[], lines: LineCounter): number | undefined {
+/**
+ * For an issue on `<list>.<i>.id` (the alerts contract's "used twice" on rules, channels and
+ * policies, which knows only the second entry): the path of the first entry with the same id.
+ */
+function earlierSameId(raw: unknown, path: Path): Path | undefined {
+  if (path.length < 2 || path[path.length - 1] !== 'id') return undefined;
+  const index = Number(path[path.length - 2]);
+  let list: unknown = raw;
+  for (const key of path.slice(0, -2)) list = (list as Record<string | number, unknown> | undefined)?.[key];
+  if (!Array.isArray(list) || !Number.isInteger(index)) return undefined;
+  const id = (list[index] as { id?: unknown } | undefined)?.id;
+  const j = list.findIndex((x: unknown) => (x as { id?: unknown } | null)?.id === id);
+  return j >= 0 && j < index ? [...path.slice(0, -2), j, 'id'] : undefined;
+}
+
+/** The line of the value at `path` (or, with 'key', of the last key itself); as deep as the file goes. */
+function lineOf(root: YamlNode | null, path: Path, lines: LineCounter, of: 'value' | 'key' = 'value'): number | undefined {
   let node: unknown = root;
   let lastRange: [number, number, number] | undefined = (root as { range?: [number, number, number] } | null)?.range;
-  for (const key of path) {
+  for (const [i, segment] of path.entries()) {
+    const key = String(segment);
     if (isMap(node)) {
       const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key);
       if (!pair) break;
       node = pair.value;
       const keyRange = (pair.key as { range?: [number, number, number] })?.range;
-      lastRange = (node as { range?: [number, number, number] })?.range ?? keyRange;
+      lastRange = of === 'key' && i === path.length - 1 ? keyRange : ((node as { range?: [number, number, number] })?.range ?? keyRange);
     } else if (isSeq(node)) {
       node = node.items[Number(key)];
       lastRange = (node as { range?: [number, number, number] })?.range ?? lastRange;
@@ -86,6 +121,11 @@ function finish(config: AppConfig, env: Env): AppConfig {
   for (const [i, t] of extra.entries()) {
     const same = config.tokens.find((c) => c.token === t.token);
     if (same) throw new ConfigError(`INGEST_TOKENS entry ${i + 1}: already configured as the token "${same.name}" (${same.role}); one token, one role`);
+    const j = extra.findIndex((e) => e.token === t.token);
+    if (j < i) throw new ConfigError(`INGEST_TOKENS entry ${i + 1}: the same token as entry ${j + 1}`);
+    // the name is who the audit trail and the logs say acted
+    const named = config.tokens.find((c) => c.name === t.name);
+    if (named) throw new ConfigError(`INGEST_TOKENS entry ${i + 1} is named "${t.name}", like a token in the config file; rename that one`);
   }
   return { ...config, tokens: [...config.tokens, ...extra], redis };
 }

@@ -44,7 +44,10 @@ export const alertScope = z.object({
   channel: channel.optional(),
   group: z.string().optional(),
   team: z.string().optional(),
+  /** the agent's name as people know it (the id when the agent has no name) */
   agent: z.string().optional(),
+  /** the agent's id: two agents may share a name, so texts print both */
+  agentId: z.string().optional(),
   reason: z.string().optional(),
 });
 export type AlertScope = z.infer<typeof alertScope>;
@@ -81,6 +84,21 @@ export const scheduleOverride = z
 export type ScheduleOverride = z.infer<typeof scheduleOverride>;
 
 /**
+ * Metrics whose value is a fraction in [0, 1] (unit "ratio" in shared/metrics/registry.ts). Not
+ * arrivalsVsBaseline / arrivalsVsForecast (1.3 = 30 % above) nor waitingPerAvailableAgent.
+ */
+export const fractionAlertMetrics: ReadonlySet<string> = new Set([
+  'serviceLevel', 'answerRate', 'abandonRate', 'occupancy', 'utilization',
+  'csat', 'botResolutionRate', 'botRecognitionRate', 'botDiversionRate', 'ivrSelfServiceRate',
+  'intelligentShare', 'transferSuccessRate', 'fcr',
+]);
+
+/** the words for a percentage given where a fraction belongs (config thresholds and rule levels) */
+export function notARatio(value: number): string {
+  return `a ratio between 0 and 1 (80 % is 0.8), not ${value}`;
+}
+
+/**
  * One alert rule. `metric` names a resolver (see server/alerts/metrics.ts): engine figures,
  * derived ones (waitingPerAvailableAgent, notReadySec, arrivalsVsBaseline, arrivalsVsForecast,
  * feedSilenceSec) and whatever the KPI pack registers (csat, botResolutionRate).
@@ -114,6 +132,18 @@ export const alertRule = z
     if (r.warning === null && r.critical === null) {
       ctx.addIssue({ code: 'custom', message: 'a rule needs a warning or a critical level' });
       return;
+    }
+    // a level of 80 on a fraction never fires (lt) or always fires (gt)
+    if (fractionAlertMetrics.has(r.metric)) {
+      const levels = (o: { warning?: number | null; critical?: number | null; clear?: number | undefined }) =>
+        (['warning', 'critical', 'clear'] as const).flatMap((k) => {
+          const v = o[k];
+          return typeof v === 'number' && !(v >= 0 && v <= 1) ? [[k, v] as const] : [];
+        });
+      for (const [k, v] of levels(r)) ctx.addIssue({ code: 'custom', path: [k], message: `${r.metric} is ${notARatio(v)}` });
+      r.schedules.forEach((o, i) => {
+        for (const [k, v] of levels(o)) ctx.addIssue({ code: 'custom', path: ['schedules', i, k], message: `schedule "${o.name}": ${r.metric} is ${notARatio(v)}` });
+      });
     }
     for (const issue of levelIssues(r.comparator, r.warning, r.critical, r.clear)) ctx.addIssue({ code: 'custom', ...issue });
     // an override's levels, merged with the rule's as they apply while it is in force (without its

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { centerId, channel, identifier, agentState } from './events.ts';
+import { centerId, channel, identifier, agentState, agentStates } from './events.ts';
 import { windowId, isValidTimeZone } from '../metrics/windows.ts';
-import { alertsConfig } from './alerts.ts';
+import { metricDefinition } from '../metrics/registry.ts';
+import { alertsConfig, notARatio } from './alerts.ts';
 
 /**
  * The configuration file (YAML or JSON), validated once at start-up. Everything has a default so
@@ -109,19 +110,45 @@ export const levelThreshold = z.strictObject({
   warning: z.number(),
   critical: z.number(),
 });
+// A rate is computed as a fraction: 80 given for 80 % turns every tile red and reads "8,000%"
+const ratioLevel = z.number().superRefine((v, ctx) => {
+  if (!(v >= 0 && v <= 1)) ctx.addIssue({ code: 'custom', message: notARatio(v) });
+});
+const ratioThreshold = z.strictObject({ warning: ratioLevel, critical: ratioLevel });
+const amountThreshold = z.strictObject({ warning: z.number().min(0), critical: z.number().min(0) });
+
+/**
+ * The tiles colour in the direction the metric registry gives (client/src/lib/levels.ts): a
+ * critical level on the good side of the warning one would skip amber or never show it.
+ */
+function thresholdOrderIssues(thresholds: Record<string, { warning: number; critical: number }>, ctx: z.RefinementCtx): void {
+  for (const [key, t] of Object.entries(thresholds)) {
+    const higherIsBetter = (metricDefinition(key) ?? metricDefinition(`kpi.${key}`))?.higherIsBetter === true;
+    if (higherIsBetter ? t.critical <= t.warning : t.critical >= t.warning) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [key, 'critical'],
+      message: higherIsBetter
+        ? `higher is better for ${key}, so the critical level (${t.critical}) must be at or below the warning level (${t.warning})`
+        : `lower is better for ${key}, so the critical level (${t.critical}) must be at or above the warning level (${t.warning})`,
+    });
+  }
+}
+
 export const displayThresholds = z
   .strictObject({
-    serviceLevel: levelThreshold.default({ warning: 0.8, critical: 0.7 }),
-    answerRate: levelThreshold.default({ warning: 0.9, critical: 0.85 }),
-    abandonRate: levelThreshold.default({ warning: 0.05, critical: 0.1 }),
-    longestWaitSec: levelThreshold.default({ warning: 60, critical: 120 }),
-    asaSec: levelThreshold.default({ warning: 20, critical: 40 }),
-    waiting: levelThreshold.default({ warning: 10, critical: 25 }),
-    occupancy: levelThreshold.default({ warning: 0.9, critical: 0.95 }),
+    serviceLevel: ratioThreshold.default({ warning: 0.8, critical: 0.7 }),
+    answerRate: ratioThreshold.default({ warning: 0.9, critical: 0.85 }),
+    abandonRate: ratioThreshold.default({ warning: 0.05, critical: 0.1 }),
+    longestWaitSec: amountThreshold.default({ warning: 60, critical: 120 }),
+    asaSec: amountThreshold.default({ warning: 20, critical: 40 }),
+    waiting: amountThreshold.default({ warning: 10, critical: 25 }),
+    occupancy: ratioThreshold.default({ warning: 0.9, critical: 0.95 }),
     // KPI pack: 客户满意度 ≥ 85%, 机器人问题解决率 ≥ 50% (standard §4–5)
-    csat: levelThreshold.default({ warning: 0.85, critical: 0.8 }),
-    botResolutionRate: levelThreshold.default({ warning: 0.5, critical: 0.4 }),
+    csat: ratioThreshold.default({ warning: 0.85, critical: 0.8 }),
+    botResolutionRate: ratioThreshold.default({ warning: 0.5, critical: 0.4 }),
   })
+  .superRefine(thresholdOrderIssues)
   .default({
     serviceLevel: { warning: 0.8, critical: 0.7 },
     answerRate: { warning: 0.9, critical: 0.85 },
@@ -137,7 +164,17 @@ export type DisplayThresholds = z.infer<typeof displayThresholds>;
 
 /** Time-in-state colouring on the agent grid: seconds after which a state turns warning/critical. */
 export const stateTimeThresholds = z
-  .record(z.string(), levelThreshold)
+  .record(z.string(), amountThreshold)
+  .superRefine((thresholds, ctx) => {
+    // the agent grid looks up `<state>` and `<state>:<reason>`: any other key colours nothing
+    for (const [key, t] of Object.entries(thresholds)) {
+      const state = key.split(':')[0]!;
+      if (!(agentStates as readonly string[]).includes(state))
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown agent state "${state}" (${agentStates.join(', ')}; or <state>:<reason> such as not_ready:break)` });
+      if (t.critical < t.warning)
+        ctx.addIssue({ code: 'custom', path: [key, 'critical'], message: `the critical time (${t.critical}) must be at or after the warning time (${t.warning})` });
+    }
+  })
   .default({
     acw: { warning: 120, critical: 300 },
     hold: { warning: 60, critical: 180 },
@@ -203,11 +240,7 @@ export const appConfig = z.strictObject({
   boards: z.array(boardConfig).default([]),
   displayThresholds,
   stateTimeThresholds,
-  // one token, one role: a token listed twice would act as whichever entry comes first
-  tokens: z
-    .array(tokenConfig)
-    .default([])
-    .refine((list) => new Set(list.map((t) => t.token)).size === list.length, { message: 'a token is listed more than once' }),
+  tokens: z.array(tokenConfig).default([]),
   retention: retentionConfig,
   redis: redisConfig,
   /** Alert rules, escalation and channels (schema: shared/contract/alerts.ts). */
@@ -232,13 +265,85 @@ export const appConfig = z.strictObject({
     })
     .default({ allowedOrigins: [], coalesceMs: defaultCoalesceMs }),
 }).superRefine((c, ctx) => {
-  // alerts.rules name centers (the rest of alerts.rules is checked in shared/contract/alerts.ts)
+  // Two entries with one id would be merged field by field (a queue with the name of one and the
+  // channel of the other) or one would shadow the other: refused, naming both.
+  const at = (...path: (string | number)[]) => (i: number) => [path[0]!, i, ...path.slice(1)];
+  refuseDuplicates(ctx, c.centers, (x) => x.id, at('centers', 'id'), (x) => `center "${x.id}" is defined twice`);
+  // queues, groups and teams are per center: the same id in two centers is two things
+  refuseDuplicates(ctx, c.queues, (x) => `${x.center}\u0000${x.id}`, at('queues', 'id'), (x) => `queue "${x.id}" of center "${x.center}" is defined twice`);
+  refuseDuplicates(ctx, c.groups, (x) => `${x.center}\u0000${x.id}`, at('groups', 'id'), (x) => `group "${x.id}" of center "${x.center}" is defined twice`);
+  refuseDuplicates(ctx, c.teams, (x) => `${x.center}\u0000${x.id}`, at('teams', 'id'), (x) => `team "${x.id}" of center "${x.center}" is defined twice`);
+  refuseDuplicates(ctx, c.reasons, (x) => x.id, at('reasons', 'id'), (x) => `reason "${x.id}" is defined twice`);
+  // boards across centers: /wall/<id> and rotateTo name a board by its id alone
+  refuseDuplicates(ctx, c.boards, (x) => x.id, at('boards', 'id'), (x) => `board "${x.id}" is defined twice`);
+  // one token, one role: a token listed twice would act as whichever entry comes first (the
+  // message never quotes the token itself)
+  refuseDuplicates(ctx, c.tokens, (x) => x.token, at('tokens', 'token'), (x, first) => `the token of "${x.name}" is listed more than once (it is also the token of "${first.name}")`);
+  // the name is who the audit trail and the logs say acted
+  refuseDuplicates(ctx, c.tokens, (x) => x.name, at('tokens', 'name'), (x) => `token name "${x.name}" is used twice`);
+
+  // References. A center, board, group or queue named but not defined reads as a quiet one (a row
+  // of "—" and 0) or is dropped without a word.
   const centers = new Set(c.centers.map((x) => x.id));
+  const centerList = [...centers].join(', ');
+  const unknownCenter = (center: string) =>
+    `unknown center "${center}" (${center === 'default' ? 'the center when none is given; ' : ''}centers: ${centerList})`;
+  for (const list of ['queues', 'groups', 'teams', 'boards'] as const) {
+    c[list].forEach((x, i) => {
+      if (!centers.has(x.center)) ctx.addIssue({ code: 'custom', path: [list, i, 'center'], message: unknownCenter(x.center) });
+    });
+  }
+  // alerts.rules name centers (the rest of alerts.rules is checked in shared/contract/alerts.ts)
   c.alerts.rules?.forEach((r, i) => {
     if (!centers.has(r.scope.center))
       ctx.addIssue({ code: 'custom', path: ['alerts', 'rules', i, 'scope', 'center'], message: `unknown center "${r.scope.center}"` });
   });
+  // A board row names a configured queue: one known only from events would need its id typed
+  // right with nothing to check it against. (A group may still list such queues: the engine gives
+  // them the group's dimension.)
+  const unknownIn = (kind: 'queue' | 'group', list: readonly { id: string; center: string }[], id: string, center: string) => {
+    if (list.some((x) => x.id === id && x.center === center)) return undefined;
+    const elsewhere = [...new Set(list.filter((x) => x.id === id).map((x) => x.center))];
+    return `unknown ${kind} "${id}" in center "${center}" (${elsewhere.length > 0 ? `"${id}" is a ${kind} of center ${elsewhere.join(', ')}` : `not under ${kind}s`})`;
+  };
+  // the board the server adds when none is configured with this id (server/web/boards.ts)
+  const boardIds = [...new Set([...c.boards.map((b) => b.id), 'default'])];
+  c.boards.forEach((b, i) => {
+    b.rows?.forEach((row, j) => {
+      const problem =
+        row.kind === 'queue' ? unknownIn('queue', c.queues, row.queue, b.center) : row.kind === 'group' ? unknownIn('group', c.groups, row.group, b.center) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['boards', i, 'rows', j, row.kind], message: problem });
+    });
+    b.rotateTo.forEach((target, j) => {
+      if (!boardIds.includes(target))
+        ctx.addIssue({ code: 'custom', path: ['boards', i, 'rotateTo', j], message: `unknown board "${target}" (boards: ${boardIds.join(', ')})` });
+    });
+  });
 });
+
+/**
+ * Refuses the second and later entries whose key an earlier entry has. The message ends with the
+ * first one's path, and `params.first` carries it so the loader can add its line.
+ */
+function refuseDuplicates<T>(
+  ctx: z.RefinementCtx,
+  items: readonly T[],
+  key: (item: T) => string,
+  path: (i: number) => (string | number)[],
+  message: (item: T, first: T) => string,
+): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const j = seen.get(k);
+    if (j === undefined) {
+      seen.set(k, i);
+      return;
+    }
+    const first = path(j);
+    ctx.addIssue({ code: 'custom', path: path(i), message: `${message(item, items[j]!)}, first at ${first.join('.')}`, params: { first } });
+  });
+}
 export type AppConfig = z.infer<typeof appConfig>;
 
 /** a center's time zone (its local day, intervals' wall clock); Asia/Shanghai for an unknown one */

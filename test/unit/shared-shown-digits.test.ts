@@ -120,3 +120,15 @@ describe('screens and alert texts on a half: each keeps its rounding', () => {
     expect(formatValue('serviceLevel', 0.49995, 'en', 1)).toBe('49.99%');
   });
 });
+
+/** An alert text reads 100 % (0 %) only for exactly 1 (0), like the screens (ratioText). */
+describe('alert texts never print a ratio short of 1 as 100 % (or above 0 as 0 %)', () => {
+  it('2,499 of 2,500 abandoned beside a 5 % threshold reads "99.96%", 1 of 2,500 answered beside 90 % "0.04%"', () => {
+    const high = precisionAgainst('abandonRate', 2499 / 2500, 0.05);
+    expect(formatValue('abandonRate', 2499 / 2500, 'en', high)).toBe('99.96%');
+    const low = precisionAgainst('answerRate', 1 / 2500, 0.9);
+    expect(formatValue('answerRate', 1 / 2500, 'en', low)).toBe('0.04%');
+    expect(formatValue('answerRate', 1, 'en', precisionAgainst('answerRate', 1, 0.9))).toBe('100.0%');
+    expect(formatValue('abandonRate', 0, 'en', precisionAgainst('abandonRate', 0, 0.05))).toBe('0.0%');
+  });
+});
