@@ -1,9 +1,11 @@
+import { untrack } from 'svelte';
 import type { Alert, AlertChange } from '../../../../shared/contract/alerts.ts';
 import { mergeAlertChanges, sortAlerts } from './merge.ts';
 import { getJson, HttpError, postJson } from '../api.ts';
 import { connection } from '../connection.svelte.ts';
 import { centerStale } from '../view.svelte.ts';
 import { arrivalNow, elapsedSince, type Arrival } from '../now.svelte.ts';
+import { findFeedSilent } from './texts.ts';
 
 /**
  * Open alerts of one center, kept current from three sources: a REST snapshot on start and on
@@ -14,6 +16,24 @@ import { arrivalNow, elapsedSince, type Arrival } from '../now.svelte.ts';
 const pollMs = 30_000;
 /** a resolved alert stays on screen briefly so people see it cleared */
 const resolvedLingerMs = 8_000;
+
+/** the started stores on this page (a banner per center and screen), for `feedSilent` */
+let started = $state.raw<CenterAlerts[]>([]);
+
+/**
+ * The open feed-silence alert of `center` (firing or acknowledged; `feedSilenceSec`, the
+ * standard rule `<center>.feedHealth`), or null: while it is open every other figure of the center
+ * may be frozen. Reactive (read it in a `$derived`), from the alerts of the banners on the page —
+ * null when no banner of that center is on screen.
+ */
+export function feedSilent(center: string): Alert | null {
+  for (const s of started) {
+    if (s.center !== center) continue;
+    const a = findFeedSilent(s.alerts);
+    if (a) return a;
+  }
+  return null;
+}
 
 export class CenterAlerts {
   alerts = $state.raw<Alert[]>([]);
@@ -39,6 +59,10 @@ export class CenterAlerts {
   constructor(readonly center: string) {}
 
   start(): void {
+    // untracked: the banner starts its store inside an effect, which must not depend on the list
+    untrack(() => {
+      if (!started.includes(this)) started = [...started, this];
+    });
     const s = connection.socket.socket;
     const changed = (changes: AlertChange[]) => this.apply(changes);
     const refresh = () => void this.refresh();
@@ -54,6 +78,7 @@ export class CenterAlerts {
   }
 
   stop(): void {
+    untrack(() => (started = started.filter((x) => x !== this)));
     for (const s of this.stops.splice(0)) s();
     for (const t of this.lingering.values()) clearTimeout(t);
     this.lingering.clear();
@@ -146,7 +171,8 @@ export class CenterAlerts {
   }
 }
 
-/** Banner strings (zh-CN default, en); kept here so the alerts module stays self-contained. */
+/** Banner strings (zh-CN default, en); kept here so the alerts module stays self-contained.
+ * Texts with a number (escalation level, "另有 n 条告警") are in texts.ts. */
 export const alertText = {
   'zh-CN': {
     critical: '严重',
@@ -160,8 +186,6 @@ export const alertText = {
     soundOff: '声音已关闭',
     speech: '语音播报',
     by: '确认人',
-    level: '升级级别',
-    more: '另有 {n} 条告警',
   },
   en: {
     critical: 'Critical',
@@ -175,7 +199,5 @@ export const alertText = {
     soundOff: 'Sound off',
     speech: 'Spoken alerts',
     by: 'by',
-    level: 'escalation level',
-    more: '{n} more alerts',
   },
 } as const;

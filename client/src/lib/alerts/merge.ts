@@ -1,4 +1,5 @@
 import type { Alert, AlertChange } from '../../../../shared/contract/alerts.ts';
+import { isFeedSilent } from './texts.ts';
 
 /**
  * One `alert:changed` message applied to a center's list: each alert of the center takes its
@@ -15,9 +16,15 @@ export function mergeAlertChanges(list: readonly Alert[], changes: readonly Aler
 
 const rank = { critical: 0, warning: 1 } as const;
 const stateRank = { firing: 0, acknowledged: 1, resolved: 2 } as const;
-/** firing first, then acknowledged, then resolved; critical before warning; newest first */
+/**
+ * An open feed-silence alert first, whatever its severity or state (it says every other figure may
+ * be frozen, so it must never sit under "另有 n 条告警"); then firing, acknowledged, resolved;
+ * critical before warning; newest first.
+ */
 export function sortAlerts(list: Alert[]): Alert[] {
   return list.sort(
-    (a, b) => stateRank[a.state] - stateRank[b.state] || rank[a.severity] - rank[b.severity] || b.startedAt.localeCompare(a.startedAt),
+    (a, b) =>
+      Number(isFeedSilent(b)) - Number(isFeedSilent(a)) ||
+      stateRank[a.state] - stateRank[b.state] || rank[a.severity] - rank[b.severity] || b.startedAt.localeCompare(a.startedAt),
   );
 }
