@@ -232,7 +232,23 @@ export class NotificationDispatcher {
       return null;
     }
     const req = buildRequest(channel, notification, this.opts.now());
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), abort]);
+    // One controller this call holds, aborted by its own timer or by close(): a composite of
+    // AbortSignal.timeout and AbortSignal.any is only weakly held by fetch, and under load a robot
+    // that sent its headers but never its body held a sender for over a minute in CI. The timer
+    // bounds the whole send, the body's read included.
+    const deadline = new AbortController();
+    const onClose = () => deadline.abort(abort.reason);
+    abort.addEventListener('abort', onClose, { once: true });
+    const timer = setTimeout(() => deadline.abort(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      return await this.post(channel, req, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+      abort.removeEventListener('abort', onClose);
+    }
+  }
+
+  private async post(channel: Job['channel'], req: ReturnType<typeof buildRequest>, signal: AbortSignal): Promise<number | null> {
     const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal });
     if (channel.type === 'webhook') {
       // a generic webhook's status is its answer; its body is not read (nothing to confirm)
