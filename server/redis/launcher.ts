@@ -93,7 +93,7 @@ interface LockInfo {
 const procfs = existsSync('/proc/self/stat');
 
 /** "pid (comm) state ppid … starttime …" from /proc: the fields after comm (which may hold spaces) */
-function procStat(pid: number): string[] | undefined {
+export function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');

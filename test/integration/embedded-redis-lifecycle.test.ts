@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedRedis, freePort } from '../../server/redis/launcher.ts';
+import { EmbeddedRedis, freePort, procStat } from '../../server/redis/launcher.ts';
 
 /**
  * The embedded redis-server's life follows the product's: `npm start` stopped from a terminal
@@ -34,15 +34,6 @@ function tempDataDir(): string {
 }
 const redisDir = (dataDir: string) => join(dataDir, 'redis');
 
-/** /proc/<pid>/stat after "(comm) ": [state, ppid, pgrp, …, starttime at 19] */
-function procStat(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
 function pids(): number[] {
   return readdirSync('/proc')
     .filter((e) => /^\d+$/.test(e))
