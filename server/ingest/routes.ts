@@ -16,6 +16,11 @@ const simulatorPrincipal = 'demo-simulator';
  * recognised by event id), so on 503 a producer simply retries the whole request.
  */
 export const ingestRoutes: FastifyPluginAsync = async (app) => {
+  const configured = new Set(app.config.centers.map((c) => c.id));
+  const configuredList = [...configured].join(', ');
+  /** centers already logged as unconfigured: the log says it once per center and process, the response every time */
+  const loggedUnconfigured = new Set<string>();
+
   app.post('/events', { preHandler: app.requireRole('ingest') }, async (req, reply) => {
     const body = req.body;
     const items: unknown[] = Array.isArray(body) ? body : [body];
@@ -79,6 +84,23 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
       }
     }
     const response: IngestReply = { ...counts, results, seq };
+    const unconfigured = new Set<string>();
+    for (let j = 0; j < valid.length; j++) {
+      const center = valid[j]!.center;
+      if (!configured.has(center) && results[validIndex[j]!]!.status !== 'rejected') unconfigured.add(center);
+    }
+    if (unconfigured.size > 0) {
+      response.warnings = [...unconfigured].map(
+        (center) =>
+          `center "${center}" is not configured (configured: ${configuredList}): its events are stored and counted, ` +
+          `but no board or console shows them${center === 'default' ? ' (an event without "center" belongs to "default")' : ''}`,
+      );
+      for (const center of unconfigured) {
+        if (loggedUnconfigured.has(center)) continue;
+        loggedUnconfigured.add(center);
+        req.log.warn({ center, configured: configuredList }, 'events accepted for a center that is not configured: no screen shows them');
+      }
+    }
     return response;
   });
 };

@@ -20,6 +20,12 @@ export class ProgressReporter {
     private readonly total: number,
     private readonly now: () => number = Date.now,
     private readonly lineEveryMs = 5000,
+    /**
+     * When the last event is due (a paced replay, `--speed N`): the events' own times set the end,
+     * not the send rate, which swings with the source's traffic (a day's night hours send nothing for
+     * hours, then the morning comes). Absent for `--speed max`.
+     */
+    private readonly lastDueAt?: number,
   ) {}
 
   start(): void {
@@ -42,7 +48,7 @@ export class ProgressReporter {
 
   private draw(sent: number, t: number): void {
     this.lastDrawnSent = sent;
-    const line = progressLine(sent, this.total, t - this.startedAt);
+    const line = progressLine(sent, this.total, t - this.startedAt, this.lastDueAt === undefined ? undefined : this.lastDueAt - t);
     if (this.out.isTTY) {
       const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - line.length - 4));
       const filled = this.total === 0 ? width : Math.round((sent / this.total) * width);
@@ -54,10 +60,17 @@ export class ProgressReporter {
   }
 }
 
-export function progressLine(sent: number, total: number, elapsedMs: number): string {
+/**
+ * `scheduledLeftMs`: for a paced replay, the time until its last event is due; the ETA is then the
+ * later of that and what the send rate gives (the rate alone said "ETA 3s" for a day replayed at
+ * 1×, whose evening was still hours away).
+ */
+export function progressLine(sent: number, total: number, elapsedMs: number, scheduledLeftMs?: number): string {
   const rate = elapsedMs > 0 ? (sent / elapsedMs) * 1000 : 0;
   const left = total - sent;
-  const eta = rate > 0 ? `ETA ${duration((left / rate) * 1000)}` : 'ETA –';
+  const byRate = rate > 0 ? (left / rate) * 1000 : undefined;
+  const etaMs = scheduledLeftMs === undefined ? byRate : Math.max(byRate ?? 0, scheduledLeftMs);
+  const eta = etaMs !== undefined ? `ETA ${duration(etaMs)}` : 'ETA –';
   return `${fmt(sent)}/${fmt(total)} events  ${fmt(Math.round(rate))} ev/s  ${left === 0 ? `done in ${duration(elapsedMs)}` : eta}`;
 }
 

@@ -4,7 +4,7 @@ import { parseAsteriskQueueLog } from './asterisk.ts';
 import { fileLines } from './lines.ts';
 import { parseNdjson } from './ndjson.ts';
 import { effectiveTimeZone, type ReplayFormat, type ReplayOptions } from './options.ts';
-import { ProgressReporter, type ProgressStream } from './progress.ts';
+import { duration, ProgressReporter, type ProgressStream } from './progress.ts';
 import { pacing, ReplayHttpError, sendEvents, type SendReport } from './sender.ts';
 import { addDays, localDateOf } from './time.ts';
 import { ReplayInputError, type ParseOptions, type ParseResult, type ReplayEvent } from './types.ts';
@@ -70,11 +70,15 @@ export async function runReplay(options: ReplayOptions, deps: ReplayDeps = {}): 
   const horizon = checkHorizon(parse.events, options.speed, now(), deps.lateEventHours ?? defaultLateEventHours);
   const warning = horizonWarning(horizon, timeZone, now(), deps.lateEventHours ?? defaultLateEventHours);
   if (warning) stderr.write(`${warning}\n`);
+  const pastPaced = pastPacingWarning(parse.events, options.speed, now(), timeZone);
+  if (pastPaced) stderr.write(`${pastPaced}\n`);
 
   let send: SendReport | undefined;
   let error: string | undefined;
   if (!options.dryRun && parse.events.length > 0) {
-    const progress = new ProgressReporter(stderr, parse.events.length, now);
+    const startedAt = now();
+    const lastDueAt = options.speed === 'max' ? undefined : pacing(parse.events, options.speed, startedAt)(parse.events.at(-1)!.ts);
+    const progress = new ProgressReporter(stderr, parse.events.length, now, undefined, lastDueAt);
     progress.start();
     try {
       send = await sendEvents(parse.events, {
@@ -129,6 +133,32 @@ export function checkHorizon(events: readonly ReplayEvent[], speed: 'max' | numb
     else if (e.ts > sendAt + futureToleranceMs) tooNew += 1;
   }
   return { total: events.length, tooOld, tooNew, firstTs: events[0]?.ts, lastTs: events.at(-1)?.ts };
+}
+
+/** the longest rolling window (60 min): an event older than that when sent shows in none of them */
+const longestRollingWindowMs = 60 * 60_000;
+
+/**
+ * A paced replay (`--speed N`) whose events are all more than an hour old when sent: it takes
+ * (source span ÷ N) of real time, yet no event ever enters the rolling 15/30/60-minute windows the
+ * wall's tiles show; they only land in the interval history (and `today` if it is the same day).
+ * That looks like a live replay and is not one, so it is said before the wait begins, with the two
+ * usual intents spelled out. Judged at each event's send time, like `checkHorizon`.
+ */
+export function pastPacingWarning(events: readonly ReplayEvent[], speed: 'max' | number, nowMs: number, timeZone: string): string | undefined {
+  if (speed === 'max' || events.length === 0) return undefined;
+  const dueAt = pacing(events, speed, nowMs);
+  let minLagMs = Infinity;
+  for (const e of events) minLagMs = Math.min(minLagMs, dueAt(e.ts) - e.ts);
+  if (minLagMs <= longestRollingWindowMs) return undefined;
+  const spanMs = (dueAt(events.at(-1)!.ts) - nowMs);
+  const today = localDateOf(nowMs, timeZone);
+  return (
+    `replay: warning: --speed ${speed} paces the events by their own times, but every event is at least ` +
+    `${duration(minLagMs)} old when sent, so none will show in the rolling 15/30/60-minute windows or on the wall's ` +
+    `live tiles (only in the interval history); the replay will take ${duration(spanMs)}. ` +
+    `For a live replay use --shift-to ${today} --speed 1 (today in ${timeZone}); to load history, --speed max.`
+  );
 }
 
 export function horizonWarning(h: HorizonCheck, timeZone: string, nowMs: number, lateEventHours: number): string | undefined {

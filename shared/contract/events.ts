@@ -158,5 +158,12 @@ export const ingestResponse = z.object({
   duplicate: z.number().int(),
   rejected: z.number().int(),
   results: z.array(eventResult),
+  /**
+   * Accepted events that no screen will show, said once per request: a center the configuration
+   * does not list (an event without `center` goes to "default", which a configuration of named
+   * centers does not have). Stored and counted all the same (the API answers for it), so that a
+   * producer deployed before its center is configured loses nothing.
+   */
+  warnings: z.array(z.string()).optional(),
 });
 export type IngestResponse = z.infer<typeof ingestResponse>;

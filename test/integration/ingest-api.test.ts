@@ -41,6 +41,21 @@ const tokens = [
 ];
 
 describe('POST /api/v1/events', () => {
+  it('warns, in the response, of events accepted for a center no screen shows (an event without center under named centers)', async () => {
+    const h = await setup({ config: { centers: [{ id: 'sh', name: { zh: '上海', en: 'Shanghai' } }, { id: 'cd', name: { zh: '成都', en: 'Chengdu' } }] } });
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('w1'), { ...queued('w2'), center: 'sh' }] });
+    expect(res.json()).toMatchObject({ accepted: 2, rejected: 0, seq: { default: 1, sh: 1 } });
+    expect(res.json().warnings).toEqual([
+      'center "default" is not configured (configured: sh, cd): its events are stored and counted, but no board or console shows them (an event without "center" belongs to "default")',
+    ]);
+    // a configured center alone: no warning; a duplicate of the unconfigured one still warns (it names where the data went)
+    const ok = await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: [{ ...queued('w3'), center: 'cd' }] });
+    expect(ok.json().warnings).toBeUndefined();
+    const again = await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: [queued('w1')] });
+    expect(again.json()).toMatchObject({ duplicate: 1 });
+    expect(again.json().warnings).toHaveLength(1);
+  });
+
   it('accepts one event or an array, reports duplicates and the center sequence', async () => {
     const h = await setup();
     const one = await h.app.inject({ method: 'POST', url: '/api/v1/events', payload: queued('e1') });
