@@ -19,6 +19,7 @@ import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './comp
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeysOf, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
+import { changesOf, changesWithin, nextRecord, parseStoredRecord, type ThresholdChange } from './threshold-history.ts';
 import type { EngineQuery, IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 import type { CoreSettings } from './write/core-batch.ts';
 import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
@@ -109,6 +110,8 @@ export class RedisMetricEngine implements MetricEngine {
   private readonly sealed = new SealedPieceCache<BucketFields>();
   /** per center, the last queue map read and its digest (readBuckets.lua returns the map only when it changed) */
   private readonly queueMaps = new Map<string, HeldQueueMap>();
+  /** per center: threshold changes within the interval retention, as of this process's start */
+  private readonly thresholdChanges = new Map<string, ThresholdChange[]>();
 
   /** how long 1/10/60 s buckets live after their end; only tests shorten it */
   private readonly fineRetention: FineRetention;
@@ -181,7 +184,34 @@ export class RedisMetricEngine implements MetricEngine {
         entries[q.id] = [q.channel, String(sl), String(short), groupsOf(q.id).join(RS)].join(US);
       }
       if (Object.keys(entries).length > 0) await this.writer.writeQueueMap(center, entries);
+      await this.recordThresholds(center, entries, nowMs);
     }
+  }
+
+  /**
+   * Notes each queue's thresholds in force and, when this start's configuration changed them, when
+   * (threshold-history.ts); holds the center's changes for `result`. Queues whose channel is not
+   * known yet have no threshold yet and are noted at a later start.
+   */
+  private async recordThresholds(center: string, entries: Record<string, string>, nowMs: number): Promise<void> {
+    const key = this.keys.thresholdHistory(center);
+    const stored = await this.redis.hgetall(key);
+    const keepAfter = nowMs - this.intervalRetentionMs;
+    const writes: Record<string, string> = {};
+    const changes: ThresholdChange[] = [];
+    for (const [queue, value] of Object.entries(entries)) {
+      const [channel = '', sl = '', short = ''] = value.split(US);
+      const slMs = sl !== '' ? Number(sl) : defaultThresholdMs(this.config, channel);
+      if (slMs === undefined) continue;
+      const shortMs = short !== '' ? Number(short) : this.config.defaults.shortAbandonThresholdSec * 1000;
+      const before = parseStoredRecord(stored[queue]);
+      const next = nextRecord(before, { slMs, shortMs }, nowMs, keepAfter);
+      if (next) writes[queue] = JSON.stringify(next);
+      const record = next ?? before;
+      if (record) changes.push(...changesOf(queue, record));
+    }
+    if (Object.keys(writes).length > 0) await this.redis.hset(key, writes);
+    this.thresholdChanges.set(center, changes);
   }
 
   // ------------------------------------------------------------------------------------ ingest
@@ -539,14 +569,7 @@ export class RedisMetricEngine implements MetricEngine {
     let shared: number | undefined;
     for (const id of queues.keys()) {
       const info = queues.get(id)!;
-      const inScope =
-        scope.kind === 'all'
-          ? true
-          : scope.kind === 'queue'
-            ? id === scope.queue
-            : scope.kind === 'channel'
-              ? info.channel === scope.channel
-              : info.groups.includes(scope.group);
+      const inScope = queueInScope(scope, id, info);
       // a queue known only by name (a group lists it, no contact has queued there yet) has no
       // channel, so no threshold yet; nothing of it counts in the figures either
       if (!inScope || info.slMs === undefined) continue;
@@ -582,6 +605,7 @@ export class RedisMetricEngine implements MetricEngine {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       thresholdSec: this.thresholdSec(s, read.queues),
+      ...this.thresholdChangesWithin(center, s, read.queues, from, to),
       ...contactMetrics(sums.contacts),
       waiting: live ? live.waiting : null,
       longestWaitSec: live ? live.longestWaitSec : null,
@@ -589,6 +613,32 @@ export class RedisMetricEngine implements MetricEngine {
       occupancy: time.occupancy,
       utilization: time.utilization,
       stateTimeSec: time.stateTimeSec,
+    };
+  }
+
+  /** `thresholdChanges` of a result over (from, to]: only when there is one (most results have none) */
+  private thresholdChangesWithin(
+    center: string,
+    scope: Scope,
+    queues: Map<string, QueueInfo>,
+    from: number,
+    to: number,
+  ): Pick<MetricsResult, 'thresholdChanges'> {
+    const all = this.thresholdChanges.get(center);
+    if (!all || all.length === 0) return {};
+    const within = changesWithin(all, from, to).filter((c) => {
+      const info = queues.get(c.queue);
+      return info !== undefined && queueInScope(scope, c.queue, info);
+    });
+    if (within.length === 0) return {};
+    const sec = (r: { from: number; to: number } | null) => (r ? { from: r.from / 1000, to: r.to / 1000 } : null);
+    return {
+      thresholdChanges: within.map((c) => ({
+        queue: c.queue,
+        at: new Date(c.at).toISOString(),
+        serviceLevelSec: sec(c.serviceLevelMs),
+        shortAbandonSec: sec(c.shortAbandonMs),
+      })),
     };
   }
 
@@ -686,6 +736,13 @@ export function contactDim(scope: Scope): string {
 
 /** the configured default threshold of a queue-map channel; undefined for '' (not known yet) or a
  * channel this build does not know (written by another build, or by hand) */
+function queueInScope(scope: Scope, id: string, info: QueueInfo): boolean {
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'queue') return id === scope.queue;
+  if (scope.kind === 'channel') return info.channel === scope.channel;
+  return info.groups.includes(scope.group);
+}
+
 function defaultThresholdMs(config: AppConfig, channel: string): number | undefined {
   const sec = (config.defaults.serviceLevelThresholdSec as Partial<Record<string, number>>)[channel];
   return sec === undefined ? undefined : sec * 1000;

@@ -66,6 +66,10 @@ const csvColumns: [string, (r: MetricsResult) => number | string | null][] = [
   ['abandonedInThreshold', (r) => r.abandonedInThreshold],
   ['shortAbandoned', (r) => r.shortAbandoned],
   ['transferredOut', (r) => r.transferredOut],
+  // the threshold the row's service level was judged against, and any change of it inside the row
+  // (before it the contacts were judged against the old one; see threshold-history.ts)
+  ['thresholdSec', (r) => r.thresholdSec],
+  ['thresholdChanges', (r) => (r.thresholdChanges ?? []).map(changeText).join('; ') || null],
   ['serviceLevel', (r) => r.serviceLevel],
   ['serviceLevelAbandonsExcluded', (r) => r.serviceLevelVariants.abandonsInThresholdExcluded],
   ['serviceLevelAbandonsMet', (r) => r.serviceLevelVariants.abandonsInThresholdMet],
@@ -80,6 +84,14 @@ const csvColumns: [string, (r: MetricsResult) => number | string | null][] = [
   // the KPI pack's figures of each interval (empty when the row has none)
   ...kpiCsvFigures.map((k): [string, (r: MetricsResult) => number | null] => [`kpi.${k}`, (r) => r.kpi?.[k] ?? null]),
 ];
+
+/** "cards at 2026-03-02T02:20:00.000Z: service level 20→30 s, short abandon 0→3 s" */
+function changeText(c: NonNullable<MetricsResult['thresholdChanges']>[number]): string {
+  const parts: string[] = [];
+  if (c.serviceLevelSec) parts.push(`service level ${c.serviceLevelSec.from}→${c.serviceLevelSec.to} s`);
+  if (c.shortAbandonSec) parts.push(`short abandon ${c.shortAbandonSec.from}→${c.shortAbandonSec.to} s`);
+  return `${c.queue} at ${c.at}: ${parts.join(', ')}`;
+}
 
 function csvCell(v: number | string | null): string {
   if (v === null) return '';

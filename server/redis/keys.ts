@@ -26,6 +26,7 @@
  * | {p:c}:agents                          | hash   | agentId → JSON of current state (agents API)             | bounded by agent count    |
  * | {p:c}:live:<dim>                      | hash   | agents in each state now, per dimension                  | bounded by dimensions     |
  * | {p:c}:qmap                            | hash   | queue → channel␟slMs␟shortMs␟groups (␞-joined)           | bounded by queues         |
+ * | {p:c}:qthr                            | hash   | queue → JSON thresholds in force + their changes (ms)    | changes pruned to intervalDays at start; bounded by queues |
  * | {p:c}:ad:<YYYY-MM-DD>                 | hash   | agentId → contacts answered that local day               | day end + lateEvent       |
  * | {p:c}:kc:<contactId>                  | hash   | KPI pack's earlier layout of a contact (mirrored leg events, surveys, contribution); no longer written, read and carried into ct: until it expires | last event + lateEvent + ≤ 20 min |
  * | {p:c}:ki:<sessionId> / kbs:<sessionId>| hash   | KPI pack: IVR / robot session events + contribution      | last event + lateEvent, 10–20 min headroom (x) |
@@ -137,6 +138,10 @@ export class Keys {
   }
   queueMap(center: string): string {
     return `${this.center(center)}:qmap`;
+  }
+  /** threshold in force per queue and when it changed (metrics/threshold-history.ts) */
+  thresholdHistory(center: string): string {
+    return `${this.center(center)}:qthr`;
   }
   agentDay(center: string, localDate: string): string {
     return `${this.center(center)}:ad:${localDate}`;

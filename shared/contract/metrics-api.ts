@@ -58,6 +58,21 @@ export const metricsResult = z.object({
   to: z.string(),
   /** The service-level threshold of the queues included, or null when they differ. */
   thresholdSec: z.number().nullable(),
+  /**
+   * Present only when a queue in scope had its threshold changed (a new configuration, at a server
+   * start) inside this result's span: the contacts before `at` were judged against `from`, the
+   * ones after against `to` (counts are kept, not waits, so they cannot be judged again).
+   */
+  thresholdChanges: z
+    .array(
+      z.object({
+        queue: z.string(),
+        at: z.string(),
+        serviceLevelSec: z.object({ from: z.number(), to: z.number() }).nullable(),
+        shortAbandonSec: z.object({ from: z.number(), to: z.number() }).nullable(),
+      }),
+    )
+    .optional(),
   offered: z.number(),
   answered: z.number(),
   answeredInThreshold: z.number(),

@@ -136,9 +136,10 @@ type ContactResultKey = (typeof contactResultKeys)[number];
  * state) over the whole center, as `GET /api/v1/metrics?team=` answers them; every contact figure
  * null, no KPI object (contacts have no team).
  */
-export type TeamRowFigures = Omit<MetricsResult, ContactResultKey | 'serviceLevelVariants' | 'kpi'> & { [K in ContactResultKey]: null } & {
+export type TeamRowFigures = Omit<MetricsResult, ContactResultKey | 'serviceLevelVariants' | 'kpi' | 'thresholdChanges'> & { [K in ContactResultKey]: null } & {
   serviceLevelVariants: { abandonsInThresholdExcluded: null; abandonsInThresholdMet: null };
   kpi?: undefined;
+  thresholdChanges?: undefined;
 };
 
 /** The figures of one row of a view. */
@@ -146,7 +147,7 @@ export type ViewRow = MetricsResult | TeamRowFigures;
 
 /** A team row from the engine's center-scope team result: its agent figures, no contact figure. */
 export function teamRowFigures(r: MetricsResult): TeamRowFigures {
-  const { kpi: _kpi, ...rest } = r;
+  const { kpi: _kpi, thresholdChanges: _changes, ...rest } = r;
   const nulls = Object.fromEntries(contactResultKeys.map((k) => [k, null])) as { [K in ContactResultKey]: null };
   return { ...rest, ...nulls, serviceLevelVariants: { abandonsInThresholdExcluded: null, abandonsInThresholdMet: null } };
 }

@@ -53,9 +53,9 @@ async function scanAll(redis: Redis, prefix: string): Promise<string[]> {
   return keys;
 }
 
-/** key classes without TTL, each bounded by queues, agents or dimensions (or one per process
+/** key classes without TTL, each bounded by queues, agents or dimensions (qthr: by queues, its changes pruned to the interval retention at each start; or one per process
  * prefix: the KPI pack's layout marker) */
-const bounded = /:(meta|qmap|agents|live:[^:]+.*|at:.+|ap:.+|w:.+)$|:kpi\}:layout$/;
+const bounded = /:(meta|qmap|qthr|agents|live:[^:]+.*|at:.+|ap:.+|w:.+)$|:kpi\}:layout$/;
 
 describe('Redis memory is bounded by retention', () => {
   it('every growing key carries a TTL no longer than its retention (48 h contacts, 61 min 1 s buckets, 121 min 60 s buckets, 40 days intervals)', async () => {
