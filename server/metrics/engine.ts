@@ -19,7 +19,7 @@ import { bucketFromFlat, rowSums, type BucketFields, type RowSums } from './comp
 import { ChunkCoalescer, type ChunkReply } from './coalesce.ts';
 import { buildPlan, decompose, fineRetention, pieceKeysOf, PlanError, windowPlan, type FineRetention, type Plan } from './plan.ts';
 import { SealedPieceCache, sealAfterMs, newSealEpoch } from './sealed.ts';
-import { changesOf, changesWithin, nextRecord, parseStoredRecord, type ThresholdChange } from './threshold-history.ts';
+import { changesOf, changesWithin, nextRecord, parseStoredRecord, serviceLevelMsAt, type ThresholdChange } from './threshold-history.ts';
 import type { EngineQuery, IngestBatchResult, IngestOutcome, IntervalRow, MetricEngine, Scope, ScopeQuery } from './types.ts';
 import type { CoreSettings } from './write/core-batch.ts';
 import { CenterWriter, WriteConflictError, type WriterPart, type WriterScripts } from './write/center-writer.ts';
@@ -561,8 +561,13 @@ export class RedisMetricEngine implements MetricEngine {
     );
   }
 
-  /** The service-level threshold shared by every queue in scope, or null when they differ (or none has one). */
-  private thresholdSec(scope: Scope, queues: Map<string, QueueInfo>): number | null {
+  /**
+   * The service-level threshold shared by every queue in scope, or null when they differ (or none
+   * has one): for each queue the one in force at `to`, so a row that ended before a configuration
+   * changed the threshold names the one its contacts were judged against (threshold-history.ts).
+   */
+  private thresholdSec(center: string, scope: Scope, queues: Map<string, QueueInfo>, to: number): number | null {
+    const changes = this.thresholdChanges.get(center);
     // one pass, no intermediate arrays (nor an [id, info] pair per queue, which for…of over the
     // map's entries allocated): this runs for every scope of every query
     let first = true;
@@ -573,10 +578,11 @@ export class RedisMetricEngine implements MetricEngine {
       // a queue known only by name (a group lists it, no contact has queued there yet) has no
       // channel, so no threshold yet; nothing of it counts in the figures either
       if (!inScope || info.slMs === undefined) continue;
+      const slMs = changes && changes.length > 0 ? serviceLevelMsAt(changes, id, to, info.slMs) : info.slMs;
       if (first) {
-        shared = info.slMs;
+        shared = slMs;
         first = false;
-      } else if (info.slMs !== shared) return null;
+      } else if (slMs !== shared) return null;
     }
     return shared === undefined ? null : shared / 1000;
   }
@@ -604,7 +610,7 @@ export class RedisMetricEngine implements MetricEngine {
       window,
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
-      thresholdSec: this.thresholdSec(s, read.queues),
+      thresholdSec: this.thresholdSec(center, s, read.queues, to),
       ...this.thresholdChangesWithin(center, s, read.queues, from, to),
       ...contactMetrics(sums.contacts),
       waiting: live ? live.waiting : null,

@@ -81,3 +81,21 @@ export function changesOf(queue: string, record: StoredRecord): ThresholdChange[
 export function changesWithin(changes: readonly ThresholdChange[], fromMs: number, toMs: number): ThresholdChange[] {
   return changes.filter((c) => c.at > fromMs && c.at <= toMs);
 }
+
+/**
+ * A queue's service-level threshold in force at `atMs`: the one the first change after `atMs`
+ * changed from, else `current`. Contacts re-counted by a late event after a change are judged
+ * against the new one (they are counted again then), so a row before the change may hold a few of
+ * those; the row is labelled with what the rest were judged against.
+ */
+export function serviceLevelMsAt(changes: readonly ThresholdChange[], queue: string, atMs: number, current: number): number {
+  let at = Infinity;
+  let value = current;
+  for (const c of changes) {
+    if (c.queue === queue && c.serviceLevelMs && c.at > atMs && c.at < at) {
+      at = c.at;
+      value = c.serviceLevelMs.from;
+    }
+  }
+  return value;
+}

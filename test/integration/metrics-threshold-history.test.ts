@@ -124,6 +124,9 @@ describe('thresholdChanges', () => {
     const col = (line: string, name: string) => line.split(',')[header.indexOf(name)];
     const withChange = lines.slice(1).filter((l) => col(l, 'thresholdChanges') !== '');
     expect(withChange.map((l) => col(l, 'thresholdChanges'))).toEqual([`cards at ${new Date(at).toISOString()}: service level 20→25 s`]);
-    expect(lines.slice(1).map((l) => col(l, 'thresholdSec'))).toEqual(lines.slice(1).map(() => '25'));
+    // each row names the threshold in force at its end: 20 s before the change, 25 s from the row that holds it on
+    const atRow = lines.slice(1).findIndex((l) => col(l, 'thresholdChanges') !== '');
+    expect(lines.slice(1).map((l) => col(l, 'thresholdSec'))).toEqual(lines.slice(1).map((_, i) => (i < atRow ? '20' : '25')));
+    expect(atRow).toBeGreaterThan(0);
   });
 });
