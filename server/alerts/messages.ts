@@ -278,6 +278,24 @@ export function resolvedTexts(
 
 const isSpike = (metric: string) => metric === 'arrivalsVsBaseline' || metric === 'arrivalsVsForecast';
 
+/**
+ * The words naming a spike's fallback baseline (server/alerts/baseline.ts chooseBaseline), from the
+ * resolver's facts: "近3个工作日" / "from the last 3 working days", and why it is used; undefined for
+ * the usual same-weekday baseline. A reader must know a 2-day baseline is not a 4-week one.
+ */
+function fallbackWords(facts: Subject['facts']): { zh: string; en: string; whyZh: string; whyEn: string } | undefined {
+  const n = facts?.baselineDays;
+  if (typeof n !== 'number') return undefined;
+  const weekend = facts?.dayKind === 'weekend';
+  const w = facts?.minWeeks;
+  return {
+    zh: `近${n}个${weekend ? '周末日' : '工作日'}`,
+    en: `from the last ${n} ${weekend ? 'weekend days' : 'working days'}`,
+    whyZh: typeof w === 'number' ? `（同星期基线不足${w}周）` : '（同星期基线不足）',
+    whyEn: typeof w === 'number' ? `(fewer than ${w} week${w === 1 ? '' : 's'} of same-weekday history)` : '(too little same-weekday history)',
+  };
+}
+
 function resolvedBody(metric: string, threshold: number, ending: AlertEnding): LocalizedText {
   const name = metricName(metric);
   const about = (zh: string, en: string) => ({ zh: `${name.zh}：${zh}`, en: `${name.en}: ${en}` });
@@ -317,6 +335,13 @@ function resolvedBody(metric: string, threshold: number, ending: AlertEnding): L
     const p = precisionAgainst(metric, v, threshold);
     const [vt, tt] = [v.toFixed(2 + p), threshold.toFixed(2 + p)];
     const pct = ratioPercent(v, p);
+    const fb = fallbackWords(ending.facts);
+    if (!isForecast && fb) {
+      return {
+        zh: `话务回落：近15分钟进线 ${live}，为${fb.zh}同期基线 ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）`,
+        en: `Traffic back down: ${live} arrivals in the last 15 min, ${vt}× the baseline of ${ref} ${fb.en} (${pct}, threshold ${tt}×)`,
+      };
+    }
     return {
       zh: `话务回落：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）`,
       en: `Traffic back down: ${live} arrivals in the last 15 min, ${vt}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${pct}, threshold ${tt}×)`,
@@ -341,6 +366,13 @@ function alertBody(rule: AlertRule, subject: Subject, threshold: number): Locali
     const p = precisionAgainst(rule.metric, v, threshold);
     const [vt, tt] = [v.toFixed(2 + p), threshold.toFixed(2 + p)];
     const pct = ratioPercent(v, p);
+    const fb = fallbackWords(subject.facts);
+    if (!isForecast && fb) {
+      return {
+        zh: `话务激增：近15分钟进线 ${live}，为${fb.zh}同期基线 ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）${fb.whyZh}`,
+        en: `Traffic spike: ${live} arrivals in the last 15 min, ${vt}× the baseline of ${ref} ${fb.en} (${pct}, threshold ${tt}×) ${fb.whyEn}`,
+      };
+    }
     return {
       zh: `话务激增：近15分钟进线 ${live}，为${isForecast ? '预测量' : '同期基线'} ${ref} 的 ${vt} 倍（${pct}，阈值 ${tt} 倍）`,
       en: `Traffic spike: ${live} arrivals in the last 15 min, ${vt}× the ${isForecast ? 'forecast' : 'baseline'} of ${ref} (${pct}, threshold ${tt}×)`,

@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
-import { addKnownAlertMetric, knownAlertMetricIds, type AlertRule, type AlertScope, type AlertsConfig, type ForecastPut } from '../../shared/contract/alerts.ts';
+import {
+  addKnownAlertMetric,
+  knownAlertMetricIds,
+  type AlertRule,
+  type AlertScope,
+  type AlertsConfig,
+  type ForecastPut,
+  type SpikeBaselineInfo,
+} from '../../shared/contract/alerts.ts';
 import type { AppConfig } from '../../shared/contract/config.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import { intervalMs, localMidnight, localDate, type WindowId } from '../../shared/metrics/windows.ts';
@@ -7,7 +15,19 @@ import type { Keys } from '../redis/keys.ts';
 import { knownQueues } from '../realtime/catalog.ts';
 import { engineQuery } from '../metrics/engine.ts';
 import type { MetricEngine, Scope, ScopeQuery } from '../metrics/types.ts';
-import { alignedRange, baselineOf, overlapSum, sameLocalTimeWeeksAgo, spikeRatio } from './baseline.ts';
+import {
+  alignedRange,
+  chooseBaseline,
+  dayKindOf,
+  fallbackLookbackDays,
+  overlapSum,
+  sameLocalTimeDaysAgo,
+  sameLocalTimeWeeksAgo,
+  spikeRatio,
+  type DayKind,
+  type DayStretch,
+  type SpikeBaseline,
+} from './baseline.ts';
 import { inTimeRange, localTime, minutesOf } from './schedule.ts';
 
 /**
@@ -23,6 +43,8 @@ export interface Subject {
   scope: AlertScope;
   /** extra numbers for the message (e.g. spike: live, reference) */
   facts?: Record<string, number | string>;
+  /** a spike rule's baseline (kept on the alert it raises) */
+  baseline?: SpikeBaselineInfo;
 }
 
 export interface Resolution {
@@ -214,38 +236,110 @@ registerAlertMetric('notReadySec', async (ctx, rule) => {
   return { subjects, exhaustive: true };
 });
 
-/** Live arrivals (rolling 15 min) against the same stretch on recent same weekdays. */
-registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
-  const live = (await queryFigures(ctx, rule, '15m')).arrivals;
-  const tz = ctx.timeZone(rule.scope.center);
+/**
+ * Arrivals in the stretch [to − 15 min, to) of the rule's contact scope, from the 15-minute interval
+ * rows by overlap; null when the stretch has no data (no arrivals: before the history began or the
+ * center was closed) or its buckets are gone (past retention: no figure, never a short one).
+ */
+async function stretchArrivals(ctx: ResolveContext, rule: AlertRule, to: number): Promise<number | null> {
   // arrivals are contact figures: no team in them
   const q = contactScope(rule);
-  const { baselineWeeks, method, minWeeks, minBaselineArrivals } = ctx.alerts.spike;
+  const from = to - intervalMs;
+  const range = alignedRange(from, to);
+  // the 15-minute rows covering the stretch, as 15m windows ending at each row end: contact
+  // figures only, so the read covers those rows alone (intervals() also reads every bucket from
+  // then until now, which agent time needs and arrivals do not)
+  const ends: number[] = [];
+  for (let end = range.from + intervalMs; end <= range.to; end += intervalMs) ends.push(end);
+  const [row] = await ctx.memo(`iv|${q.center}|${JSON.stringify(q.scope)}|${range.from}`, () =>
+    ctx.engine.contactSeries(q.center, [q.scope], '15m', ends, ctx.nowMs),
+  );
+  const figures = row ?? [];
+  if (figures.length === 0 || figures.some((m) => m === null)) return null;
+  const sum = overlapSum(figures.flatMap((m, i) => (m ? [{ fromMs: ends[i]! - intervalMs, arrivals: m.arrivals }] : [])), from, to);
+  return sum > 0 ? sum : null;
+}
+
+/**
+ * The baseline of a spike rule now (see chooseBaseline): the same 15 minutes on the last
+ * baselineWeeks same weekdays, or, until minWeeks of them have data, on the last fallbackDays days
+ * of today's kind (looked for up to fallbackLookbackDays back). Shared by the resolver and the
+ * armed/unarmed status, so the status says what the evaluation does.
+ */
+export async function spikeBaseline(
+  ctx: ResolveContext,
+  rule: AlertRule,
+  opts: { fallback?: boolean } = {},
+): Promise<SpikeBaseline & { today: DayKind }> {
+  const tz = ctx.timeZone(rule.scope.center);
+  const { baselineWeeks, method, minWeeks, fallbackDays } = ctx.alerts.spike;
   const weekly: (number | null)[] = [];
-  for (let k = 1; k <= baselineWeeks; k++) {
-    const to = sameLocalTimeWeeksAgo(ctx.nowMs, k, tz);
-    const from = to - intervalMs;
-    const range = alignedRange(from, to);
-    // the 15-minute rows covering the stretch, as 15m windows ending at each row end: contact
-    // figures only, so the read covers those rows alone (intervals() also reads every bucket from
-    // then until now, which agent time needs and arrivals do not)
-    const ends: number[] = [];
-    for (let end = range.from + intervalMs; end <= range.to; end += intervalMs) ends.push(end);
-    const [row] = await ctx.memo(`iv|${q.center}|${JSON.stringify(q.scope)}|${range.from}`, () =>
-      ctx.engine.contactSeries(q.center, [q.scope], '15m', ends, ctx.nowMs),
-    );
-    const figures = row ?? [];
-    const sum = overlapSum(figures.flatMap((m, i) => (m ? [{ fromMs: ends[i]! - intervalMs, arrivals: m.arrivals }] : [])), from, to);
-    // a week whose buckets are gone (past retention) has no baseline figure, never a short one
-    weekly.push(figures.length > 0 && figures.every((m) => m !== null) ? sum : null);
+  for (let k = 1; k <= baselineWeeks; k++) weekly.push(await stretchArrivals(ctx, rule, sameLocalTimeWeeksAgo(ctx.nowMs, k, tz)));
+  const today = dayKindOf(ctx.nowMs, tz);
+  const recent: DayStretch[] = [];
+  if (weekly.filter((v) => v !== null).length < minWeeks && fallbackDays > 0 && opts.fallback !== false) {
+    // newest first, only days of today's kind, until fallbackDays of them have data
+    let found = 0;
+    for (let d = 1; d <= fallbackLookbackDays && found < fallbackDays; d++) {
+      const to = sameLocalTimeDaysAgo(ctx.nowMs, d, tz);
+      const kind = dayKindOf(to, tz);
+      if (kind !== today) continue;
+      const arrivals = await stretchArrivals(ctx, rule, to);
+      if (arrivals !== null) found++;
+      recent.push({ daysAgo: d, kind, arrivals });
+    }
   }
-  const reference = baselineOf(weekly, method, minWeeks);
-  return single(rule, spikeRatio(live, reference, minBaselineArrivals), {
+  return { ...chooseBaseline(weekly, recent, today, { method, minWeeks, fallbackDays }), today };
+}
+
+/** Live arrivals (rolling 15 min) against the same stretch on recent same weekdays (or recent days). */
+registerAlertMetric('arrivalsVsBaseline', async (ctx, rule) => {
+  const live = (await queryFigures(ctx, rule, '15m')).arrivals;
+  // Fewer live arrivals than minBaselineArrivals are no spike against any baseline the fallback
+  // could find (spikeRatio: 0, or below 1), so the fallback's day-by-day reads (up to
+  // fallbackLookbackDays, every evaluation) are left out then: quiet hours of a center whose
+  // same-weekday history is thin cost what they did before the fallback.
+  const b = await spikeBaseline(ctx, rule, { fallback: live >= ctx.alerts.spike.minBaselineArrivals });
+  const reference = b.kind === null ? null : b.reference;
+  const facts: Subject['facts'] = {
     live,
     reference: reference === null ? 'n/a' : Math.round(reference * 10) / 10,
     kind: 'baseline',
-  });
+  };
+  if (b.kind === 'recentDays') Object.assign(facts, { baselineDays: b.samples, dayKind: b.dayKind, minWeeks: ctx.alerts.spike.minWeeks });
+  const resolution = single(rule, spikeRatio(live, reference, ctx.alerts.spike.minBaselineArrivals), facts);
+  if (b.kind !== null) {
+    resolution.subjects[0]!.baseline = { kind: b.kind, samples: b.samples, ...(b.kind === 'recentDays' ? { dayKind: b.dayKind } : {}) };
+  }
+  return resolution;
 });
+
+/**
+ * Local days (1 … `days` back) of the rule's contact scope that had any arrivals at all, whole
+ * days read from the interval history: the armed/unarmed status tells "too little history" (a new
+ * install, queue or center) from "quiet at this time of day". Days past the interval retention
+ * are not read.
+ */
+export async function daysWithArrivals(ctx: ResolveContext, rule: AlertRule, days: number): Promise<{ date: string; kind: DayKind; arrivals: number }[]> {
+  const tz = ctx.timeZone(rule.scope.center);
+  const q = contactScope(rule);
+  const oldest = ctx.nowMs - ctx.config.retention.intervalDays * 86_400_000 + intervalMs;
+  const out: { date: string; kind: DayKind; arrivals: number }[] = [];
+  const todayStart = localMidnight(ctx.nowMs, tz);
+  let end = todayStart;
+  for (let d = 1; d <= days; d++) {
+    // an hour before a local midnight is inside the day before, whatever the clock did that night
+    const start = localMidnight(end - 3_600_000, tz);
+    if (start < oldest) break;
+    const to = end; // one read of the day's interval buckets, shared by the rules on one scope
+    const r = await ctx.memo(`day|${q.center}|${JSON.stringify(q.scope)}|${start}`, () =>
+      ctx.engine.history({ center: q.center, scope: q.scope }, start, to, ctx.nowMs),
+    );
+    if (r.arrivals > 0) out.push({ date: localDate(start, tz), kind: dayKindOf(start, tz), arrivals: r.arrivals });
+    end = start;
+  }
+  return out;
+}
 
 export function forecastSeriesVolumes(fc: ForecastPut, rule: AlertRule): number[] | null {
   const { queue, channel, group } = rule.scope;

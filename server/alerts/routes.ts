@@ -6,8 +6,10 @@ import {
   alertsQuery,
   forecastPut,
   ruleSetIssues,
+  ruleStatusQuery,
   thresholdsPut,
   type AlertRule,
+  type RulesStatusResponse,
   type AuditRecord,
   type ThresholdsDocument,
 } from '../../shared/contract/alerts.ts';
@@ -34,6 +36,13 @@ export async function alertRoutes(app: FastifyInstance, opts: { service: AlertSe
   app.get('/alerts', { preHandler: app.requireRole('display') }, async (req) => {
     const q = alertsQuery.parse(req.query);
     return { asOf: new Date(app.clock.now()).toISOString(), alerts: await svc.list(q) };
+  });
+
+  // whether each traffic-spike rule can fire now (baseline kind; if not, why and from when)
+  app.get('/alerts/rules/status', { preHandler: app.requireRole('display') }, async (req): Promise<RulesStatusResponse> => {
+    const q = ruleStatusQuery.parse(req.query);
+    const now = app.clock.now();
+    return { asOf: new Date(now).toISOString(), rules: await svc.spikeStatus(now, q.center) };
   });
 
   app.get('/alerts/history', { preHandler: app.requireRole('lead') }, async (req, reply) => {

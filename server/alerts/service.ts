@@ -9,6 +9,7 @@ import {
   type AlertRule,
   type AlertsConfig,
   type EscalationPolicy,
+  type SpikeRuleStatus,
   type ThresholdsDocument,
 } from '../../shared/contract/alerts.ts';
 import { centerTimeZone, type AppConfig } from '../../shared/contract/config.ts';
@@ -20,10 +21,12 @@ import { defaultRules } from './defaults.ts';
 import { nextEscalation, type EscalationProgress } from './escalation.ts';
 import { initialTracker, step, type Tracker } from './hysteresis.ts';
 import { alertHeadline, alertMessage, resolvedTexts, scopeNamesFrom, type AlertEnding, type ScopeNames } from './messages.ts';
-import { resolverFor, type ResolveContext, type Subject } from './metrics.ts';
+import { alertScopeOf, daysWithArrivals, queryFigures, resolverFor, spikeBaseline, type ResolveContext, type Subject } from './metrics.ts';
+import { addDays, armingDate, fallbackLookbackDays, fallbackMinDays, localInstant } from './baseline.ts';
+import { localDate } from '../../shared/metrics/windows.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import type { NotificationKind } from './notify/payloads.ts';
-import { effectiveRule } from './schedule.ts';
+import { effectiveRule, localTime } from './schedule.ts';
 import { AlertStore } from './store.ts';
 
 export interface AlertServiceDeps {
@@ -112,12 +115,23 @@ export class AlertService {
     this.timer = setInterval(tick, this.cfg.evaluateEverySec * 1000);
     this.timer.unref?.();
     tick();
+    if (this.cfg.enabled) {
+      // held so that stop() lets it finish: a Ctrl-C during start-up otherwise closed Redis under it
+      // and logged a warning that read as a fault
+      this.arming = this.logSpikeArming(this.deps.clock.now()).then(
+        () => undefined,
+        (err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'traffic-spike arming could not be checked'),
+      );
+    }
   }
+
+  private arming: Promise<void> | undefined;
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.arming;
     await this.store.releaseLease(this.holderId).catch(() => {});
     // a bounded grace for what is queued or sending; whatever is left is recorded as dropped
     await this.dispatcher.close();
@@ -156,22 +170,7 @@ export class AlertService {
     const [doc, trackers, open] = await Promise.all([this.rules(), this.store.trackers(), this.store.openAlerts()]);
     const changed = new Map<string, Tracker>();
     const removed: string[] = [];
-    const memo = new Map<string, Promise<unknown>>();
-    const ctx: ResolveContext = {
-      engine,
-      redis: this.deps.redis,
-      keys: this.deps.keys,
-      config: this.deps.config,
-      alerts: this.cfg,
-      nowMs,
-      timeZone: (c) => this.timeZone(c),
-      memo: <T>(key: string, compute: () => Promise<T>) => {
-        let p = memo.get(key) as Promise<T> | undefined;
-        if (!p) memo.set(key, (p = compute()));
-        return p;
-      },
-      rules: doc.rules,
-    };
+    const ctx = this.context(engine, nowMs, doc.rules);
 
     const ruleIds = new Set(doc.rules.map((r) => r.id));
     const ruleOf = (key: string) => key.slice(0, key.indexOf('|'));
@@ -252,6 +251,159 @@ export class AlertService {
     return result;
   }
 
+  /** what a resolver reads, with a cache for one evaluation (or one status request) */
+  private context(engine: MetricEngine, nowMs: number, rules: readonly AlertRule[]): ResolveContext {
+    const memo = new Map<string, Promise<unknown>>();
+    return {
+      engine,
+      redis: this.deps.redis,
+      keys: this.deps.keys,
+      config: this.deps.config,
+      alerts: this.cfg,
+      nowMs,
+      timeZone: (c) => this.timeZone(c),
+      memo: <T>(key: string, compute: () => Promise<T>) => {
+        let p = memo.get(key) as Promise<T> | undefined;
+        if (!p) memo.set(key, (p = compute()));
+        return p;
+      },
+      rules,
+    };
+  }
+
+  // --- traffic-spike arming -------------------------------------------------------------------
+  /**
+   * Whether each traffic-spike rule (arrivalsVsBaseline) can raise an alert now, against which
+   * baseline, and if not why and from when (GET /api/v1/alerts/rules/status). A new install, queue
+   * or center has no same-weekday history for minWeeks weeks: the rule then falls back to recent
+   * days of the same kind, and until those exist it cannot fire; nobody is to think it would.
+   */
+  async spikeStatus(nowMs: number, center?: string): Promise<SpikeRuleStatus[]> {
+    const engine = this.deps.engine();
+    const doc = await this.rules();
+    const rules = doc.rules.filter((r) => r.metric === 'arrivalsVsBaseline' && (!center || r.scope.center === center));
+    if (!engine || rules.length === 0) return [];
+    const ctx = this.context(engine, nowMs, doc.rules);
+    const out: SpikeRuleStatus[] = [];
+    for (const rule of rules) out.push(await this.spikeRuleStatus(ctx, rule));
+    return out;
+  }
+
+  private async spikeRuleStatus(ctx: ResolveContext, rule: AlertRule): Promise<SpikeRuleStatus> {
+    const { minWeeks, minBaselineArrivals, fallbackDays } = this.cfg.spike;
+    const tz = this.timeZone(rule.scope.center);
+    const nowMs = ctx.nowMs;
+    const b = await spikeBaseline(ctx, rule);
+    const inForce = effectiveRule(rule, nowMs, tz).enabled;
+    const baseline =
+      b.kind === null
+        ? null
+        : { kind: b.kind, samples: b.samples, ...(b.kind === 'recentDays' ? { dayKind: b.dayKind } : {}), reference: Math.round(b.reference * 10) / 10 };
+    const base: SpikeRuleStatus = {
+      rule: rule.id,
+      metric: rule.metric,
+      scope: alertScopeOf(rule),
+      inForce,
+      armed: false,
+      baseline,
+      dayKind: b.today,
+      weeksWithData: b.kind === 'weekday' ? b.samples : b.weeks,
+      daysWithData: b.kind === 'recentDays' ? b.samples : b.kind === null ? b.days : 0,
+      armedFrom: null,
+      armedFromLocal: null,
+    };
+    const kindWords = b.today === 'weekend' ? { zh: '周末日', en: 'weekend days' } : { zh: '工作日', en: 'working days' };
+    if (b.kind !== null && b.reference >= minBaselineArrivals) {
+      if (inForce) return { ...base, armed: true };
+    }
+    if (!inForce) {
+      return { ...base, reason: { code: 'notInForce', text: { zh: '规则已停用或当前时段不生效', en: 'rule disabled or not in force now (schedule)' } } };
+    }
+    if (b.kind !== null) {
+      const ref = Math.round(b.reference * 10) / 10;
+      return {
+        ...base,
+        reason: {
+          code: 'lowBaseline',
+          text: {
+            zh: `此时段基线 ${ref} 低于最低值 ${minBaselineArrivals}，此时段不判断话务激增`,
+            en: `baseline ${ref} arrivals below the minimum ${minBaselineArrivals} at this time of day`,
+          },
+        },
+      };
+    }
+    // no baseline at this time of day: too little history at all, or only quiet at this hour?
+    const fallback = fallbackDays >= fallbackMinDays;
+    const lookback = fallback ? fallbackLookbackDays : 7 * minWeeks;
+    const days = await daysWithArrivals(ctx, rule, lookback);
+    const today = localDate(nowMs, tz);
+    const todayCounts = (await queryFigures(ctx, rule, 'today')).arrivals > 0;
+    const weekday = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay();
+    const sameWeekday = days.filter((d) => weekday(d.date) === weekday(today)).length;
+    const sameKind = days.filter((d) => d.kind === b.today).length;
+    const enough = fallback ? sameKind >= fallbackMinDays : sameWeekday >= minWeeks;
+    if (enough) {
+      return {
+        ...base,
+        reason: {
+          code: 'quiet',
+          text: {
+            zh: `近期${kindWords.zh}此时段无进线，无可比基线（有进线的时段照常判断）`,
+            en: `no arrivals at this time of day on recent ${kindWords.en}: nothing to compare with (busier times of day are judged)`,
+          },
+        },
+      };
+    }
+    const date = fallback
+      ? armingDate(today, b.today, sameKind, todayCounts, fallbackMinDays)
+      : addDays(today, 7 * Math.max(1, minWeeks - sameWeekday - (todayCounts ? 1 : 0)));
+    const at = date === null ? null : this.armingInstant(rule.scope.center, date, nowMs);
+    const when = at ? { zh: `；预计 ${at.local}（当地时间）起生效`, en: `; armed from ${at.local} local` } : { zh: '', en: '' };
+    const text = fallback
+      ? {
+          zh: `历史数据不足：需至少${fallbackMinDays}个${kindWords.zh}的历史（现有${sameKind}个），同星期基线需${minWeeks}周（现有${base.weeksWithData}周）${when.zh}`,
+          en: `not enough history: needs ${fallbackMinDays} ${kindWords.en} of history (has ${sameKind}), or ${minWeeks} weeks for the same-weekday baseline (has ${base.weeksWithData})${when.en}`,
+        }
+      : {
+          zh: `历史数据不足：同星期基线需${minWeeks}周（现有${sameWeekday}周），未启用近期基线（spike.fallbackDays 为 0）${when.zh}`,
+          en: `not enough history: the same-weekday baseline needs ${minWeeks} weeks (has ${sameWeekday}); no recent-days fallback (spike.fallbackDays is 0)${when.en}`,
+        };
+    return { ...base, reason: { code: 'history', text }, armedFrom: at ? iso(at.ms) : null, armedFromLocal: at?.local ?? null };
+  }
+
+  /**
+   * The instant on local `date` the rule is expected to be armed: the center's opening time, or
+   * without opening hours the local clock time of now (the stretch the status was asked about).
+   */
+  private armingInstant(center: string, date: string, nowMs: number): { ms: number; local: string } {
+    const tz = this.timeZone(center);
+    const open = this.deps.config.centers.find((c) => c.id === center)?.openingHours?.from;
+    const minute = localTime(nowMs, tz).minuteOfDay;
+    const hhmm = open ?? `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+    const ms = localInstant(date, hhmm, tz);
+    return { ms, local: `${date} ${hhmm}` };
+  }
+
+  /**
+   * One log line per center whose traffic-spike rule cannot fire for lack of history (a new
+   * install, queue or center), so an operator learns it at start, not after a missed spike.
+   * Returns the lines logged.
+   */
+  async logSpikeArming(nowMs: number): Promise<string[]> {
+    const byCenter = new Map<string, SpikeRuleStatus[]>();
+    for (const s of await this.spikeStatus(nowMs)) {
+      if (s.reason?.code !== 'history') continue;
+      byCenter.set(s.scope.center, [...(byCenter.get(s.scope.center) ?? []), s]);
+    }
+    const lines: string[] = [];
+    for (const [center, list] of byCenter) {
+      const line = `traffic-spike alert not armed for center ${center} (${list.map((s) => s.rule).join(', ')}): ${list[0]!.reason!.text.en}`;
+      this.deps.log.warn({ center, rules: list.map((s) => s.rule) }, line);
+      lines.push(line);
+    }
+    return lines;
+  }
+
   private async raise(
     key: string,
     rule: AlertRule,
@@ -274,6 +426,7 @@ export class AlertService {
       escalationLevel: 0,
       message: alertMessage(rule, s, severity, threshold, this.names),
       headline: alertHeadline(rule, s, threshold, this.names),
+      ...(s.baseline ? { baseline: s.baseline } : {}),
     };
     const progress: EscalationProgress = { level: 0, levelSince: nowMs, lastNotifiedAt: nowMs, announced: false };
     if (!(await this.store.open(key, alert, progress))) return false;
@@ -311,6 +464,7 @@ export class AlertService {
         value: s.value,
         message: alertMessage(rule, s, 'critical', threshold, this.names),
         headline: alertHeadline(rule, s, threshold, this.names),
+        ...(s.baseline ? { baseline: s.baseline } : {}),
         updatedAt: iso(nowMs),
       },
       nowMs,

@@ -207,6 +207,21 @@ export const auditRecord = z.object({
 });
 export type AuditRecord = z.infer<typeof auditRecord>;
 
+/**
+ * Which baseline a traffic-spike rule compares with: `weekday`, the same stretch on the last
+ * spike.baselineWeeks same weekdays (`samples` weeks with data); `recentDays`, the fallback while
+ * fewer than minWeeks weeks have data: the same stretch on the last spike.fallbackDays days of one
+ * `dayKind` (`samples` days with data).
+ */
+export const spikeBaselineKind = z.enum(['weekday', 'recentDays']);
+export const dayKind = z.enum(['workday', 'weekend']);
+export const spikeBaselineInfo = z.object({
+  kind: spikeBaselineKind,
+  samples: z.number().int().min(0),
+  dayKind: dayKind.optional(),
+});
+export type SpikeBaselineInfo = z.infer<typeof spikeBaselineInfo>;
+
 export const alert = z.object({
   id: z.string(),
   rule: z.string(),
@@ -228,8 +243,49 @@ export const alert = z.object({
   /** the same without severity prefix and center name, for screens that show both already
    * (absent on alerts raised before it existed: screens fall back to `message`) */
   headline: localizedText.optional(),
+  /** traffic-spike alerts (arrivalsVsBaseline): the baseline it was raised (or turned critical) against */
+  baseline: spikeBaselineInfo.optional(),
 });
 export type Alert = z.infer<typeof alert>;
+
+/**
+ * `GET /api/v1/alerts/rules/status` (display+): whether each traffic-spike rule (arrivalsVsBaseline)
+ * can fire now, against which baseline, and if not, why and from when it is expected to.
+ */
+export const ruleStatusQuery = z.strictObject({ center: centerId.optional() });
+export const spikeNotArmedReasons = ['history', 'lowBaseline', 'quiet', 'notInForce'] as const;
+export const spikeRuleStatus = z.object({
+  rule: z.string(),
+  metric: z.string(),
+  scope: alertScope,
+  /** the rule is enabled and in force now (schedules) */
+  inForce: z.boolean(),
+  /** a spike can raise an alert now: a baseline exists and is at least spike.minBaselineArrivals */
+  armed: z.boolean(),
+  /** the baseline at this time of day; null: none (too little history) */
+  baseline: spikeBaselineInfo.extend({ reference: z.number() }).nullable(),
+  /** today's kind of day (the fallback compares with days of this kind) */
+  dayKind,
+  /** same weekdays (of spike.baselineWeeks) with arrivals in this stretch; minWeeks arms the weekday baseline */
+  weeksWithData: z.number().int().min(0),
+  /** recent days of today's kind with arrivals in this stretch, up to fallbackDays (0 while the
+   * weekday baseline is in use: the fallback is not looked at then) */
+  daysWithData: z.number().int().min(0),
+  /**
+   * why it is not armed: `history` (too few days of data at all: a new install, queue or center),
+   * `lowBaseline` (a baseline below minBaselineArrivals at this time of day), `quiet` (days with
+   * data, but none with arrivals at this time of day), `notInForce` (disabled or off schedule)
+   */
+  reason: z.object({ code: z.enum(spikeNotArmedReasons), text: localizedText }).optional(),
+  /** `history` only: when the fallback is expected to be armed if traffic comes on the days between
+   * (the center's opening time that day, else this time of day); null otherwise */
+  armedFrom: z.string().nullable(),
+  /** the same as the center's clock reads it, "YYYY-MM-DD HH:MM" */
+  armedFromLocal: z.string().nullable(),
+});
+export type SpikeRuleStatus = z.infer<typeof spikeRuleStatus>;
+export const rulesStatusResponse = z.object({ asOf: z.string(), rules: z.array(spikeRuleStatus) });
+export type RulesStatusResponse = z.infer<typeof rulesStatusResponse>;
 
 export const alertsQuery = z.strictObject({
   state: alertState.optional(),
@@ -402,8 +458,20 @@ export const alertsConfig = z
         minWeeks: z.number().int().min(1).max(8).default(2),
         /** below this baseline volume the ratio is too noisy to alert on */
         minBaselineArrivals: z.number().min(0).default(20),
+        /**
+         * until minWeeks weeks have data (a new install, queue or center): the baseline is the same
+         * stretch on the last this many days of the current kind (working day / weekend) with data,
+         * at least 2 of them; 0 = no fallback (the rule waits for minWeeks weeks)
+         */
+        fallbackDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(14)
+          .refine((n) => n === 0 || n >= 2, 'at least 2 days (0 = no fallback): one day is no baseline')
+          .default(3),
       })
-      .default({ baselineWeeks: 4, method: 'median', minWeeks: 2, minBaselineArrivals: 20 }),
+      .default({ baselineWeeks: 4, method: 'median', minWeeks: 2, minBaselineArrivals: 20, fallbackDays: 3 }),
   })
   .superRefine((c, ctx) => {
     if (c.spike.minWeeks > c.spike.baselineWeeks)
