@@ -141,9 +141,11 @@ describe('/lead', () => {
     expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.length);
     await page.selectOption('.lower [data-filter="team"]', 'red');
     expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.filter((a) => a.team === 'red').length);
+    // the team control is the link's ?team=: "All" widens the view on the server, whose agents come
+    // with its next payload
     await page.selectOption('.lower [data-filter="team"]', '');
     await page.selectOption('.lower [data-filter="state"]', 'acw');
-    expect(await page.$$eval('.lower [data-agent]', (els) => els.length)).toBe(agents.filter((a) => a.state === 'acw').length);
+    await expect.poll(() => page.$$eval('.lower [data-agent]', (els) => els.length), { timeout: 10_000 }).toBe(agents.filter((a) => a.state === 'acw').length);
     await page.selectOption('.lower [data-filter="state"]', '');
 
     const timings = await page.evaluate((base) => {

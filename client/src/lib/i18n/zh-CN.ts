@@ -23,6 +23,12 @@ export const zhCN = {
   /** the service-level tile's target ("80% / …") on a row mixing queues with different
    * thresholds: short enough for one line of a tile at the wall's text size */
   'wall.perQueueThreshold': '各异',
+  /** the wall header while the center's event feed is silent (an open feed-silence alert): the
+   * figures are exact but may be frozen */
+  'wall.feedSilent': '数据源已静默 {age} · 数字可能未更新',
+  'wall.silentMin': '{m}分钟',
+  'wall.silentHourMin': '{h}小时{m}分钟',
+  'wall.silentSec': '{s}秒',
   'window.15m': '近15分钟',
   'window.30m': '近30分钟',
   'window.60m': '近60分钟',
@@ -66,6 +72,9 @@ export const zhCN = {
   'lead.unknownTeam': '未知班组“{team}”：配置中没有，事件中也尚未出现。请检查链接中的 team 参数。',
   'lead.unknownQueue': '未知队列“{queue}”：配置中没有，事件中也尚未出现。请检查链接中的 queue 参数。',
   'lead.viewRefused': '服务器拒绝了此视图（{code}）。',
+  /** a filter of the link (?team= / ?queue= / ?state=) that is not known, named in its control */
+  'lead.unknownOption': '未知：{id}',
+  'lead.unknownState': '未知状态“{state}”：座席状态只有 {known}。请检查链接中的 state 参数。',
   'col.name': '名称',
   'agent.name': '座席',
   'agent.team': '班组',
