@@ -1,11 +1,14 @@
 import type { DisplayThresholds } from '../../../shared/contract/config.ts';
-import { tileIds } from '../../../shared/contract/config.ts';
+import { channelThresholdKeys, tileIds } from '../../../shared/contract/config.ts';
+import { channels as allChannels, type Channel } from '../../../shared/contract/events.ts';
+import type { PublicConfig } from '../../../shared/realtime/public-config.ts';
 import { metricDefinition } from '../../../shared/metrics/registry.ts';
 import { fewestExtraDigits, readsAsFalseExtreme } from '../../../shared/format/shown-digits.ts';
 import { shownReadings, shownValue, type FigureKind } from './format.ts';
 
 export type TileId = (typeof tileIds)[number];
-export type DisplayThresholdKey = keyof DisplayThresholds;
+/** a figure's display threshold (`byChannel` holds the per-channel ones, see thresholdsForRow) */
+export type DisplayThresholdKey = Exclude<keyof DisplayThresholds, 'byChannel'>;
 export type Level = 'normal' | 'warning' | 'critical' | 'none';
 
 /**
@@ -23,8 +26,9 @@ export function compareToLimit(value: number, limit: number): -1 | 0 | 1 {
  * for "higher is better" figures (registry) a value below warning is warning, below critical is
  * critical; for the others, at or above. A null figure has no level. Judged on the exact value.
  */
-export function levelOf(value: number | null, key: DisplayThresholdKey | undefined, metric: string, thresholds: DisplayThresholds): Level {
-  if (value == null || !key) return 'none';
+export function levelOf(value: number | null, key: keyof DisplayThresholds | undefined, metric: string, thresholds: DisplayThresholds): Level {
+  // (`byChannel` is no figure's threshold: the KPI figures type theirs as any key of the thresholds)
+  if (value == null || !key || key === 'byChannel') return 'none';
   const t = thresholds[key];
   if (metricDefinition(metric)?.higherIsBetter) {
     if (compareToLimit(value, t.critical) < 0) return 'critical';
@@ -34,6 +38,55 @@ export function levelOf(value: number | null, key: DisplayThresholdKey | undefin
   if (compareToLimit(value, t.critical) >= 0) return 'critical';
   if (compareToLimit(value, t.warning) >= 0) return 'warning';
   return 'normal';
+}
+
+/** What a row covers, as a result states it (MetricsResult, a team row's figures). */
+export interface RowScope {
+  center: string;
+  queue: string | null;
+  group: string | null;
+  channel: Channel | null;
+}
+
+/**
+ * The channels a row's contacts come from: its channel; a queue's (configured, or discovered from
+ * its events); those of a group's queues; for the center (or a team, whose agents serve any
+ * queue) those of the center's queues. Unknown (a queue not yet seen): every channel.
+ */
+export function channelsOfRow(scope: RowScope, cfg: Pick<PublicConfig, 'queues' | 'groups'> | null | undefined): Channel[] {
+  if (scope.channel) return [scope.channel];
+  const queues = (cfg?.queues ?? []).filter((q) => q.center === scope.center);
+  const channelOf = (id: string) => queues.find((q) => q.id === id)?.channel ?? null;
+  let found: (Channel | null)[];
+  if (scope.queue) found = [channelOf(scope.queue)];
+  else if (scope.group) found = (cfg?.groups.find((g) => g.center === scope.center && g.id === scope.group)?.queues ?? []).map(channelOf);
+  else found = queues.map((q) => q.channel);
+  if (!found.length || found.includes(null)) return [...allChannels];
+  return allChannels.filter((c) => found.includes(c));
+}
+
+/**
+ * The thresholds that colour a row of `channels`: a figure a channel overrides (`byChannel`) takes
+ * that channel's thresholds; a row of several channels takes the strictest of theirs, level by
+ * level — the one that turns amber (red) first, so no channel's trouble is hidden by another's
+ * looser promise (for "lower is better" figures the lowest, for "higher is better" the highest).
+ */
+export function thresholdsForChannels(thresholds: DisplayThresholds, channels: readonly Channel[]): DisplayThresholds {
+  const byChannel = thresholds.byChannel;
+  if (!byChannel || !channels.length) return thresholds;
+  const out: DisplayThresholds = { ...thresholds };
+  for (const key of channelThresholdKeys) {
+    const own = channels.map((c) => byChannel[c]?.[key] ?? thresholds[key]);
+    const strictest = metricDefinition(key)?.higherIsBetter ? Math.max : Math.min;
+    out[key] = { warning: strictest(...own.map((t) => t.warning)), critical: strictest(...own.map((t) => t.critical)) };
+  }
+  return out;
+}
+
+/** `thresholdsForChannels` for a row of a view (a wall tile, a console row) */
+export function thresholdsForRow(thresholds: DisplayThresholds, scope: RowScope | undefined, cfg: Pick<PublicConfig, 'queues' | 'groups'> | null | undefined): DisplayThresholds {
+  if (!thresholds.byChannel || !scope) return thresholds;
+  return thresholdsForChannels(thresholds, channelsOfRow(scope, cfg));
 }
 
 /** decimals a figure may get beyond the usual ones to stay in its level: the text stays short */
