@@ -352,8 +352,22 @@ describe('wall thresholds: ASA judged against its channel', () => {
     const cells = await lead.page.$$eval('[data-queue-table] tr[data-row] td[data-col="asaSec"]', (tds) =>
       Object.fromEntries(tds.map((td) => [td.closest('tr')!.getAttribute('data-row')!, td.classList.contains('warning') ? 'warning' : td.classList.contains('critical') ? 'critical' : 'normal'])),
     );
+    // and so does the drill-down of each queue (it repeats the row's figures)
+    const drill: Record<string, string> = {};
+    for (const q of ['cards', 'chat']) {
+      await lead.page.click(`[data-queue-table] tr[data-row="queue:${q}"]`);
+      const dd = await lead.page.waitForSelector(`[data-drilldown="${q}"] dd[data-col="asaSec"]`, { timeout: 10_000 });
+      drill[q] = await dd.evaluate((el) => {
+        const cls = el.parentElement!.classList;
+        return cls.contains('warning') ? 'warning' : cls.contains('critical') ? 'critical' : 'normal';
+      });
+      await lead.page.keyboard.press('Escape');
+      await lead.page.click('.backdrop').catch(() => undefined);
+      await lead.page.waitForSelector(`[data-drilldown="${q}"]`, { state: 'detached', timeout: 10_000 });
+    }
     await lead.context.close();
-    console.log('lead asa cells', JSON.stringify(cells));
+    console.log('lead asa cells', JSON.stringify(cells), 'drill-down', JSON.stringify(drill));
     expect(cells).toMatchObject({ 'queue:cards': 'warning', 'queue:chat': 'normal', 'channel:voice': 'warning', 'channel:text': 'normal', center: 'warning' });
+    expect(drill).toEqual({ cards: 'warning', chat: 'normal' });
   }, 90_000);
 });

@@ -70,6 +70,8 @@ export const en: Record<MessageKey, string> = {
   'lead.unknownQueue': 'Unknown queue "{queue}": not configured and not seen in any event yet. Check the queue in the link.',
   'lead.viewRefused': 'The server refused this view ({code}).',
   /** a filter of the link (?team= / ?queue= / ?state=) that is not known, named in its control */
+  /** the lead console while a traffic-spike rule cannot fire for lack of history (SpikeArming.svelte); the server's reason follows */
+  'lead.spikeNotArmed': 'Traffic-spike alert not armed yet: ',
   'lead.unknownOption': 'Unknown: {id}',
   'lead.unknownState': 'Unknown state "{state}": agent states are {known}. Check the state in the link.',
   'col.name': 'Name',

@@ -73,6 +73,8 @@ export const zhCN = {
   'lead.unknownQueue': '未知队列“{queue}”：配置中没有，事件中也尚未出现。请检查链接中的 queue 参数。',
   'lead.viewRefused': '服务器拒绝了此视图（{code}）。',
   /** a filter of the link (?team= / ?queue= / ?state=) that is not known, named in its control */
+  /** 话务激增告警因历史数据不足尚不能触发（SpikeArming.svelte）；其后接服务端给出的原因 */
+  'lead.spikeNotArmed': '话务激增告警尚未生效：',
   'lead.unknownOption': '未知：{id}',
   'lead.unknownState': '未知状态“{state}”：座席状态只有 {known}。请检查链接中的 state 参数。',
   'col.name': '名称',
