@@ -361,8 +361,7 @@ describe('wall thresholds: ASA judged against its channel', () => {
         const cls = el.parentElement!.classList;
         return cls.contains('warning') ? 'warning' : cls.contains('critical') ? 'critical' : 'normal';
       });
-      await lead.page.keyboard.press('Escape');
-      await lead.page.click('.backdrop').catch(() => undefined);
+      await lead.page.click(`[data-drilldown="${q}"] .head button`);
       await lead.page.waitForSelector(`[data-drilldown="${q}"]`, { state: 'detached', timeout: 10_000 });
     }
     await lead.context.close();
