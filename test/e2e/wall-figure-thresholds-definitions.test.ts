@@ -27,7 +27,12 @@ const config: AppConfigInput = {
   ],
   // a center's own target: 87.5 % service level (thresholds are per-center configuration; the
   // other figures keep the defaults)
-  displayThresholds: { serviceLevel: { warning: 0.875, critical: 0.7 } },
+  displayThresholds: {
+    serviceLevel: { warning: 0.875, critical: 0.7 },
+    // text chat's own ASA thresholds: no text queue here (the voice rows keep the common 20 s), but
+    // the legend must state them beside the common ones
+    byChannel: { text: { asaSec: { warning: 30, critical: 60 } } },
+  },
   boards: [
     {
       id: 'edges',
@@ -141,12 +146,15 @@ describe('every figure states its own definition (legend, ⓘ)', () => {
     await page.waitForSelector('[data-page="legend"]', { timeout: 12_000 });
     const legend = await page.$$eval('[data-legend]', (els) => els.map((e) => e.getAttribute('data-legend')));
     const legendText = await page.textContent('[data-page="legend"]');
+    // a channel's own thresholds are stated with the common ones (displayThresholds.byChannel)
+    const asa = await page.$eval('[data-page="legend"] [data-legend="asaSec"]', (e) => e.textContent ?? '').catch(() => '');
     await screenshot(page, 'wall-legend-kpi-row.png');
     await context.close();
     console.log('kpi row figures', JSON.stringify(kpiShown), 'legend entries', JSON.stringify(legend));
     expect(kpiShown.length).toBeGreaterThan(0);
     // the registry's CSAT formula (shown on the wall as 客户满意度) must be explained somewhere on the wall
     expect(legendText).toContain('不满意评价数');
+    expect(asa).toMatch(/预警 ≥ 20\s?秒 · 严重 ≥ 40\s?秒；文本：预警 ≥ 30\s?秒 · 严重 ≥ (60\s?秒|1:00)/);
   }, 30_000);
 
   it('the console column 放弃量 has an ⓘ that defines 放弃量, not 放弃率', async () => {
