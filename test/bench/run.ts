@@ -2,13 +2,12 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ZodError } from 'zod';
-import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { parseBenchArgs, type BenchArgs } from './args.ts';
 import { buildPool, emptyTypeCounts, type TypeCounts } from './load.ts';
 import { machineInfo, rssBytes } from './proc.ts';
 import { topSelfTime, type CpuProfile } from './profile.ts';
-import { checkCounts, eventToScreen, ingestAll, ingestThroughput, metricsQueryLatency, redisCeiling, startLiveFeed, type Correctness } from './scenarios.ts';
-import { commandStats, displayToken, ingestTokens, redisUsedMemory, redisVersion, repoRoot, startStack } from './stack.ts';
+import { benchConfig, checkCounts, eventToScreen, ingestAll, ingestThroughput, metricsQueryLatency, redisCeiling, startLiveFeed, type Correctness } from './scenarios.ts';
+import { commandStats, redisUsedMemory, redisVersion, repoRoot, startStack } from './stack.ts';
 import { benchSummary, checkTargets, renderMarkdown, saturatedRate, type BenchSummary, type IngestRun, type LatencyRow } from './summary.ts';
 
 /**
@@ -109,16 +108,7 @@ async function main(): Promise<void> {
   log(`simulator: ${pool.events.length.toLocaleString('en-US')} events for live load, ${dayPool.events.length.toLocaleString('en-US')} for one day (${plan.day.queues} queues, ${plan.day.agents} agents)`);
 
   const latencyCenters = plan.latency.map((l) => `lat${l.screens}`);
-  const config: AppConfigInput = {
-    centers: ['day', 'tput', ...latencyCenters].map((id) => ({ id, name: { zh: id, en: id }, timeZone: 'Asia/Shanghai' })),
-    // the synthesized "default" board exists for the first center only: each latency center gets its wall
-    boards: latencyCenters.map((center) => ({ id: 'wall', center })),
-    queues: dayPool.queueList.map((q) => ({ id: q.id, center: 'day', name: { zh: q.id, en: q.id }, channel: q.channel })),
-    tokens: [
-      { token: displayToken, role: 'display', name: 'bench-screens' },
-      ...ingestTokens.map((token, i) => ({ token, role: 'ingest' as const, name: `bench-producer-${i}` })),
-    ],
-  };
+  const config = benchConfig(latencyCenters, dayPool.queueList);
   const stack = await startStack({ dir: runDir, config, ...(profileDir ? { profileDir } : {}), log });
   const correctness: Correctness[] = [];
   let summary: BenchSummary;

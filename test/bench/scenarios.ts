@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppConfigInput } from '../../shared/contract/config.ts';
+import type { Channel } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
 import type { ViewPayload, ViewRow } from '../../shared/realtime/events.ts';
 import { heapUsedAfterGc } from './heap.ts';
@@ -13,6 +15,30 @@ import { commandStats, displayToken, ingestTokens, type Stack } from './stack.ts
 import { Keys } from '../../server/redis/keys.ts';
 import { median, percentile, spreadOf, type Spread } from './stats.ts';
 import type { IngestRun, LatencyRow } from './summary.ts';
+
+/** the wall board of a latency center (board ids are unique across centers: the config refuses a repeated one) */
+export function wallBoardId(center: string): string {
+  return `wall-${center}`;
+}
+
+/**
+ * The benchmark server's configuration: the day's center with its queues, the throughput center,
+ * and one center with its wall per latency scenario. Checked by `test/unit/bench-config.test.ts`
+ * against the product's config schema, so a stricter config rule cannot break `npm run bench`
+ * unnoticed (it did once: two boards with one id).
+ */
+export function benchConfig(latencyCenters: readonly string[], queueList: readonly { id: string; channel: Channel }[]): AppConfigInput {
+  return {
+    centers: ['day', 'tput', ...latencyCenters].map((id) => ({ id, name: { zh: id, en: id }, timeZone: 'Asia/Shanghai' })),
+    // the synthesized "default" board exists for the first center only: each latency center gets its wall
+    boards: latencyCenters.map((center) => ({ id: wallBoardId(center), center })),
+    queues: queueList.map((q) => ({ id: q.id, center: 'day', name: { zh: q.id, en: q.id }, channel: q.channel })),
+    tokens: [
+      { token: displayToken, role: 'display', name: 'bench-screens' },
+      ...ingestTokens.map((token, i) => ({ token, role: 'ingest' as const, name: `bench-producer-${i}` })),
+    ],
+  };
+}
 
 export interface Correctness {
   scenario: string;
@@ -324,7 +350,7 @@ export async function eventToScreen(
   const rssBefore = rssBytes(stack.serverPid);
   const processes = Math.min(3, Math.max(1, Math.ceil(opts.screens / 500)));
   const t0 = performance.now();
-  const fleet = await ScreenFleet.start(opts.screens, { url: stack.baseUrl, token: displayToken, center: opts.center, board: 'wall', processes });
+  const fleet = await ScreenFleet.start(opts.screens, { url: stack.baseUrl, token: displayToken, center: opts.center, board: wallBoardId(opts.center), processes });
   await sleep(1000);
   const rssPerScreenKiB = (rssBytes(stack.serverPid) - rssBefore) / opts.screens / 1024;
   const heapPerScreenKiB =
