@@ -22,6 +22,7 @@ import { nextEscalation, type EscalationProgress } from './escalation.ts';
 import { initialTracker, step, type Tracker } from './hysteresis.ts';
 import { alertHeadline, alertMessage, resolvedTexts, scopeNamesFrom, type AlertEnding, type ScopeNames } from './messages.ts';
 import { alertScopeOf, daysWithArrivals, queryFigures, resolverFor, spikeBaseline, type ResolveContext, type Subject } from './metrics.ts';
+import type { RefreshedTexts } from './store.ts';
 import { addDays, armingDate, fallbackLookbackDays, fallbackMinDays, localInstant } from './baseline.ts';
 import { localDate } from '../../shared/metrics/windows.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
@@ -591,12 +592,18 @@ export class AlertService {
 
   /** the alert's threshold and texts for the value now, per severity (store.refresh picks one) */
   private texts(rule: AlertRule, s: Subject, levels: { warning: number | null; critical: number | null }) {
-    const out: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>> = {};
+    const out: Partial<Record<Alert['severity'], RefreshedTexts>> = {};
     const thresholds = { warning: levels.warning ?? levels.critical, critical: levels.critical };
     for (const sev of ['warning', 'critical'] as const) {
       const t = thresholds[sev];
       if (t === null) continue;
-      out[sev] = { threshold: t, message: alertMessage(rule, s, sev, t, this.names), headline: alertHeadline(rule, s, t, this.names) };
+      out[sev] = {
+        threshold: t,
+        message: alertMessage(rule, s, sev, t, this.names),
+        headline: alertHeadline(rule, s, t, this.names),
+        // a spike's baseline follows its text (the fallback hands over to the weekday baseline)
+        ...(s.baseline ? { baseline: s.baseline } : {}),
+      };
     }
     return out;
   }

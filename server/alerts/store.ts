@@ -29,6 +29,9 @@ interface AlertScripts {
   alertPutRules(rules: string, auditStream: string, basedOnVersion: string, doc: string, entryId: string, audit: string): Promise<[number, number]>;
 }
 
+/** what an evaluation keeps current on an open alert, per severity (alertRefresh.lua) */
+export type RefreshedTexts = Pick<Alert, 'threshold' | 'message' | 'headline' | 'baseline'>;
+
 export type HistoryType = 'raised' | 'updated' | 'escalated' | 'acknowledged' | 'resolved';
 export interface HistoryEntry {
   at: string;
@@ -159,7 +162,7 @@ export class AlertStore {
    * keeps value, threshold and texts of an open alert current (texts per severity, see
    * alertRefresh.lua); true when it wrote (something changed)
    */
-  async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], Pick<Alert, 'threshold' | 'message' | 'headline'>>>): Promise<boolean> {
+  async refresh(alertId: string, value: number, texts: Partial<Record<Alert['severity'], RefreshedTexts>>): Promise<boolean> {
     return Number(await this.redis.alertRefresh(this.keys.alertItems(), alertId, String(value), JSON.stringify(texts))) === 1;
   }
   /** stores a resolved alert as given; only for a resolved one, which no other step writes */

@@ -77,12 +77,21 @@ describe('traffic spike on a new install (recent-days fallback baseline)', () =>
     expect(await h.app.alerts.logSpikeArming(T + 13 * 3_600_000)).toEqual([]);
     h.clock.set(now);
 
-    // the same-weekday baseline takes over as soon as minWeeks weeks have data: two weeks ago, 100
-    await arrivals(T - 2 * week - min(15), 100);
-    await arrivals(T - 2 * week, 100);
+    // the same-weekday baseline takes over as soon as minWeeks weeks have data: two weeks ago, 210
+    // (the median of 10 and 210 is 110: 156 is 1.42×, still a warning)
+    await arrivals(T - 2 * week - min(15), 210);
+    await arrivals(T - 2 * week, 210);
     h.clock.set(now);
     const w = await status(h);
-    expect(w.rules[0]).toMatchObject({ armed: true, baseline: { kind: 'weekday', samples: 2 }, weeksWithData: 2 });
+    expect(w.rules[0]).toMatchObject({ armed: true, baseline: { kind: 'weekday', samples: 2, reference: 110 }, weeksWithData: 2 });
+    // and the open alert follows it: its text and its `baseline` field (kept current by the
+    // evaluation's refresh, not only at raise / upgrade)
+    await h.app.alerts.evaluateOnce(now + 5000);
+    const after = ((await h.app.inject({ url: '/api/v1/alerts', headers: auth('display') })).json().alerts as Alert[])[0]!;
+    expect(after).toMatchObject({ id: spike.id, severity: 'warning', baseline: { kind: 'weekday', samples: 2 } });
+    expect(after.baseline).not.toHaveProperty('dayKind');
+    expect(after.message.en).toContain('the baseline of 110');
+    expect(after.message.en).not.toContain('working days');
   });
 
   it('one day of history (3 arrivals): no alert however big the spike; the status and the start log say why and from when', async () => {

@@ -3,7 +3,8 @@
 -- Keep an open alert's figure and text current (server/alerts/store.ts refresh; escalations and
 -- re-notifications quote them).
 -- Input: KEYS[1] = alerts ({<prefix>:alerts}:alerts). ARGV[1] = alert id, ARGV[2] = the value,
---   ARGV[3] = JSON {warning: {threshold, message, headline}, critical: {…}} (either may be absent).
+--   ARGV[3] = JSON {warning: {threshold, message, headline, baseline?}, critical: {…}} (either may
+--   be absent; `baseline`: a spike rule's, which changes when the fallback hands over).
 -- Output: 1 = written (something changed), 0 = nothing written (missing, resolved, or unchanged).
 -- Why: the text for the stored severity is used, so an evaluation holding a stale tracker cannot
 -- write a warning's text onto an alert that turned critical. Nothing is written when nothing
@@ -28,6 +29,14 @@ if t then
   a.threshold = t.threshold
   a.message = t.message
   a.headline = t.headline
+  if t.baseline ~= nil then
+    -- compared field by field: cjson's key order is the table's, not stable between decodes
+    local b = a.baseline
+    if type(b) ~= 'table' or b.kind ~= t.baseline.kind or not same(b.samples, t.baseline.samples) or b.dayKind ~= t.baseline.dayKind then
+      changed = true
+    end
+    a.baseline = t.baseline
+  end
 end
 if not changed then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(a))
