@@ -175,6 +175,8 @@ async function postChecked(producer: Producer, stream: EventStream, batch: numbe
   const { body } = stream.next(batch);
   const r = await producer.post(body, center);
   stream.accepted += r.accepted;
+  // a re-sent request is a finding too (the server could not take it in time), though nothing is lost
+  if (r.retries) notes.push(`re-sent ${r.retries}× after ${r.retriedAfter ?? ''}`.slice(0, 300));
   if (r.status !== 200) notes.push(`HTTP ${r.status}: ${r.firstRejection ?? ''}`);
   else if (r.rejected > 0 || r.duplicate > 0) notes.push(`${r.rejected} rejected, ${r.duplicate} duplicate: ${r.firstRejection ?? ''}`);
   return r;
