@@ -58,16 +58,19 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
         if (err instanceof IngestInterruptedError) {
           req.log.warn(
             { err: err.message, cause: (err.cause as Error | undefined)?.message, committed: err.committed },
-            err.timedOut ? 'ingest interrupted: storage did not answer in time' : 'ingest interrupted: storage unavailable',
+            err.timedOut ? 'ingest interrupted: the write did not finish within INGEST_REDIS_TIMEOUT_MS (storage slow, or this server overloaded)' : 'ingest interrupted: storage unavailable',
           );
           return reply
             .code(503)
             .header('Retry-After', String(err.retryAfterSec))
             .send({
               error: 'unavailable',
-              // timed out: the part being written may still be stored; `stored` is what surely is
+              // timed out: the part being written may still be stored; `stored` is what surely is. The
+              // deadline covers the wait behind other batches too, so a saturated server (not only a
+              // slow Redis) ends here: the text says both (seen in the benchmark's 3,000 screens at
+              // 10,000 ev/s, where Redis was 21 % busy)
               message: err.timedOut
-                ? 'storage did not answer in time; events after the stored part may or may not have been kept, re-send the whole request (duplicates are safe)'
+                ? 'the write did not finish in time (storage slow, or the server overloaded); events after the stored part may or may not have been kept, re-send the whole request (duplicates are safe)'
                 : 'storage temporarily unavailable; nothing after the stored part was kept, re-send the whole request (duplicates are safe)',
               stored: err.committed,
             });
