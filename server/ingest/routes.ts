@@ -87,13 +87,11 @@ export const ingestRoutes: FastifyPluginAsync = async (app) => {
       }
     }
     const response: IngestReply = { ...counts, results, seq };
-    const unconfigured = new Set<string>();
-    for (let j = 0; j < valid.length; j++) {
-      const center = valid[j]!.center;
-      if (!configured.has(center) && results[validIndex[j]!]!.status !== 'rejected') unconfigured.add(center);
-    }
-    if (unconfigured.size > 0) {
-      response.warnings = [...unconfigured].map(
+    // `seq` names every center that stored or recognised events of this request (not one whose
+    // events were all rejected): no pass over the events for it
+    const unconfigured = Object.keys(seq).filter((center) => !configured.has(center));
+    if (unconfigured.length > 0) {
+      response.warnings = unconfigured.map(
         (center) =>
           `center "${center}" is not configured (configured: ${configuredList}): its events are stored and counted, ` +
           `but no board or console shows them${center === 'default' ? ' (an event without "center" belongs to "default")' : ''}`,
