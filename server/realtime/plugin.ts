@@ -107,6 +107,9 @@ export const realtimePlugin = fp(
         if (!joined.includes(viewId) && joined.length >= maxViewsPerSocket) return reply({ ok: false, error: 'rate_limited' });
         // join first: an update computed meanwhile reaches this screen too, the snapshot follows
         await socket.join([viewId, centerRoom(spec.center)]);
+        // gone while its scope was checked (Redis slow, console reloaded): Socket.IO made the join a
+        // no-op, and a view created now would have no room to empty and compute for nobody forever
+        if (!socket.connected) return;
         const view = hub.view(viewId, spec);
         reply({ ok: true, viewId });
         try {

@@ -4,7 +4,7 @@ import { defaultCoalesceMs } from '../../shared/contract/config.ts';
 import type { AlertChange } from '../../shared/contract/alerts.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricsResult } from '../../shared/contract/metrics-api.ts';
-import type { ClientToServerEvents, ServerToClientEvents, SessionInfo, ViewPayload } from '../../shared/realtime/events.ts';
+import { viewIdOf, viewSpec, type ClientToServerEvents, type ServerToClientEvents, type SessionInfo, type ViewPayload } from '../../shared/realtime/events.ts';
 import { FakeClock } from '../../server/clock.ts';
 import { alertFixture } from '../support/alert-fixture.ts';
 import { TestServer } from '../support/browser.ts';
@@ -420,6 +420,35 @@ describe('demo data', () => {
     expect(res.status).toBe(200);
     const update = await next(s, 'view:updated', (p) => p.demo, 2000);
     expect(update.demo).toBe(true);
+  });
+});
+
+describe('a screen that leaves while its subscription is being checked', () => {
+  it('is not joined after it has gone: no room keeps its id, no view keeps computing for it', async () => {
+    // a team known only from events: the lead view's check reads Redis, which is paused below so
+    // the socket is gone before the check answers (as when Redis is slow and a console reloads)
+    await server.postEvents(
+      [{ id: `gone-a-${Math.random()}`, type: 'agent.state', ts: Date.now(), agentId: 'gone-agent', state: 'available', team: 'gone-team', queues: ['retail'] }],
+      ingestToken,
+    );
+    const spec = { kind: 'lead', window: '15m', team: 'gone-team' } as const;
+    const s = open({ token: leadToken });
+    await connected(s);
+    const socketId = s.id!;
+    const pauser = server.app.redis.duplicate({ enableOfflineQueue: true });
+    try {
+      await pauser.call('CLIENT', 'PAUSE', '600', 'ALL');
+      s.emit('view:subscribe', spec, () => {});
+      await new Promise((r) => setTimeout(r, 100));
+      s.disconnect();
+      await new Promise((r) => setTimeout(r, 1200));
+    } finally {
+      pauser.disconnect();
+    }
+    const rooms = server.app.realtime.io.of('/').adapter.rooms;
+    const ghostRooms = [...rooms].filter(([, members]) => members.has(socketId)).map(([room]) => room);
+    expect(ghostRooms).toEqual([]);
+    expect(server.app.realtime.hub.has(viewIdOf(viewSpec.parse(spec)))).toBe(false);
   });
 });
 
