@@ -24,7 +24,8 @@ import { alertHeadline, alertMessage, resolvedTexts, scopeNamesFrom, type AlertE
 import { alertScopeOf, daysWithArrivals, queryFigures, resolverFor, spikeBaseline, type ResolveContext, type Subject } from './metrics.ts';
 import type { RefreshedTexts } from './store.ts';
 import { addDays, armingDate, fallbackLookbackDays, fallbackMinDays, localInstant } from './baseline.ts';
-import { localDate } from '../../shared/metrics/windows.ts';
+import { intervalMs, localDate } from '../../shared/metrics/windows.ts';
+import { sealGeneration } from '../realtime/trend.ts';
 import { NotificationDispatcher } from './notify/dispatcher.ts';
 import type { NotificationKind } from './notify/payloads.ts';
 import { effectiveRule, localTime } from './schedule.ts';
@@ -95,11 +96,13 @@ export class AlertService {
    * state of two hours ago is "now" until the rest arrives, and would raise not-ready alerts that
    * resolve a few seconds later). The timer keeps running; a paused tick does nothing. Resolves once
    * an evaluation already running has finished (the first starts when the server is ready and may
-   * still be reading when the history begins).
+   * still be reading when the history begins), and the start-up spike-arming check with it: it
+   * would otherwise read a half-posted back-fill and log "not armed (has 1)" in the middle of it.
    */
   async pauseEvaluation(): Promise<void> {
     this.paused = true;
     await this.running;
+    await this.arming;
   }
   resumeEvaluation(): void {
     this.paused = false;
@@ -285,10 +288,36 @@ export class AlertService {
     const rules = doc.rules.filter((r) => r.metric === 'arrivalsVsBaseline' && (!center || r.scope.center === center));
     if (!engine || rules.length === 0) return [];
     const ctx = this.context(engine, nowMs, doc.rules);
+    const quarter = Math.floor(nowMs / intervalMs);
+    const generations = new Map<string, Promise<string>>();
     const out: SpikeRuleStatus[] = [];
-    for (const rule of rules) out.push(await this.spikeRuleStatus(ctx, rule));
+    for (const rule of rules) {
+      const c = rule.scope.center;
+      if (!generations.has(c)) generations.set(c, sealGeneration(this.deps.redis, this.deps.keys, c));
+      const generation = await generations.get(c)!;
+      const inForce = effectiveRule(rule, nowMs, this.timeZone(c)).enabled;
+      const key = `${JSON.stringify(rule)}|${inForce}`;
+      const kept = this.spikeStatusMemo.get(key);
+      if (kept && kept.quarter === quarter && kept.generation === generation) {
+        out.push(kept.status);
+        continue;
+      }
+      const status = await this.spikeRuleStatus(ctx, rule);
+      this.spikeStatusMemo.set(key, { quarter, generation, status });
+      out.push(status);
+    }
+    for (const [key, kept] of this.spikeStatusMemo) if (kept.quarter !== quarter) this.spikeStatusMemo.delete(key);
     return out;
   }
+  /**
+   * Each lead console asks every 5 minutes, and a rule without a baseline reads up to
+   * fallbackLookbackDays whole days per scope to say why. The answer is kept per rule (its whole
+   * definition, and whether its schedule has it in force) until the next quarter hour or until data
+   * for a past bucket arrives (the center's seal generation moves: a replay, a back-fill, a late
+   * event; live in-order traffic does not move it). Trade-off: within a quarter the figures in the
+   * answer (reference, armed at the very start of a busy period) can be up to 15 minutes old.
+   */
+  private readonly spikeStatusMemo = new Map<string, { quarter: number; generation: string; status: SpikeRuleStatus }>();
 
   private async spikeRuleStatus(ctx: ResolveContext, rule: AlertRule): Promise<SpikeRuleStatus> {
     const { minWeeks, minBaselineArrivals, fallbackDays } = this.cfg.spike;

@@ -11,11 +11,14 @@ import { startServer } from '../server.ts';
 import { DemoResetRefused, resetDemoCenter } from './demo-reset.ts';
 import { simulatorParams } from '../simulator/options.ts';
 import { daytimeShiftMinutes, runLive, utcOffsetMinutes } from '../simulator/run.ts';
+import { BaselineBackfill, baselineDefaults, planBaselineDays } from './demo-baseline.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * `npm run demo`: from a fresh clone to a live board in under a minute. Makes sure redis-server
  * exists, builds the client if needed, starts the server with the embedded Redis and the demo
- * config, posts two hours of simulated history, then keeps the simulated center running live.
+ * config, back-fills the traffic-spike baseline (the same hours on the last working days, see
+ * demo-baseline.ts), posts two hours of simulated history, then keeps the simulated center running live.
  */
 const root = resolve(import.meta.dirname, '../..');
 const demoConfig = join(root, 'server/config/examples/demo.yaml');
@@ -24,13 +27,26 @@ const demoConfig = join(root, 'server/config/examples/demo.yaml');
 const demoArgs = z.strictObject({
   rate: z.coerce.number().positive().max(100).default(1),
   seed: z.coerce.number().int().min(0).max(2 ** 32 - 1).optional(),
-  spikeEvery: z.coerce.number().int().min(0).max(86_400).default(600),
+  // A spike the center-wide traffic-spike rule can see: 5x traffic on one queue for 5 minutes
+  // takes the center's 15-minute arrivals past 1.3x the baseline about 4 min after it starts
+  // whenever it hits one of the three big queues (simulator defaults, 3x for 150 s every 600 s,
+  // peak at about 1.2-1.3x: noise-level flickers). Every 30 minutes: the alert clears in between.
+  spikeEvery: z.coerce.number().int().min(0).max(86_400).default(1800),
+  spikeDuration: z.coerce.number().int().min(1).max(3600).default(300),
+  spikeFactor: z.coerce.number().min(1).max(50).default(5),
   prefill: z.coerce.number().int().min(0).max(24 * 60).default(120),
   realTimeOfDay: z.boolean().default(false),
+  noBaseline: z.boolean().default(false),
 });
 
 /** zod names the camelCase key (spikeEvery), which is no option of this command */
-const flagOf: Record<string, string> = { spikeEvery: '--spike-every', realTimeOfDay: '--real-time-of-day' };
+const flagOf: Record<string, string> = {
+  spikeEvery: '--spike-every',
+  spikeDuration: '--spike-duration',
+  spikeFactor: '--spike-factor',
+  realTimeOfDay: '--real-time-of-day',
+  noBaseline: '--no-baseline',
+};
 const flagName = (key: PropertyKey | undefined) => (key === undefined ? 'options' : (flagOf[String(key)] ?? `--${String(key)}`));
 
 function say(msg: string): void {
@@ -73,7 +89,10 @@ function ensureClientBuilt(): void {
 }
 
 const usage = [
-  'usage: npm run demo -- [--rate N] [--seed N] [--spike-every SEC] [--prefill MIN] [--real-time-of-day]',
+  'usage: npm run demo -- [--rate N] [--seed N] [--spike-every SEC] [--spike-duration SEC] [--spike-factor X]',
+  '                        [--prefill MIN] [--real-time-of-day] [--no-baseline]',
+  "  --no-baseline  skip back-filling this time of day on the last working days (it arms the traffic-spike",
+  '                 alert at start, costs a few seconds, and keeps those days ahead of the clock while running)',
   '  the server listens on PORT (default 3000): PORT=3001 npm run demo',
 ].join('\n');
 
@@ -83,6 +102,9 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       seed: { type: 'string' },
       'spike-every': { type: 'string' },
+      'spike-duration': { type: 'string' },
+      'spike-factor': { type: 'string' },
+      'no-baseline': { type: 'boolean' },
       prefill: { type: 'string' },
       'real-time-of-day': { type: 'boolean' },
     },
@@ -92,6 +114,9 @@ async function main(): Promise<void> {
     rate: values.rate,
     seed: values.seed,
     spikeEvery: values['spike-every'],
+    spikeDuration: values['spike-duration'],
+    spikeFactor: values['spike-factor'],
+    noBaseline: values['no-baseline'],
     prefill: values.prefill,
     realTimeOfDay: values['real-time-of-day'],
   });
@@ -141,6 +166,8 @@ async function main(): Promise<void> {
     seed: args.seed ?? Math.floor(Date.now() / 1000) % 100_000,
     rate: args.rate,
     spikeEvery: args.spikeEvery,
+    spikeDuration: args.spikeDuration,
+    spikeFactor: args.spikeFactor,
     center: center.id,
     utcOffsetMin,
     dayShiftMin,
@@ -166,12 +193,62 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('Ctrl-C'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  if (args.prefill > 0) {
-    say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
-    // alerts judge "now": half-posted history would raise (and at once resolve) alerts of the past
-    await app.alerts.pauseEvaluation();
-  }
   const ingestToken = token('ingest');
+  // alerts judge "now": half-posted history would raise (and at once resolve) alerts of the past
+  if (args.prefill > 0 || !args.noBaseline) await app.alerts.pauseEvaluation();
+  if (!args.noBaseline) {
+    const plan = planBaselineDays({
+      nowMs: Date.now(),
+      timeZone: center.timeZone,
+      fallbackDays: config.alerts.spike.fallbackDays,
+      lateEventHours: config.retention.lateEventHours,
+    });
+    if (plan.days.length === 0) {
+      say(`traffic-spike baseline not back-filled: ${plan.reason} (the lead console says "not armed")`);
+    } else {
+      say(
+        `arming the traffic-spike alert: back-filling this time of day on the last ${plan.days.length} ` +
+          `${plan.days[0]!.kind === 'weekend' ? 'weekend days' : 'working days'} (--no-baseline skips this)…`,
+      );
+      const t0 = Date.now();
+      const backfill = new BaselineBackfill({
+        params,
+        url: base,
+        ...(ingestToken ? { token: ingestToken } : {}),
+        plan,
+        timeZone: center.timeZone,
+        signal: abort.signal,
+        log: (m) => say(`baseline: ${m}`),
+      });
+      await backfill.extend(Date.now(), (day, events) =>
+        say(`  ${day.date} (${day.daysAgo} ${day.daysAgo === 1 ? 'day' : 'days'} ago): ${events.toLocaleString('en-US')} events`),
+      );
+      // what the lead console will be told, not what the back-fill meant to do
+      const spikeRules = await app.alerts.spikeStatus(Date.now(), center.id);
+      const notArmed = spikeRules.find((r) => !r.armed);
+      say(
+        `baseline in: ${backfill.events.toLocaleString('en-US')} events in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+          `${backfill.rejected > 0 ? ` (${backfill.rejected} rejected)` : ''}; ` +
+          (notArmed
+            ? `the traffic-spike alert is still not armed: ${notArmed.reason?.text.en ?? 'no baseline'}`
+            : `the traffic-spike alert is armed (those days keep ${baselineDefaults.aheadMin} min ahead of the clock until midnight local)`),
+      );
+      void (async () => {
+        // minutes of traffic per day every few minutes: a small load beside the live feed
+        while (!backfill.done && !abort.signal.aborted) {
+          try {
+            await sleep(5 * 60_000, undefined, { signal: abort.signal });
+            await backfill.extend(Date.now());
+          } catch (err) {
+            if (abort.signal.aborted) return;
+            say(`baseline back-fill stopped: ${err instanceof Error ? err.message : err}`);
+            return;
+          }
+        }
+      })();
+    }
+  }
+  if (args.prefill > 0) say(`posting ${args.prefill} minutes of simulated history so the trend charts are not empty…`);
   const live = runLive({
     params,
     url: base,
@@ -199,7 +276,7 @@ async function main(): Promise<void> {
           `  Lead console (班长台): ${lead}`,
           '',
           `  health ${base}/healthz   ready ${base}/readyz   metrics ${base}/metrics`,
-          `  Simulated bank center: 5 queues (voice, text, video), a traffic spike every ${params.spikeEvery} s.`,
+          `  Simulated bank center: 5 queues (voice, text, video), a traffic spike (${params.spikeFactor}x on one queue for ${params.spikeDuration} s) every ${params.spikeEvery} s.`,
           '  Every screen shows "DEMO DATA / 演示数据". Ctrl-C stops everything.',
           '',
         ].join('\n'),
