@@ -156,3 +156,17 @@ export function useScenario(t0: number, clock: FakeClock): { readonly server: Te
     },
   };
 }
+
+/** per queue (of any center): six answered contacts over the 20 minutes before `endMs`, waits spread 5–44 s */
+export function answeredSpread(queues: { id: string; channel: 'voice' | 'text' | 'video'; center: string }[], endMs: number): ContractEventInput[] {
+  const out: ContractEventInput[] = [];
+  queues.forEach((q, qi) => {
+    for (let k = 0; k < 6; k++) {
+      const contactId = `${q.center}-${q.id}-${k}`;
+      const ts = endMs - 20 * 60_000 + k * 180_000 + qi * 1000;
+      out.push({ id: `${contactId}-q`, type: 'contact.queued', ts, center: q.center, contactId, queue: q.id, channel: q.channel });
+      out.push({ id: `${contactId}-a`, type: 'contact.answered', ts: ts + 5_000 + ((k * 7 + qi * 3) % 40) * 1000, center: q.center, contactId, agentId: `A${qi}${k}` });
+    }
+  });
+  return out;
+}

@@ -6,7 +6,7 @@ import type { ContractEventInput } from '../../shared/contract/events.ts';
 import { TestServer, ensureClientBuilt, launchBrowser, openPage } from '../support/browser.ts';
 import { agentEvents, contactEvents, displayToken, ingestToken, leadToken, scenarioConfig } from './scenario.ts';
 import { documentNodes, footprint, type Footprint } from './soak-probe.ts';
-import { soakTimersScript, type SoakTimers } from './soak-timers.ts';
+import { holdRotation, liveTimers, turnPage, type PageTimers } from './page-timers.ts';
 
 const t0 = Date.parse('2026-03-16T02:30:00Z'); // Monday 10:30 Shanghai
 const clock = new FakeClock(t0);
@@ -74,14 +74,14 @@ async function alertCycle(): Promise<void> {
 }
 
 interface Reading extends Footprint {
-  timers: SoakTimers;
+  timers: PageTimers;
   /** DOM nodes alive but in no document: kept by something after the page let them go */
   detached: number;
 }
 
 async function measure(page: Page, label: string): Promise<Reading> {
   const f = await footprint(page);
-  const timers = await page.evaluate(() => (window as unknown as { __soak: { timers(): SoakTimers } }).__soak.timers());
+  const timers = await liveTimers(page);
   const r: Reading = { ...f, timers, detached: f.nodes - (await documentNodes(page)) };
   console.log(label, JSON.stringify(r));
   return r;
@@ -115,12 +115,12 @@ function expectNoGrowth(early: Reading, late: Reading): void {
 
 describe('weeks on the floor, compressed', () => {
   it('the wall and the lead console hold no more after 2 rounds of turns, pushes, filters, alerts and reconnects than after warm-up', async () => {
-    const wall = await openPage(browser, server, '/wall/voice', { token: displayToken, beforeGoto: async (p) => void (await p.addInitScript(soakTimersScript)) });
-    const lead = await openPage(browser, server, '/lead', { token: leadToken, beforeGoto: async (p) => void (await p.addInitScript(soakTimersScript)) });
+    const wall = await openPage(browser, server, '/wall/voice', { token: displayToken, beforeGoto: holdRotation });
+    const lead = await openPage(browser, server, '/lead', { token: leadToken, beforeGoto: holdRotation });
     const wallLive = () => wall.page.locator('section.board[data-stale="false"]').first().waitFor({ timeout: 15_000 });
     const leadLive = () => lead.page.locator('section.queues[data-stale="false"] [data-queue-table]').first().waitFor({ timeout: 15_000 });
     await Promise.all([wallLive(), leadLive()]);
-    const turn = () => wall.page.evaluate(() => (window as unknown as { __soak: { turn(): number } }).__soak.turn());
+    const turn = () => turnPage(wall.page);
     const pageIndex = async () => Number(await wall.page.getAttribute('.wall', 'data-page-index'));
     const pageCount = async () => Number(await wall.page.getAttribute('.wall', 'data-page-count'));
     expect(await pageCount()).toBeGreaterThan(2); // two boards (the first cut into pages) and the legend

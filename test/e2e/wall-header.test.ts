@@ -5,6 +5,8 @@ import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { contractEvent, type ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricEngine } from '../../server/metrics/types.ts';
 import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
+import { answeredSpread } from './scenario.ts';
+import { holdRotation, turnPage } from './page-timers.ts';
 
 /**
  * The wall's header with everything it can say at once (README "Pages, never overlap"): the demo's
@@ -62,19 +64,6 @@ const config: AppConfigInput = {
   },
 };
 
-function events(): ContractEventInput[] {
-  const out: ContractEventInput[] = [];
-  const all = [...queues.map((q) => ({ id: q.id, channel: q.channel, center: 'default' })), { id: 'q1', channel: 'voice' as const, center: 'cd' }];
-  all.forEach((q, qi) => {
-    for (let k = 0; k < 6; k++) {
-      const contactId = `${q.center}-${q.id}-${k}`;
-      const ts = t0 - 20 * 60_000 + k * 180_000 + qi * 1000;
-      out.push({ id: `${contactId}-q`, type: 'contact.queued', ts, center: q.center, contactId, queue: q.id, channel: q.channel });
-      out.push({ id: `${contactId}-a`, type: 'contact.answered', ts: ts + 5_000 + ((k * 7 + qi * 3) % 40) * 1000, center: q.center, contactId, agentId: `A${qi}${k}` });
-    }
-  });
-  return out;
-}
 
 let server: TestServer;
 let browser: Browser;
@@ -83,7 +72,7 @@ const silentAt = t0 + 12 * 60_000;
 beforeAll(async () => {
   ensureClientBuilt();
   server = await TestServer.start({ config, clock });
-  await server.postEvents(events(), tokens.ingest);
+  await server.postEvents(answeredSpread([...queues.map((q) => ({ id: q.id, channel: q.channel, center: 'default' })), { id: 'q1', channel: 'voice', center: 'cd' }], t0), tokens.ingest);
   // twelve minutes without an event from the demo's center: the feed-silence alert opens
   clock.set(silentAt);
   await server.app.alerts.evaluateOnce(silentAt);
@@ -182,7 +171,8 @@ function lookAtHeader(page: Page): Promise<HeaderLook> {
 }
 
 async function openWall(lang: 'en' | 'zh-CN', width: number, height: number) {
-  const opened = await openPage(browser, server, `/wall/overview?lang=${lang}`, { token: tokens.display, viewport: { width, height } });
+  // pages turn when the test says (turnPage), never in the middle of a look at the header
+  const opened = await openPage(browser, server, `/wall/overview?lang=${lang}`, { token: tokens.display, viewport: { width, height }, beforeGoto: holdRotation });
   await opened.page.waitForSelector('section.board[data-board="overview"][data-stale="false"]', { timeout: 20_000 });
   await opened.page.waitForSelector('.wall header [data-demo]', { timeout: 10_000 });
   await opened.page.waitForSelector('.wall header [data-feed-silent]', { timeout: 10_000 });
@@ -222,6 +212,7 @@ describe('wall header with the DEMO badge and the feed-silent mark', () => {
       const seen: HeaderLook[] = [first];
       for (let turn = 1; turn < first.count; turn++) {
         const prev = seen.at(-1)!;
+        expect(await turnPage(page), 'one rotation timer').toBe(1);
         await page.waitForFunction((i) => Number((document.querySelector('.wall') as HTMLElement).dataset.pageIndex) !== i, prev.index, { timeout: 9_000, polling: 100 });
         await page.waitForTimeout(200);
         seen.push(await lookAtHeader(page));

@@ -4,6 +4,7 @@ import { FakeClock } from '../../server/clock.ts';
 import { tileIds, type AppConfigInput } from '../../shared/contract/config.ts';
 import type { ContractEventInput } from '../../shared/contract/events.ts';
 import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
+import { holdRotation, turnPage } from './page-timers.ts';
 
 /**
  * The wall's layout under pressure: many rows and four alerts (three banners and "另有 1 条告警")
@@ -203,7 +204,7 @@ async function boardLayout(page: Page): Promise<{ part: number; parts: number; r
   });
 }
 
-/** every page of the board: waits for each part in turn (pages turn every 5 s) */
+/** every page of the board, turned by the test (the page opened with `holdRotation`) */
 async function allParts(page: Page, boardId: string): Promise<{ parts: number; rowIds: string[]; problems: string[]; trendHeights: number[] }> {
   await page.waitForSelector(`section.board[data-board="${boardId}"][data-stale="false"]`, { timeout: 15_000 });
   await page.waitForSelector('[data-alert-banner][data-count="4"]', { timeout: 10_000 });
@@ -222,6 +223,7 @@ async function allParts(page: Page, boardId: string): Promise<{ parts: number; r
     seen.set(l.part, l);
     if (seen.size === parts) break;
     const next = (l.part + 1) % parts;
+    await turnPage(page);
     await page.waitForSelector(`section.board[data-board="${boardId}"][data-part="${next}"], section.board[data-board="${boardId}"]:not([data-parts="${parts}"])`, { timeout: 8_000 });
     await page.waitForTimeout(200);
   }
@@ -250,7 +252,7 @@ describe('wall layout: rows never overlap, with four alerts above them', () => {
       if ((w === 3840 && boardId !== 'six') || (w !== 1920 && boardId === 'wide')) continue;
       for (const lang of w === 1920 ? ['zh-CN', 'en'] : ['zh-CN']) {
         it(`/wall/${boardId} ${lang} at ${w}×${h}: every row on one page, inside the screen, over nothing`, async () => {
-          const { page, context } = await openPage(browser, server, `/wall/${boardId}?lang=${lang}`, { token: tokens.display, viewport: { width: w, height: h } });
+          const { page, context } = await openPage(browser, server, `/wall/${boardId}?lang=${lang}`, { token: tokens.display, viewport: { width: w, height: h }, beforeGoto: holdRotation });
           const got = await allParts(page, boardId);
           if (w !== 3840) await screenshot(page, `wall-layout-${boardId}-${lang}-${w}x${h}.png`);
           await context.close();

@@ -5,6 +5,8 @@ import type { AppConfigInput } from '../../shared/contract/config.ts';
 import { contractEvent, type ContractEventInput } from '../../shared/contract/events.ts';
 import type { MetricEngine } from '../../server/metrics/types.ts';
 import { TestServer, ensureClientBuilt, launchBrowser, openPage, screenshot } from '../support/browser.ts';
+import { answeredSpread } from './scenario.ts';
+import { holdRotation, turnPage } from './page-timers.ts';
 
 /**
  * The wall's pages and header (README "Pages, never overlap"):
@@ -68,20 +70,6 @@ const config: AppConfigInput = {
   },
 };
 
-/** per queue of both centers: answered contacts over the last 20 minutes, the last just before t0 */
-function events(): ContractEventInput[] {
-  const out: ContractEventInput[] = [];
-  const all = [...shQueues.map((q) => ({ id: q.id, channel: q.channel, center: 'sh' })), { id: 'q1', channel: 'voice' as const, center: 'cd' }];
-  all.forEach((q, qi) => {
-    for (let k = 0; k < 6; k++) {
-      const contactId = `${q.center}-${q.id}-${k}`;
-      const ts = t0 - 20 * 60_000 + k * 180_000 + qi * 1000;
-      out.push({ id: `${contactId}-q`, type: 'contact.queued', ts, center: q.center, contactId, queue: q.id, channel: q.channel });
-      out.push({ id: `${contactId}-a`, type: 'contact.answered', ts: ts + 5_000 + ((k * 7 + qi * 3) % 40) * 1000, center: q.center, contactId, agentId: `A${qi}${k}` });
-    }
-  });
-  return out;
-}
 
 let server: TestServer;
 let browser: Browser;
@@ -89,7 +77,7 @@ let browser: Browser;
 beforeAll(async () => {
   ensureClientBuilt();
   server = await TestServer.start({ config, clock });
-  await server.postEvents(events(), tokens.ingest);
+  await server.postEvents(answeredSpread([...shQueues.map((q) => ({ id: q.id, channel: q.channel, center: 'sh' })), { id: 'q1', channel: 'voice', center: 'cd' }], t0), tokens.ingest);
   browser = await launchBrowser();
 }, 60_000);
 
@@ -176,7 +164,7 @@ const allRows = shQueues.map((q) => `queue:${q.id}`);
 describe('wall pages: the count is right from the first turn', () => {
   for (const lang of ['en', 'zh-CN'] as const) {
     it(`/wall/all ${lang} at 1280×720: two rotations, the same page count, every row once per rotation, nothing overlaps`, async () => {
-      const { page, context } = await openPage(browser, server, `/wall/all?lang=${lang}`, { token: tokens.display, viewport: { width: 1280, height: 720 } });
+      const { page, context } = await openPage(browser, server, `/wall/all?lang=${lang}`, { token: tokens.display, viewport: { width: 1280, height: 720 }, beforeGoto: holdRotation });
       try {
         await page.waitForSelector('section.board[data-board="all"][data-stale="false"]', { timeout: 20_000 });
         await page.waitForSelector('[data-kpi-row][data-stale="false"]', { timeout: 20_000 });
@@ -190,6 +178,8 @@ describe('wall pages: the count is right from the first turn', () => {
         // two whole rotations: every page turn is checked (the count may not change meanwhile)
         for (let turn = 1; turn <= 2 * count; turn++) {
           const prev = seen.at(-1)!;
+          // the test turns the page (as the 5 s timer would), so two rotations take seconds, not a minute
+          expect(await turnPage(page), 'one rotation timer').toBe(1);
           await page.waitForFunction(
             ([i, c]) => {
               const w = document.querySelector('.wall') as HTMLElement;

@@ -1,11 +1,14 @@
+import type { Page } from 'playwright-core';
+
 /**
- * Page script (page.addInitScript) for the soak test: counts the page's live timers, and hands the
- * wall's page rotation to the test. The rotation is the page's only 5-second interval
- * (`rotateEverySec: 5`, the least the config allows); it is held back, and `__soak.turn()` runs it
+ * Page script (page.addInitScript): counts the page's live timers (the soak test), and hands the
+ * wall's page rotation to the test (the soak and paging tests: a page turn on demand instead of
+ * waiting 5 s for each, which made the paging tests the slowest of the suite). The rotation is the page's only 5-second interval
+ * (`rotateEverySec: 5`, the least the config allows); it is held back, and `__pageTimers.turn()` runs it
  * once — a page turn exactly as the timer would make it, as fast as the test asks and never in
  * the middle of a measurement. Every other timer runs as usual.
  */
-export const soakTimersScript = `(() => {
+export const pageTimersScript = `(() => {
   const rotationMs = 5000;
   const setI = window.setInterval.bind(window);
   const clearI = window.clearInterval.bind(window);
@@ -42,7 +45,7 @@ export const soakTimersScript = `(() => {
     timeouts.delete(id);
     clearT(id);
   };
-  window.__soak = {
+  window.__pageTimers = {
     /** one page turn of every rotation timer set (normally one); returns how many there are */
     turn() {
       for (const fn of [...rotations.values()]) fn();
@@ -54,8 +57,22 @@ export const soakTimersScript = `(() => {
   };
 })();`;
 
-export interface SoakTimers {
+export interface PageTimers {
   intervals: number;
   timeouts: number;
   rotations: number;
+}
+
+/** loads the page script before the page's own (openPage's `beforeGoto`) */
+export async function holdRotation(page: Page): Promise<void> {
+  await page.addInitScript(pageTimersScript);
+}
+
+/** one page turn of the wall, as its rotation timer would make it; returns how many rotation timers the page holds */
+export function turnPage(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __pageTimers: { turn(): number } }).__pageTimers.turn());
+}
+
+export function liveTimers(page: Page): Promise<PageTimers> {
+  return page.evaluate(() => (window as unknown as { __pageTimers: { timers(): PageTimers } }).__pageTimers.timers());
 }
