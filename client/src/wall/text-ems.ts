@@ -1,3 +1,7 @@
+/** CJK and full-width characters: about 1 em wide, and a line may break between any two of them
+ * (as the browser does for Chinese with `word-break: normal`) */
+export const fullWidthChar = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]/;
+
 /**
  * A text's width in ems, roughly: CJK (and full-width) characters ≈ 1, the rest ≈ 0.58, a little
  * over a bold Latin letter's average, so a text sized by it (`95cqw / ems`) fits its room rather
@@ -5,6 +9,6 @@
  */
 export function textEms(text: string): number {
   let n = 0;
-  for (const ch of text) n += /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]/.test(ch) ? 1 : 0.58;
+  for (const ch of text) n += fullWidthChar.test(ch) ? 1 : 0.58;
   return Math.max(2, n);
 }

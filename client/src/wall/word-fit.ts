@@ -11,6 +11,8 @@
  * canvas in the label's own font, for the wall's Svelte components.
  */
 
+import { fullWidthChar } from './text-ems.ts';
+
 export interface FitInput {
   /** the label as written (no soft hyphens) */
   text: string;
@@ -35,8 +37,6 @@ export interface FitResult {
 
 export const softHyphen = '\u00ad';
 
-/** characters a line may break between (as the browser does for Chinese with `word-break: normal`) */
-const cjk = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]/;
 /** a piece of a word only letters are in: one with a digit is a figure and never hyphenated */
 const lettersOnly = /^[A-Za-z\u00c0-\u024f]+$/;
 
@@ -122,7 +122,7 @@ export function unbreakablePieces(text: string): string[] {
     // a line may break after a hyphen, a dash or a slash, and around every Chinese character
     let piece = '';
     for (const ch of token) {
-      if (cjk.test(ch)) {
+      if (fullWidthChar.test(ch)) {
         if (piece) out.push(piece);
         out.push(ch);
         piece = '';
